@@ -1,0 +1,1 @@
+"""Beam transforms, one module per stage: read, prompt/generate, verify, curate, write."""
