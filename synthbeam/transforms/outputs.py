@@ -5,6 +5,18 @@ Each stage returns a ``DoOutputsTuple`` with ``.main`` (elements that go on),
 (``DeadLetter`` rows). Nothing leaves a stage any other way.
 """
 
+from typing import NamedTuple
+
+import apache_beam as beam
+
 MAIN = "main"
 REJECTED = "rejected"
 DEAD_LETTER = "dead_letter"
+
+
+class StageOutputs(NamedTuple):
+    """What a composite stage returns: everything that came in leaves by one of these."""
+
+    main: beam.PCollection
+    rejected: beam.PCollection
+    dead_letter: beam.PCollection

@@ -1,0 +1,1 @@
+"""Recipes: each module composes transforms into one pipeline and exposes ``run(argv)``."""

@@ -1,0 +1,137 @@
+"""What every recipe pipeline shares: options, the LLM config, outputs and the run summary."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import uuid
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from synthbeam.llm.config import LLMConfig
+from synthbeam.schemas.record import DeadLetter
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_INPUT = "bundled:pydoc_topics"
+
+
+class SynthbeamOptions(PipelineOptions):
+    """Options shared by every recipe (Beam's own options, e.g. --runner, come on top)."""
+
+    @classmethod
+    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
+        group = parser.add_argument_group("synthbeam")
+        group.add_argument("--input", default=DEFAULT_INPUT, help="Corpus file pattern(s), comma separated: local or gs://, .jsonl/.txt/.parquet. Default: the bundled Python reference-documentation corpus.")
+        group.add_argument("--text_field", default="text", help="JSONL/Parquet column holding the text.")
+        group.add_argument("--output", default="out/instructions", help="Output directory (local or gs://): Parquet shards per split, rejects, dead letters, manifest.json, README.md.")
+        group.add_argument("--model", default="", help="Model to serve: a local HF directory or a gs:// path to one. Default: the bundled SmolLM2-135M-Instruct, prepared offline.")
+        group.add_argument("--llm_endpoint", default="", help="URL of an already-running OpenAI-compatible vLLM server (e.g. http://10.0.0.5:8000). When set, no server is started.")
+        group.add_argument("--served_model_name", default="", help="Model name the endpoint serves (default: asked from its /v1/models).")
+        group.add_argument("--max_in_flight", type=int, default=0, help="Concurrent requests per worker. 0 = the server's max_num_seqs, which keeps its scheduler full.")
+        group.add_argument("--max_model_len", type=int, default=2048, help="Context length the managed server is started with; longer prompts are dead-lettered as context_length.")
+        group.add_argument("--cache_root", default="", help="Response cache directory (local or gs://). Reruns answer from it. Default: ~/.cache/synthbeam/responses, or OUTPUT/_llm_cache for gs:// outputs. 'none' disables it.")
+        group.add_argument("--seed", type=int, default=0, help="Run seed: every request's seed derives from it and the record id.")
+        group.add_argument("--limit", type=int, default=0, help="Use at most this many passages (0 = all), chosen deterministically.")
+        group.add_argument("--eval_fraction", type=float, default=0.1, help="Share of rows in the eval split (stratified by label, by id hash).")
+        group.add_argument("--run_id", default="", help="Identifier recorded in the manifest (default: random).")
+
+
+def bundled_input(pattern: str) -> str:
+    """Resolves ``bundled:<name>`` to a file shipped with (or generated from) the package."""
+    if pattern == DEFAULT_INPUT:
+        from synthbeam.data.corpus import default_corpus_path
+
+        return default_corpus_path()
+    return pattern
+
+
+def input_patterns(opts: SynthbeamOptions) -> list[str]:
+    return [bundled_input(p.strip()) for p in opts.input.split(",") if p.strip()]
+
+
+def default_cache_root(output: str) -> str:
+    if output.startswith("gs://"):
+        return FileSystems.join(output, "_llm_cache")
+    base = os.environ.get("SYNTHBEAM_CACHE") or os.path.expanduser("~/.cache/synthbeam")
+    return os.path.join(base, "responses")
+
+
+def llm_config_from_options(opts: SynthbeamOptions) -> LLMConfig:
+    """The LLM config a recipe uses; a missing --model means the bundled one."""
+    model = opts.model
+    if not model and not opts.llm_endpoint:
+        from synthbeam.llm.default_model import prepare_default_model
+
+        model = prepare_default_model()
+    cache_root = opts.cache_root or default_cache_root(opts.output)
+    return LLMConfig(
+        model=model,
+        endpoint=opts.llm_endpoint or None,
+        served_model_name=opts.served_model_name or None,
+        max_in_flight=opts.max_in_flight or None,
+        max_model_len=opts.max_model_len,
+        cache_root=None if cache_root == "none" else cache_root,
+    )
+
+
+def run_info(recipe: str, opts: SynthbeamOptions, config: LLMConfig, templates: dict[str, str]) -> dict[str, Any]:
+    return {
+        "recipe": recipe,
+        "run_id": opts.run_id or uuid.uuid4().hex[:12],
+        "inputs": input_patterns(opts),
+        "model": config.endpoint or config.model,
+        "seed": opts.seed,
+        "templates": templates,
+        "output": opts.output,
+    }
+
+
+def dead_letter_row(dead: DeadLetter) -> str:
+    return json.dumps(
+        {
+            "stage": dead.stage,
+            "reason": dead.reason,
+            "detail": dead.detail,
+            "uri": dead.source.uri,
+            "position": dead.source.position,
+            "element_id": dead.element_id,
+            "payload": dead.payload,
+        },
+        ensure_ascii=False,
+    )
+
+
+class WriteDeadLetters(beam.PTransform):
+    """PCollection[DeadLetter] -> JSONL files under ``{output}/dead_letter/``."""
+
+    def __init__(self, output: str) -> None:
+        super().__init__()
+        self._prefix = FileSystems.join(output, "dead_letter", "part")
+
+    def expand(self, dead: beam.PCollection) -> beam.PCollection:
+        return (
+            dead
+            | "ToJson" >> beam.Map(dead_letter_row)
+            | "Write" >> beam.io.WriteToText(self._prefix, file_name_suffix=".jsonl")
+        )
+
+
+def print_summary(manifest_path: str) -> dict[str, Any]:
+    """Reads the manifest a finished run wrote and prints its counts."""
+    with FileSystems.open(manifest_path) as handle:
+        manifest = json.loads(handle.read().decode("utf-8"))
+    lines = [f"synthbeam {manifest['recipe']} run {manifest['run_id']} finished: {manifest['output']}"]
+    lines += [f"  {key:<48} {value:>8}" for key, value in manifest["counts"].items()]
+    rec = manifest["reconciliation"]
+    lines.append(
+        f"  rows in {rec['rows_in']} = written {rec['rows_written']} + filtered {rec['rows_filtered']}"
+        f" + dead-lettered {rec['rows_dead_lettered']}: {'balanced' if rec['balanced'] else 'NOT BALANCED'}"
+    )
+    print("\n".join(lines))
+    return manifest

@@ -1,0 +1,114 @@
+"""Recipe ``instructions``: corpus passages -> instruction/response rows -> Parquet.
+
+    python -m synthbeam.pipelines.instructions --output out/instructions --limit 20
+
+Read -> plan questions -> generate (vLLM) -> filter -> exact dedup -> split -> write,
+with rejects, dead letters and a manifest whose counts reconcile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from synthbeam.pipelines.common import (
+    SynthbeamOptions,
+    WriteDeadLetters,
+    input_patterns,
+    llm_config_from_options,
+    print_summary,
+    run_info,
+)
+from synthbeam.schemas.record import Passage
+from synthbeam.tasks.instructions import QUESTION_TYPES, InstructionsFromPassage, seeds_for_passage
+from synthbeam.templates import template_hash
+from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, written_key
+from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
+from synthbeam.transforms.curate.filters import ApplyFilters, basic_filters
+from synthbeam.transforms.curate.split import SplitTrainEval
+from synthbeam.transforms.generate_records import GenerateRecords
+from synthbeam.transforms.read import ReadCorpus
+from synthbeam.transforms.write.parquet import WriteParquetShards, WriteRejects
+
+RECIPE = "instructions"
+REQUESTS_KEY = "requests"
+
+
+class InstructionsOptions(SynthbeamOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
+        group = parser.add_argument_group("instructions recipe")
+        group.add_argument("--per_passage", type=int, default=2, help="Instruction/response pairs asked per passage.")
+        group.add_argument("--question_types", default=",".join(QUESTION_TYPES), help=f"Comma-separated question types to rotate through: {', '.join(QUESTION_TYPES)}.")
+        group.add_argument("--max_chars", type=int, default=1500, help="Passages longer than this are chunked.")
+        group.add_argument("--min_response_chars", type=int, default=20, help="Shorter responses are filtered as too_short.")
+        group.add_argument("--max_response_chars", type=int, default=4000, help="Longer responses are filtered as too_long.")
+
+
+class TakeFirstPassages(beam.PTransform):
+    """Keeps the ``limit`` passages with the smallest ids (deterministic; 0 keeps all)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self._limit = limit
+
+    def expand(self, passages: beam.PCollection) -> beam.PCollection:
+        if self._limit <= 0:
+            return passages
+        return (
+            passages
+            | "Smallest" >> beam.combiners.Top.Of(self._limit, key=lambda p: p.id, reverse=True)
+            | "Explode" >> beam.FlatMap(lambda top: top)
+        )
+
+
+def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollection:
+    """Wires the recipe onto ``pipeline``; returns the manifest collection."""
+    config = llm_config_from_options(opts)
+    task = InstructionsFromPassage()
+    question_types = tuple(t.strip() for t in opts.question_types.split(",") if t.strip())
+    corpus = pipeline | "ReadCorpus" >> ReadCorpus(input_patterns(opts), text_field=opts.text_field, max_chars=opts.max_chars)
+    passages = corpus.main | "Limit" >> TakeFirstPassages(opts.limit)
+    seeds = passages | "PlanQuestions" >> beam.FlatMap(seeds_for_passage, question_types, opts.per_passage)
+    generated = seeds | "GenerateInstructions" >> GenerateRecords(task, config, opts.seed)
+    filtered = generated.main | "Filter" >> ApplyFilters(basic_filters(opts.min_response_chars, opts.max_response_chars))
+    deduped = filtered.main | "DeduplicateExact" >> DeduplicateExact()
+    rows = deduped.main | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=opts.seed)
+    rows | "WriteShards" >> WriteParquetShards(opts.output)
+
+    rejected = (generated.rejected, filtered.rejected, deduped.rejected) | "AllRejected" >> beam.Flatten()
+    rejected | "WriteRejects" >> WriteRejects(FileSystems.join(opts.output, "rejected"))
+    dead = (corpus.dead_letter, generated.dead_letter) | "AllDeadLetters" >> beam.Flatten()
+    dead | "WriteDeadLetters" >> WriteDeadLetters(opts.output)
+
+    counts = [
+        passages | "CountPassages" >> CountBy(lambda _: "passages"),
+        seeds | "CountRequests" >> CountBy(lambda _: REQUESTS_KEY),
+        rows | "CountWritten" >> CountBy(written_key),
+        rejected | "CountFiltered" >> CountBy(filtered_key),
+        dead | "CountDeadLetters" >> CountBy(dead_letter_key),
+    ]
+    info = run_info(RECIPE, opts, config, {task.template: template_hash(task.template)})
+    manifest_path = FileSystems.join(opts.output, "manifest.json")
+    return counts | "WriteManifest" >> WriteManifest(manifest_path, info, REQUESTS_KEY, ("generate",))
+
+
+def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None) -> None:
+    """Runs the recipe; tests pass a ``TestPipeline``."""
+    options = PipelineOptions(argv)
+    opts = options.view_as(InstructionsOptions)
+    pipeline = test_pipeline or beam.Pipeline(options=options)
+    build(pipeline, opts)
+    result = pipeline.run()
+    result.wait_until_finish()
+    if opts.view_as(PipelineOptions).get_all_options().get("runner") in (None, "DirectRunner"):
+        print_summary(FileSystems.join(opts.output, "manifest.json"))
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run()

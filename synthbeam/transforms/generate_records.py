@@ -1,0 +1,74 @@
+"""Runs a generation task: items -> prompts -> completions -> parsed records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from synthbeam.llm.config import LLMConfig
+from synthbeam.schemas.record import ChatRequest, Completion, Record, Rejected, Source, stable_id
+from synthbeam.tasks.base import GenerationTask, ParseError, build_request, stamp_lineage
+from synthbeam.transforms.generate import GenerateCompletions
+from synthbeam.transforms.outputs import MAIN, REJECTED, StageOutputs
+
+PARSE_STAGE = "parse"
+
+
+def unparsed_record(task: GenerationTask[Any], completion: Completion, item: Any) -> Record:
+    """The row kept for inspection when a completion cannot be parsed."""
+    source = getattr(item, "source", None) or getattr(getattr(item, "passage", None), "source", None)
+    return Record(
+        id=stable_id(task.name, task.item_id(item)),
+        task=task.name,
+        messages=[],
+        source=source if isinstance(source, Source) else Source(),
+    )
+
+
+class ParseCompletionFn(beam.DoFn):
+    """(Completion, item) -> Records; unparseable completions -> ``Rejected`` with the raw text."""
+
+    def __init__(self, task: GenerationTask[Any]) -> None:
+        self._task = task
+        self._rows = Metrics.counter("parse", f"{task.name}_rows")
+        self._failures = Metrics.counter("parse", f"{task.name}_failed")
+
+    def process(self, element: tuple[Completion, tuple[ChatRequest, Any]]) -> Iterator[Any]:
+        completion, (request, item) = element
+        try:
+            records = self._task.format_output(completion, item)
+        except ParseError as error:
+            self._failures.inc()
+            row = stamp_lineage(unparsed_record(self._task, completion, item), self._task, request, completion)
+            yield beam.pvalue.TaggedOutput(REJECTED, Rejected(row, PARSE_STAGE, error.reason, error.detail))
+            return
+        for record in records:
+            self._rows.inc()
+            yield stamp_lineage(record, self._task, request, completion)
+
+
+class GenerateRecords(beam.PTransform):
+    """Asks the model once per item and parses each completion into records.
+
+    Input: PCollection of the task's item type. Output: ``StageOutputs`` with ``main``
+    (Record), ``rejected`` (Rejected: unparseable completions, raw text kept) and
+    ``dead_letter`` (DeadLetter: requests the model could not answer).
+    """
+
+    def __init__(self, task: GenerationTask[Any], llm_config: LLMConfig, run_seed: int = 0) -> None:
+        super().__init__()
+        self._task = task
+        self._config = llm_config
+        self._run_seed = run_seed
+
+    def expand(self, items: beam.PCollection) -> StageOutputs:
+        task, seed = self._task, self._run_seed
+        requests = items | "BuildRequests" >> beam.Map(lambda item: (build_request(task, item, seed), item))
+        # The request travels with its item so the parser can stamp lineage.
+        keyed = requests | "KeepRequest" >> beam.Map(lambda pair: (pair[0], pair))
+        generated = keyed | "Generate" >> GenerateCompletions(self._config)
+        parsed = generated.main | "Parse" >> beam.ParDo(ParseCompletionFn(task)).with_outputs(REJECTED, main=MAIN)
+        return StageOutputs(parsed.main, parsed.rejected, generated.dead_letter)

@@ -1,0 +1,58 @@
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from synthbeam.schemas.arrow import RECORD_SCHEMA, record_to_row, row_to_record
+from synthbeam.schemas.record import ChatRequest, Lineage, Record, SamplingParams, Source, stable_id
+
+
+def _record() -> Record:
+    return Record(
+        id="r1",
+        task="tool_use",
+        messages=[
+            {"role": "user", "content": "2+2?"},
+            {
+                "role": "assistant",
+                "content": "",
+                "tool_calls": [{"id": "c0", "type": "function", "function": {"name": "add", "arguments": '{"a": 2, "b": 2}'}}],
+            },
+            {"role": "tool", "content": "4", "tool_call_id": "c0", "name": "add"},
+        ],
+        tools='[{"type": "function"}]',
+        label="add",
+        source=Source(uri="gs://b/x.jsonl", position=3, chunk=1),
+        lineage=Lineage(template="t.jinja2", model="m", seed=7),
+    )
+
+
+def test_record_schema_is_derived_from_the_dataclass():
+    assert RECORD_SCHEMA.names == [
+        "id", "task", "messages", "tools", "label", "completion", "finish_reason", "source", "lineage", "split", "meta",
+    ]
+    message = RECORD_SCHEMA.field("messages").type.value_type
+    assert [f.name for f in message] == ["role", "content", "tool_calls", "tool_call_id", "name"]
+    assert RECORD_SCHEMA.field("source").type == pa.struct([("uri", pa.string()), ("position", pa.int64()), ("chunk", pa.int64())])
+
+
+def test_record_round_trips_through_parquet(tmp_path):
+    record = _record()
+    table = pa.Table.from_pylist([record_to_row(record)], schema=RECORD_SCHEMA)
+    pq.write_table(table, tmp_path / "x.parquet")
+    back = pq.read_table(tmp_path / "x.parquet").to_pylist()
+    assert row_to_record(back[0]) == record
+
+
+def test_cache_key_changes_with_output_affecting_fields_only():
+    base = ChatRequest(id="a", messages=[{"role": "user", "content": "hi"}], seed=1)
+    same_content_other_id = ChatRequest(id="b", messages=[{"role": "user", "content": "hi"}], seed=1)
+    assert base.cache_key("m") == same_content_other_id.cache_key("m")
+    assert base.cache_key("m") != base.cache_key("m2")
+    assert base.cache_key("m") != ChatRequest(id="a", messages=base.messages, seed=2).cache_key("m")
+    hotter = ChatRequest(id="a", messages=base.messages, seed=1, sampling=SamplingParams(temperature=1.0))
+    assert base.cache_key("m") != hotter.cache_key("m")
+
+
+def test_stable_id_is_deterministic_and_separates_parts():
+    assert stable_id("a", "b") == stable_id("a", "b")
+    assert stable_id("a", "b") != stable_id("ab")
+    assert len(stable_id("x")) == 20
