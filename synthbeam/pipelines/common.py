@@ -30,10 +30,10 @@ class SynthbeamOptions(PipelineOptions):
         group.add_argument("--input", default=DEFAULT_INPUT, help="Corpus file pattern(s), comma separated: local or gs://, .jsonl/.txt/.parquet. Default: the bundled Python reference-documentation corpus.")
         group.add_argument("--text_field", default="text", help="JSONL/Parquet column holding the text.")
         group.add_argument("--output", default="out/instructions", help="Output directory (local or gs://): Parquet shards per split, rejects, dead letters, manifest.json, README.md.")
-        group.add_argument("--model", default="", help="Model to serve: a local HF directory or a gs:// path to one. Default: the bundled SmolLM2-135M-Instruct, prepared offline.")
+        group.add_argument("--model", default="", help="Model to serve: a local HF directory or a gs:// path to one (with --llm_endpoint: the same model's directory, used for its tokenizer). Default: the bundled SmolLM2-135M-Instruct, prepared offline.")
         group.add_argument("--llm_endpoint", default="", help="URL of an already-running OpenAI-compatible vLLM server (e.g. http://10.0.0.5:8000). When set, no server is started.")
         group.add_argument("--served_model_name", default="", help="Model name the endpoint serves (default: asked from its /v1/models).")
-        group.add_argument("--max_in_flight", type=int, default=0, help="Concurrent requests per worker. 0 = the server's max_num_seqs, which keeps its scheduler full.")
+        group.add_argument("--max_in_flight", type=int, default=256, help="Concurrent requests per worker; match the server's max_num_seqs (vLLM's default is 256) to keep its scheduler full.")
         group.add_argument("--max_model_len", type=int, default=2048, help="Context length the managed server is started with; longer prompts are dead-lettered as context_length.")
         group.add_argument("--cache_root", default="", help="Response cache directory (local or gs://). Reruns answer from it. Default: ~/.cache/synthbeam/responses, or OUTPUT/_llm_cache for gs:// outputs. 'none' disables it.")
         group.add_argument("--seed", type=int, default=0, help="Run seed: every request's seed derives from it and the record id.")
@@ -65,7 +65,7 @@ def default_cache_root(output: str) -> str:
 def llm_config_from_options(opts: SynthbeamOptions) -> LLMConfig:
     """The LLM config a recipe uses; a missing --model means the bundled one."""
     model = opts.model
-    if not model and not opts.llm_endpoint:
+    if not model:
         from synthbeam.llm.default_model import prepare_default_model
 
         model = prepare_default_model()
@@ -74,7 +74,7 @@ def llm_config_from_options(opts: SynthbeamOptions) -> LLMConfig:
         model=model,
         endpoint=opts.llm_endpoint or None,
         served_model_name=opts.served_model_name or None,
-        max_in_flight=opts.max_in_flight or None,
+        max_in_flight=opts.max_in_flight,
         max_model_len=opts.max_model_len,
         cache_root=None if cache_root == "none" else cache_root,
     )

@@ -85,13 +85,13 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
     dead = (corpus.dead_letter, generated.dead_letter) | "AllDeadLetters" >> beam.Flatten()
     dead | "WriteDeadLetters" >> WriteDeadLetters(opts.output)
 
-    counts = [
+    counts = (
         passages | "CountPassages" >> CountBy(lambda _: "passages"),
         seeds | "CountRequests" >> CountBy(lambda _: REQUESTS_KEY),
         rows | "CountWritten" >> CountBy(written_key),
         rejected | "CountFiltered" >> CountBy(filtered_key),
         dead | "CountDeadLetters" >> CountBy(dead_letter_key),
-    ]
+    )
     info = run_info(RECIPE, opts, config, {task.template: template_hash(task.template)})
     manifest_path = FileSystems.join(opts.output, "manifest.json")
     return counts | "WriteManifest" >> WriteManifest(manifest_path, info, REQUESTS_KEY, ("generate",))

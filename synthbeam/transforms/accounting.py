@@ -91,7 +91,7 @@ def write_json(path: str, document: dict[str, Any]) -> str:
 class WriteManifest(beam.PTransform):
     """Flattens (key, count) collections into ``{output}/manifest.json``.
 
-    Input: a list of PCollection[(str, int)]. Output: PCollection with the manifest dict.
+    Input: a tuple of PCollection[(str, int)]. Output: PCollection with the manifest dict.
     """
 
     def __init__(self, path: str, run_info: dict[str, Any], rows_in_key: str, generation_stages: tuple[str, ...]) -> None:

@@ -1,0 +1,67 @@
+import json
+
+import apache_beam as beam
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from synthbeam.schemas.record import DeadLetter, Record, Rejected
+from synthbeam.transforms.accounting import (
+    CountBy,
+    WriteManifest,
+    dead_letter_key,
+    filtered_key,
+    reconcile,
+    written_key,
+)
+
+
+def _record(i: int, split: str = "train") -> Record:
+    return Record(id=str(i), task="t", messages=[], split=split)
+
+
+def test_reconcile_balances_generation_rows_and_ignores_reading_dead_letters():
+    counts = {
+        "requests": 10,
+        "written/train": 5,
+        "written/eval": 1,
+        "filtered/parse/parse_failed": 2,
+        "filtered/filter/too_short": 1,
+        "dead_lettered/generate/context_length": 1,
+        "dead_lettered/read/invalid_json": 4,
+    }
+    assert reconcile(counts, "requests", ["generate"]) == {
+        "rows_in": 10,
+        "rows_written": 6,
+        "rows_filtered": 3,
+        "rows_dead_lettered": 1,
+        "balanced": True,
+    }
+    counts["requests"] = 11
+    assert reconcile(counts, "requests", ["generate"])["balanced"] is False
+
+
+def test_manifest_is_written_with_counts_per_stage_and_reason(tmp_path):
+    path = str(tmp_path / "manifest.json")
+    with TestPipeline() as p:
+        rows = p | "Rows" >> beam.Create([_record(1), _record(2), _record(3, "eval")])
+        rejected = p | "Rejected" >> beam.Create([Rejected(_record(4), "filter", "too_short")])
+        dead = p | "Dead" >> beam.Create([DeadLetter("generate", "context_length")])
+        requests = p | "Requests" >> beam.Create(range(5))
+        counts = (
+            requests | "CountRequests" >> CountBy(lambda _: "requests"),
+            rows | "CountWritten" >> CountBy(written_key),
+            rejected | "CountFiltered" >> CountBy(filtered_key),
+            dead | "CountDead" >> CountBy(dead_letter_key),
+        )
+        manifest = counts | WriteManifest(path, {"recipe": "t"}, "requests", ("generate",))
+        assert_that(manifest | beam.Map(lambda m: m["reconciliation"]["balanced"]), equal_to([True]))
+    with open(path) as handle:
+        written = json.load(handle)
+    assert written["counts"] == {
+        "dead_lettered/generate/context_length": 1,
+        "filtered/filter/too_short": 1,
+        "requests": 5,
+        "written/eval": 1,
+        "written/train": 2,
+    }
+    assert written["recipe"] == "t"
