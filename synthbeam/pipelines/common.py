@@ -14,11 +14,11 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from synthbeam.llm.config import LLMConfig
+from synthbeam.data.corpus import DEFAULT_CORPUS_URI
 from synthbeam.schemas.record import DeadLetter
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_INPUT = "bundled:pydoc_topics"
 
 
 class SynthbeamOptions(PipelineOptions):
@@ -27,7 +27,7 @@ class SynthbeamOptions(PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("synthbeam")
-        group.add_argument("--input", default=DEFAULT_INPUT, help="Corpus file pattern(s), comma separated: local or gs://, .jsonl/.txt/.parquet. Default: the bundled Python reference-documentation corpus.")
+        group.add_argument("--input", default=DEFAULT_CORPUS_URI, help="Corpus file pattern(s), comma separated: local or gs://, .jsonl/.txt/.parquet. Default: the bundled Python reference-documentation corpus.")
         group.add_argument("--text_field", default="text", help="JSONL/Parquet column holding the text.")
         group.add_argument("--output", default="out/instructions", help="Output directory (local or gs://): Parquet shards per split, rejects, dead letters, manifest.json, README.md.")
         group.add_argument("--model", default="", help="Model to serve: a local HF directory or a gs:// path to one (with --llm_endpoint: the same model's directory, used for its tokenizer). Default: the bundled SmolLM2-135M-Instruct, prepared offline.")
@@ -42,17 +42,8 @@ class SynthbeamOptions(PipelineOptions):
         group.add_argument("--run_id", default="", help="Identifier recorded in the manifest (default: random).")
 
 
-def bundled_input(pattern: str) -> str:
-    """Resolves ``bundled:<name>`` to a file shipped with (or generated from) the package."""
-    if pattern == DEFAULT_INPUT:
-        from synthbeam.data.corpus import default_corpus_path
-
-        return default_corpus_path()
-    return pattern
-
-
 def input_patterns(opts: SynthbeamOptions) -> list[str]:
-    return [bundled_input(p.strip()) for p in opts.input.split(",") if p.strip()]
+    return [p.strip() for p in opts.input.split(",") if p.strip()]
 
 
 def default_cache_root(output: str) -> str:

@@ -26,7 +26,7 @@ from synthbeam.pipelines.common import (
 from synthbeam.schemas.record import Passage
 from synthbeam.tasks.instructions import QUESTION_TYPES, InstructionsFromPassage, seeds_for_passage
 from synthbeam.templates import template_hash
-from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, written_key
+from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, shard_rows
 from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
 from synthbeam.transforms.curate.filters import ApplyFilters, basic_filters
 from synthbeam.transforms.curate.split import SplitTrainEval
@@ -78,7 +78,7 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
     filtered = generated.main | "Filter" >> ApplyFilters(basic_filters(opts.min_response_chars, opts.max_response_chars))
     deduped = filtered.main | "DeduplicateExact" >> DeduplicateExact()
     rows = deduped.main | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=opts.seed)
-    rows | "WriteShards" >> WriteParquetShards(opts.output)
+    shards = rows | "WriteShards" >> WriteParquetShards(opts.output)
 
     rejected = (generated.rejected, filtered.rejected, deduped.rejected) | "AllRejected" >> beam.Flatten()
     rejected | "WriteRejects" >> WriteRejects(FileSystems.join(opts.output, "rejected"))
@@ -86,9 +86,11 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
     dead | "WriteDeadLetters" >> WriteDeadLetters(opts.output)
 
     counts = (
-        passages | "CountPassages" >> CountBy(lambda _: "passages"),
+        corpus.files | "CountDocuments" >> CountBy(lambda f: ("documents_read", f.documents), weighted=True),
+        corpus.main | "CountPassagesRead" >> CountBy(lambda _: "passages_read"),
+        passages | "CountPassagesUsed" >> CountBy(lambda _: "passages_used"),
         seeds | "CountRequests" >> CountBy(lambda _: REQUESTS_KEY),
-        rows | "CountWritten" >> CountBy(written_key),
+        shards | "CountWritten" >> CountBy(shard_rows, weighted=True),
         rejected | "CountFiltered" >> CountBy(filtered_key),
         dead | "CountDeadLetters" >> CountBy(dead_letter_key),
     )

@@ -25,6 +25,11 @@ def written_key(record: Record) -> str:
     return f"{WRITTEN}/{record.split or 'data'}"
 
 
+def shard_rows(shard: dict[str, Any]) -> tuple[str, int]:
+    """(``written/<split>``, rows) of one written Parquet shard: counts what landed on disk."""
+    return f"{WRITTEN}/{shard['split']}", shard["num_rows"]
+
+
 def filtered_key(rejected: Rejected) -> str:
     return f"{FILTERED}/{rejected.stage}/{rejected.reason}"
 
@@ -34,19 +39,20 @@ def dead_letter_key(dead: DeadLetter) -> str:
 
 
 class CountBy(beam.PTransform):
-    """PCollection[T] -> PCollection[(key, count)] with ``key_fn(element)`` as the key."""
+    """PCollection[T] -> PCollection[(key, count)] with ``key_fn(element)`` as the key.
 
-    def __init__(self, key_fn: Any) -> None:
+    With ``weighted=True``, ``key_fn`` returns ``(key, amount)`` instead of a key.
+    """
+
+    def __init__(self, key_fn: Any, weighted: bool = False) -> None:
         super().__init__()
         self._key_fn = key_fn
+        self._weighted = weighted
 
     def expand(self, pcoll: beam.PCollection) -> beam.PCollection:
         key_fn = self._key_fn
-        return (
-            pcoll
-            | "Key" >> beam.Map(lambda element: (key_fn(element), 1))
-            | "Sum" >> beam.CombinePerKey(sum)
-        )
+        pairs = key_fn if self._weighted else (lambda element: (key_fn(element), 1))
+        return pcoll | "Key" >> beam.Map(pairs) | "Sum" >> beam.CombinePerKey(sum)
 
 
 def total(counts: dict[str, int], prefix: str) -> int:

@@ -1,0 +1,290 @@
+"""Running recipes on Dataflow: the flags a GPU job needs, and checks that fail before submission.
+
+    argv = dataflow_args(project="p", region="us-central1", image=WORKER_IMAGE,
+                         temp_location="gs://bucket/tmp")
+    instructions.run(argv + ["--model=gs://bucket/models/m", "--output=gs://bucket/out"])
+
+``check_dataflow_options`` catches what would otherwise surface on the workers, minutes into
+a paid job (or never, as lost output): local paths the workers cannot see, a managed vLLM
+server with no GPU under it, a GPU without the machine series it attaches to.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+
+from apache_beam.options.pipeline_options import (
+    DebugOptions,
+    GoogleCloudOptions,
+    PipelineOptions,
+    SetupOptions,
+    StandardOptions,
+    WorkerOptions,
+)
+
+from synthbeam.pipelines.common import SynthbeamOptions
+
+logger = logging.getLogger(__name__)
+
+# The worker image (Dockerfile, target ``worker``) runs this Python; jobs must be submitted
+# from the same minor version, since pickled functions and the staged sdist cross over.
+WORKER_PYTHON = "3.11"
+# Models baked into the worker image live here; any other local --model path is the
+# submitting machine's and does not exist on the workers.
+IMAGE_MODEL_ROOT = "/opt/synthbeam/models/"
+DEFAULT_GPU_TYPE = "nvidia-l4"
+DEFAULT_MACHINE_TYPE = "g2-standard-8"
+# Machine series each GPU attaches to on Compute Engine ("custom-" is a custom N1 type).
+GPU_MACHINE_PREFIXES: dict[str, tuple[str, ...]] = {
+    "nvidia-l4": ("g2-",),
+    "nvidia-tesla-t4": ("n1-", "custom-"),
+    "nvidia-tesla-p4": ("n1-", "custom-"),
+    "nvidia-tesla-p100": ("n1-", "custom-"),
+    "nvidia-tesla-v100": ("n1-", "custom-"),
+    "nvidia-tesla-a100": ("a2-highgpu-", "a2-megagpu-"),
+    "nvidia-a100-80gb": ("a2-ultragpu-",),
+    "nvidia-h100-80gb": ("a3-highgpu-",),
+    "nvidia-h100-mega-80gb": ("a3-megagpu-",),
+}
+_ACCELERATOR_KEY = "worker_accelerator="
+_DRIVER_FLAG = "install-nvidia-driver"
+# Inputs resolved on the workers themselves (``bundled:NAME`` and ``synthbeam://NAME``).
+_WORKER_SIDE_INPUTS = ("bundled:", "synthbeam://")
+
+
+class DataflowOptionsError(ValueError):
+    """Options that would fail (or lose output) on Dataflow; the message lists every fix."""
+
+
+@dataclass(frozen=True)
+class Accelerator:
+    """One ``worker_accelerator`` service option: GPUs attached to every worker."""
+
+    gpu_type: str
+    count: int = 1
+    install_driver: bool = True
+
+    def service_option(self) -> str:
+        """``worker_accelerator=type:nvidia-l4;count:1;install-nvidia-driver``."""
+        parts = [f"type:{self.gpu_type}", f"count:{self.count}"]
+        if self.install_driver:
+            parts.append(_DRIVER_FLAG)
+        return _ACCELERATOR_KEY + ";".join(parts)
+
+
+def parse_accelerator(option: str) -> Accelerator:
+    """Parses a ``worker_accelerator=...`` service option (or legacy experiment)."""
+    if not option.startswith(_ACCELERATOR_KEY):
+        raise ValueError(f"{option!r} is not a {_ACCELERATOR_KEY}... option")
+    fields: dict[str, str] = {}
+    install_driver = False
+    for part in option[len(_ACCELERATOR_KEY) :].split(";"):
+        key, _, value = part.strip().partition(":")
+        if key == _DRIVER_FLAG:
+            install_driver = True
+        elif key:
+            fields[key] = value
+    if not fields.get("type"):
+        raise ValueError(f"{option!r} names no GPU type (type:nvidia-l4, ...)")
+    try:
+        count = int(fields.get("count", "1"))
+    except ValueError as error:
+        raise ValueError(f"{option!r}: count must be a whole number") from error
+    return Accelerator(fields["type"], count, install_driver)
+
+
+def find_accelerator(options: PipelineOptions) -> Accelerator | None:
+    """The GPU request of a job: ``--dataflow_service_options`` first, then ``--experiments``."""
+    service = options.view_as(GoogleCloudOptions).dataflow_service_options or []
+    experiments = options.view_as(DebugOptions).experiments or []
+    for option in [*service, *experiments]:
+        if option.startswith(_ACCELERATOR_KEY):
+            return parse_accelerator(option)
+    return None
+
+
+def machine_problem(gpu_type: str, machine_type: str | None) -> str | None:
+    """Why ``machine_type`` cannot carry ``gpu_type``, or None when it can (or is unknown)."""
+    prefixes = GPU_MACHINE_PREFIXES.get(gpu_type)
+    if prefixes is None:
+        return None
+    if not machine_type:
+        return (
+            f"{gpu_type} needs a {'/'.join(p.rstrip('-') for p in prefixes)} machine type; "
+            f"the default worker type has no GPU slot. Add --machine_type (e.g. {DEFAULT_MACHINE_TYPE} for nvidia-l4)."
+        )
+    if not machine_type.startswith(prefixes):
+        return (
+            f"--machine_type={machine_type} cannot carry {gpu_type}; use a "
+            f"{'/'.join(p.rstrip('-') for p in prefixes)} machine type."
+        )
+    return None
+
+
+def dataflow_args(
+    project: str,
+    region: str,
+    image: str,
+    temp_location: str,
+    *,
+    gpu_type: str | None = DEFAULT_GPU_TYPE,
+    gpu_count: int = 1,
+    machine_type: str | None = DEFAULT_MACHINE_TYPE,
+    setup_file: str | None = "./setup.py",
+    staging_location: str | None = None,
+    job_name: str | None = None,
+    max_num_workers: int | None = None,
+    disk_size_gb: int | None = None,
+    service_account_email: str | None = None,
+    private_ips: bool = False,
+) -> list[str]:
+    """Beam flags for a Dataflow job on our worker image; ``gpu_type=None`` gives CPU workers.
+
+    Raises:
+        ValueError: a flag Dataflow would reject later (bad bucket path, GPU on a machine
+            series it does not attach to, no GPU count).
+    """
+    problems = []
+    if not project:
+        problems.append("project is empty")
+    if not region:
+        problems.append("region is empty (e.g. us-central1)")
+    if not image:
+        problems.append("image is empty; build and push the Dockerfile's worker target")
+    for name, value in (("temp_location", temp_location), ("staging_location", staging_location)):
+        if value is not None and not value.startswith("gs://"):
+            problems.append(f"{name}={value!r} must be a gs:// path")
+    if gpu_type is not None:
+        if gpu_count < 1:
+            problems.append(f"gpu_count={gpu_count} must be >= 1 (or gpu_type=None for CPU workers)")
+        problem = machine_problem(gpu_type, machine_type)
+        if problem:
+            problems.append(problem)
+    if problems:
+        raise ValueError("Cannot build Dataflow flags: " + "; ".join(problems))
+    args = [
+        "--runner=DataflowRunner",
+        f"--project={project}",
+        f"--region={region}",
+        f"--temp_location={temp_location}",
+        f"--sdk_container_image={image}",
+        "--experiments=use_runner_v2",
+    ]
+    if gpu_type is not None:
+        args.append(f"--dataflow_service_options={Accelerator(gpu_type, gpu_count).service_option()}")
+    optional = (
+        ("machine_type", machine_type),
+        ("setup_file", setup_file),
+        ("staging_location", staging_location),
+        ("job_name", job_name),
+        ("max_num_workers", max_num_workers),
+        ("disk_size_gb", disk_size_gb),
+        ("service_account_email", service_account_email),
+    )
+    args += [f"--{name}={value}" for name, value in optional if value is not None]
+    if private_ips:
+        args.append("--no_use_public_ips")
+    return args
+
+
+def is_dataflow(options: PipelineOptions) -> bool:
+    runner = options.view_as(StandardOptions).runner
+    name = runner if isinstance(runner, str) else type(runner).__name__ if runner else ""
+    return name.rsplit(".", 1)[-1].lower().removesuffix("runner") in ("dataflow", "testdataflow")
+
+
+def _is_local(path: str) -> bool:
+    return "://" not in path
+
+
+def dataflow_problems(options: PipelineOptions) -> tuple[list[str], list[str]]:
+    """``(errors, warnings)`` for running these options on Dataflow; both empty elsewhere."""
+    if not is_dataflow(options):
+        return [], []
+    errors: list[str] = []
+    warnings: list[str] = []
+    gcp = options.view_as(GoogleCloudOptions)
+    worker = options.view_as(WorkerOptions)
+    opts = options.view_as(SynthbeamOptions)
+    managed = not opts.llm_endpoint
+    if not gcp.project:
+        errors.append("--project is missing.")
+    if not gcp.region:
+        errors.append("--region is missing (e.g. --region=us-central1).")
+    if not (gcp.temp_location or "").startswith("gs://"):
+        errors.append("DataflowRunner needs --temp_location=gs://BUCKET/tmp (staging and temporary files).")
+    if _is_local(opts.output):
+        errors.append(
+            f"--output={opts.output} is a local path; workers write to their own disks, lost when the job ends. Use gs://BUCKET/DIR."
+        )
+    for pattern in (p.strip() for p in opts.input.split(",")):
+        if pattern and _is_local(pattern) and not pattern.startswith(_WORKER_SIDE_INPUTS):
+            errors.append(
+                f"--input pattern {pattern} is a local path the workers cannot read; upload it to gs:// first."
+            )
+    if opts.cache_root and opts.cache_root != "none" and _is_local(opts.cache_root):
+        warnings.append(
+            f"--cache_root={opts.cache_root} is on each worker's disk and discarded with it; use gs:// to reuse responses across runs."
+        )
+    if not opts.model:
+        errors.append(
+            "--model is empty: the bundled model is prepared on this machine and the workers cannot see it. "
+            f"Pass --model=gs://BUCKET/MODEL_DIR (a Hugging Face directory), or bake it into the worker image under {IMAGE_MODEL_ROOT}."
+        )
+    elif _is_local(opts.model) and not opts.model.startswith(IMAGE_MODEL_ROOT):
+        errors.append(
+            f"--model={opts.model} is a local path of this machine, not of the workers. "
+            f"Upload it (gcloud storage cp -r DIR gs://BUCKET/models/) and pass --model=gs://..., or bake it into the worker image under {IMAGE_MODEL_ROOT}."
+        )
+    if not worker.sdk_container_image and (managed or not options.view_as(SetupOptions).setup_file):
+        errors.append(
+            "--sdk_container_image is missing: Beam's default image has neither vLLM nor synthbeam. "
+            "Build the Dockerfile's worker target and pass its path."
+        )
+    try:
+        accelerator = find_accelerator(options)
+    except ValueError as error:
+        errors.append(f"--dataflow_service_options: {error}.")
+        accelerator = None
+    if managed and accelerator is None:
+        errors.append(
+            "A managed vLLM server (no --llm_endpoint) needs a GPU on every worker: add "
+            f'--dataflow_service_options="{Accelerator(DEFAULT_GPU_TYPE).service_option()}" '
+            f"--machine_type={DEFAULT_MACHINE_TYPE}, or pass --llm_endpoint=http://HOST:PORT of a running server."
+        )
+    if accelerator is not None:
+        if accelerator.count < 1:
+            errors.append(f"worker_accelerator count:{accelerator.count} must be >= 1.")
+        if not accelerator.install_driver:
+            errors.append(
+                f"worker_accelerator lacks {_DRIVER_FLAG}: without the host driver vLLM sees no GPU. Append ;{_DRIVER_FLAG}."
+            )
+        problem = machine_problem(accelerator.gpu_type, worker.machine_type)
+        if problem:
+            errors.append(problem)
+        if accelerator.gpu_type not in GPU_MACHINE_PREFIXES:
+            warnings.append(
+                f"GPU type {accelerator.gpu_type} is not one this check knows; its machine type was not checked."
+            )
+    running = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    if worker.sdk_container_image and running != WORKER_PYTHON:
+        warnings.append(
+            f"Submitting from Python {running}, but the worker image runs Python {WORKER_PYTHON}; pickled code may not load there."
+        )
+    return errors, warnings
+
+
+def check_dataflow_options(options: PipelineOptions) -> list[str]:
+    """Raises ``DataflowOptionsError`` listing every error; logs and returns the warnings.
+
+    Call before building the pipeline: building resolves the model and inputs, and an empty
+    ``--model`` would convert the bundled model on this machine first.
+    """
+    errors, warnings = dataflow_problems(options)
+    for warning in warnings:
+        logger.warning("Dataflow: %s", warning)
+    if errors:
+        raise DataflowOptionsError("This job would fail on Dataflow:\n" + "\n".join(f"  - {e}" for e in errors))
+    return warnings

@@ -1,0 +1,92 @@
+"""What the recipes that make rows from rows or from seed tasks share.
+
+Reading input rows (``--input``: rows written by a recipe, chat-format or
+instruction-format JSONL/Parquet; by default the bundled seed tasks), keeping the first
+``--limit`` of them, and the common tail: filter -> exact dedup -> split -> Parquet, with
+rejects, dead letters and a manifest whose counts reconcile.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+
+from synthbeam.pipelines import common
+from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS, seed_tasks_path
+from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, written_key
+from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
+from synthbeam.transforms.curate.filters import ApplyFilters, basic_filters
+from synthbeam.transforms.curate.split import SplitTrainEval
+from synthbeam.transforms.write.parquet import WriteParquetShards, WriteRejects
+
+ROWS_IN = "rows_in"
+GENERATION_STAGES = ("generate",)
+
+
+def add_curation_args(group: argparse._ArgumentGroup) -> None:
+    group.add_argument("--min_response_chars", type=int, default=20, help="Shorter answers are filtered as too_short.")
+    group.add_argument("--max_response_chars", type=int, default=4000, help="Longer answers are filtered as too_long.")
+
+
+def record_inputs(opts: common.SynthbeamOptions) -> list[str]:
+    """``--input`` as record file patterns; the shared default means the bundled seed tasks."""
+    if opts.input == common.DEFAULT_INPUT:
+        return [seed_tasks_path(BUNDLED_SEED_TASKS)]
+    return [p.strip() for p in opts.input.split(",") if p.strip()]
+
+
+class TakeFirst(beam.PTransform):
+    """Keeps the ``limit`` elements with the smallest ids (deterministic; 0 keeps all)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self._limit = limit
+
+    def expand(self, pcoll: beam.PCollection) -> beam.PCollection:
+        if self._limit <= 0:
+            return pcoll
+        return (
+            pcoll
+            | "Smallest" >> beam.combiners.Top.Of(self._limit, key=lambda element: element.id, reverse=True)
+            | "Explode" >> beam.FlatMap(lambda top: top)
+        )
+
+
+def count_rows_in(label: str, collections: list[beam.PCollection]) -> beam.PCollection:
+    """Counts the rows that enter curation under ``rows_in`` (every one must leave somehow)."""
+    return collections | f"{label}Flatten" >> beam.Flatten() | label >> CountBy(lambda _: ROWS_IN)
+
+
+def curate_and_write(
+    rows: beam.PCollection,
+    opts: common.SynthbeamOptions,
+    info: dict[str, object],
+    rejected: list[beam.PCollection],
+    dead: list[beam.PCollection],
+    counts: list[beam.PCollection],
+) -> beam.PCollection:
+    """Filter -> dedup -> split -> write, plus rejects, dead letters and ``manifest.json``.
+
+    ``counts`` must include a ``rows_in`` count (``count_rows_in``) of every row that
+    ``rows``, ``rejected`` and ``dead`` account for. Returns the manifest collection.
+    """
+    filtered = rows | "Filter" >> ApplyFilters(basic_filters(opts.min_response_chars, opts.max_response_chars))
+    deduped = filtered.main | "DeduplicateExact" >> DeduplicateExact()
+    final = deduped.main | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=opts.seed)
+    final | "WriteShards" >> WriteParquetShards(opts.output)
+
+    all_rejected = (*rejected, filtered.rejected, deduped.rejected) | "AllRejected" >> beam.Flatten()
+    all_rejected | "WriteRejects" >> WriteRejects(FileSystems.join(opts.output, "rejected"))
+    all_dead = tuple(dead) | "AllDeadLetters" >> beam.Flatten()
+    all_dead | "WriteDeadLetters" >> common.WriteDeadLetters(opts.output)
+
+    counts = [
+        *counts,
+        final | "CountWritten" >> CountBy(written_key),
+        all_rejected | "CountFiltered" >> CountBy(filtered_key),
+        all_dead | "CountDeadLetters" >> CountBy(dead_letter_key),
+    ]
+    manifest_path = FileSystems.join(opts.output, "manifest.json")
+    return counts | "WriteManifest" >> WriteManifest(manifest_path, info, ROWS_IN, GENERATION_STAGES)

@@ -1,0 +1,96 @@
+"""Recipe ``evol_instruct``: instruction rows -> harder rewrites -> answers -> Parquet.
+
+    python -m synthbeam.pipelines.evol_instruct --input out/instructions/train/*.parquet \\
+        --output out/evol --evol_modes constraints,deepen,concretize
+
+``--input`` takes rows written by another recipe, chat-format or instruction-format
+JSONL/Parquet (default: the bundled seed tasks). Each row's first instruction is rewritten
+once per mode (``lineage.augmentation="evol:<mode>"``, ``lineage.parent_id`` the row's id);
+rewrites that repeat the instruction, copy the prompt's example or stop reading as an
+instruction are rejected with that reason, the rest are answered and curated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options import pipeline_options
+
+from synthbeam.pipelines import common, derived_rows
+from synthbeam.tasks.answer import AnswerInstruction, has_instruction
+from synthbeam.tasks.evol import MODES, TASK, EvolInstruction
+from synthbeam.templates import template_hash
+from synthbeam.transforms.accounting import CountBy
+from synthbeam.transforms.augment import EvolveInstructions
+from synthbeam.transforms.read_records import ReadRecords
+
+RECIPE = "evol_instruct"
+
+
+class EvolInstructOptions(common.SynthbeamOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
+        group = parser.add_argument_group("evol_instruct recipe")
+        group.add_argument(
+            "--evol_modes",
+            default="constraints,deepen,concretize",
+            help=f"Comma-separated evolutions applied to every row: {', '.join(MODES)}.",
+        )
+        group.add_argument(
+            "--keep_originals", action="store_true", help="Write the input rows too, beside their evolutions."
+        )
+        derived_rows.add_curation_args(group)
+
+
+def parse_modes(text: str) -> tuple[str, ...]:
+    modes = tuple(m.strip() for m in text.split(",") if m.strip())
+    unknown = [m for m in modes if m not in MODES]
+    if not modes or unknown:
+        raise ValueError(f"--evol_modes={text!r}: choose one or more of {', '.join(MODES)}.")
+    return modes
+
+
+def build(pipeline: beam.Pipeline, opts: EvolInstructOptions) -> beam.PCollection:
+    """Wires the recipe onto ``pipeline``; returns the manifest collection."""
+    modes = parse_modes(opts.evol_modes)
+    config = common.llm_config_from_options(opts)
+    inputs = derived_rows.record_inputs(opts)
+    read = pipeline | "ReadRecords" >> ReadRecords(inputs)
+    records = read.main | "Limit" >> derived_rows.TakeFirst(opts.limit)
+    evolved = records | "Evolve" >> EvolveInstructions(config, modes, opts.seed)
+
+    rows = evolved.main
+    requests = records | "PerMode" >> beam.FlatMap(lambda r: [r] * len(modes) if has_instruction(r) else [r])
+    rows_in = [requests]
+    if opts.keep_originals:
+        rows = (rows, records) | "WithOriginals" >> beam.Flatten()
+        rows_in.append(records)
+    counts = [
+        records | "CountInputRows" >> CountBy(lambda _: "input_rows"),
+        derived_rows.count_rows_in("CountRowsIn", rows_in),
+    ]
+    templates = [EvolInstruction().template, AnswerInstruction().template]
+    info = common.run_info(RECIPE, opts, config, {t: template_hash(t) for t in templates})
+    info.update(inputs=inputs, evol_modes=list(modes), task=TASK)
+    return derived_rows.curate_and_write(
+        rows, opts, info, rejected=[evolved.rejected], dead=[read.dead_letter, evolved.dead_letter], counts=counts
+    )
+
+
+def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None) -> None:
+    """Runs the recipe; tests pass a ``TestPipeline``."""
+    options = pipeline_options.PipelineOptions(argv)
+    opts = options.view_as(EvolInstructOptions)
+    pipeline = test_pipeline or beam.Pipeline(options=options)
+    build(pipeline, opts)
+    pipeline.run().wait_until_finish()
+    if options.get_all_options().get("runner") in (None, "DirectRunner"):
+        common.print_summary(FileSystems.join(opts.output, "manifest.json"))
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run()

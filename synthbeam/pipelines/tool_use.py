@@ -1,0 +1,166 @@
+"""Recipe ``tool_use``: sampled tool sets -> queries + tool calls -> three-stage verification.
+
+    python -m synthbeam.pipelines.tool_use --output out/tool_use --num_examples 32
+
+Read tool library -> sample tool sets -> generate (vLLM, schema-constrained JSON) -> verify
+format -> execute in the sandbox -> LLM judge -> split -> write chat-format Parquet, plus
+tool-selection rows, xLAM and BFCL exports, rejects, dead letters and a manifest whose counts
+reconcile (kept and dropped per stage, label distribution of the selection rows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from synthbeam.llm.config import LLMConfig
+from synthbeam.pipelines.common import (
+    SynthbeamOptions,
+    WriteDeadLetters,
+    llm_config_from_options,
+    print_summary,
+    run_info,
+)
+from synthbeam.tasks.judge import ToolUseJudge
+from synthbeam.tasks.tool_use import DEFAULT_MIX, KINDS, ToolUseTask, sample_spec
+from synthbeam.templates import template_hash
+from synthbeam.tools.library import load_tool_library
+from synthbeam.tools.sandbox import SandboxLimits
+from synthbeam.tools.schema import tool_name
+from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, written_key
+from synthbeam.transforms.curate.split import SplitTrainEval
+from synthbeam.transforms.export import WriteToolUseExports, to_selection_record
+from synthbeam.transforms.generate import GenerateCompletions
+from synthbeam.transforms.generate_records import ParseCompletionFn
+from synthbeam.transforms.outputs import MAIN, REJECTED, StageOutputs
+from synthbeam.transforms.verify import execution, semantic
+from synthbeam.transforms.verify import format as format_check
+from synthbeam.transforms.verify.base import VerifyRecords
+from synthbeam.transforms.write.parquet import WriteParquetShards, WriteRejects
+
+RECIPE = "tool_use"
+REQUESTS_KEY = "requests"
+
+
+class ToolUseOptions(SynthbeamOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
+        group = parser.add_argument_group("tool_use recipe")
+        group.add_argument("--tool_library", default="", help="Tool definitions (OpenAI tools, BFCL functions or xLAM tools; .json/.jsonl; local path, glob or gs://). Default: the bundled BFCL subset plus string/date/unit tools.")
+        group.add_argument("--num_examples", type=int, default=32, help="Examples to generate (one LLM call each).")
+        group.add_argument("--max_tools", type=int, default=4, help="Most tools offered per example.")
+        group.add_argument("--kind_mix", default=",".join(f"{k}={w}" for k, w in DEFAULT_MIX.items()), help=f"Weights of the example kinds ({', '.join(KINDS)}), as kind=weight pairs.")
+        group.add_argument("--judge", default="on", choices=("on", "off"), help="Run the LLM judge (semantic verification).")
+        group.add_argument("--require_execution", action="store_true", help="Drop rows calling a tool with no implementation (no_implementation) instead of keeping them unexecuted.")
+        group.add_argument("--sandbox_timeout_s", type=float, default=5.0, help="Wall-clock limit of one sandboxed tool call.")
+        group.add_argument("--sandbox_memory_mib", type=int, default=256, help="Address-space limit of one sandboxed tool call.")
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """``single=0.3,multiple=0.3`` -> weights; unknown kinds fail with the valid ones named."""
+    mix: dict[str, float] = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        kind, _, weight = pair.partition("=")
+        if kind not in KINDS:
+            raise ValueError(f"--kind_mix: unknown kind {kind!r}; use {', '.join(KINDS)}")
+        mix[kind] = float(weight)
+    if not any(w > 0 for w in mix.values()):
+        raise ValueError("--kind_mix needs at least one positive weight")
+    return mix
+
+
+class GenerateToolUse(beam.PTransform):
+    """Asks the model once per ``ToolUseSpec``, with a response schema built from its tools.
+
+    Input: ``PCollection[ToolUseSpec]``. Output: ``StageOutputs``: ``main`` (tool-use
+    ``Record``), ``rejected`` (unparseable completions, raw text kept), ``dead_letter``.
+    """
+
+    def __init__(self, task: ToolUseTask, llm_config: LLMConfig, run_seed: int = 0) -> None:
+        super().__init__()
+        self._task, self._config, self._seed = task, llm_config, run_seed
+
+    def expand(self, specs: beam.PCollection) -> StageOutputs:
+        task, seed = self._task, self._seed
+        requests = specs | "BuildRequests" >> beam.Map(lambda spec: (task.request_for(spec, seed), spec))
+        keyed = requests | "KeepRequest" >> beam.Map(lambda pair: (pair[0], pair))
+        generated = keyed | "Generate" >> GenerateCompletions(self._config)
+        parsed = generated.main | "Parse" >> beam.ParDo(ParseCompletionFn(task)).with_outputs(REJECTED, main=MAIN)
+        return StageOutputs(parsed.main, parsed.rejected, generated.dead_letter)
+
+
+def _count_kept(stage: str) -> Any:
+    return CountBy(lambda _: f"kept/{stage}")
+
+
+def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
+    """Wires the recipe onto ``pipeline``; returns the manifest collection."""
+    config = llm_config_from_options(opts)
+    library = load_tool_library(opts.tool_library)  # small; read once, bad files fail here
+    mix, seed = parse_mix(opts.kind_mix), opts.seed
+    task, judge = ToolUseTask(), ToolUseJudge()
+    limits = SandboxLimits(timeout_s=opts.sandbox_timeout_s, memory_mib=opts.sandbox_memory_mib)
+
+    specs = (
+        pipeline
+        | "Indexes" >> beam.Create(range(opts.num_examples))
+        | "SampleToolSets" >> beam.Map(sample_spec, library, seed, opts.max_tools, mix)
+    )
+    generated = specs | "GenerateToolUse" >> GenerateToolUse(task, config, seed)
+    formatted = generated.main | "VerifyFormat" >> VerifyRecords(format_check.ToolCallFormatCheck(map(tool_name, library)), format_check.STAGE)
+    executed = formatted.main | "ExecuteToolCalls" >> VerifyRecords(
+        execution.ToolExecutionCheck(limits=limits, require_all=opts.require_execution), execution.STAGE
+    )
+    stages = [(format_check.STAGE, formatted), (execution.STAGE, executed)]
+    verified, dead = executed.main, [generated.dead_letter]
+    if opts.judge == "on":
+        judged = verified | "JudgeToolCalls" >> semantic.JudgeToolCalls(config, seed, judge)
+        stages.append((semantic.STAGE, judged))
+        verified, dead = judged.main, [*dead, judged.dead_letter]
+
+    rows = verified | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=seed)
+    rows | "WriteShards" >> WriteParquetShards(opts.output)
+    selection = rows | "ToSelectionRows" >> beam.FlatMap(lambda r: [s] if (s := to_selection_record(r)) else [])
+    selection | "WriteSelection" >> WriteParquetShards(FileSystems.join(opts.output, "tool_selection"))
+    rows | "Export" >> WriteToolUseExports(FileSystems.join(opts.output, "export"))
+
+    rejected = (generated.rejected, *(out.rejected for _, out in stages)) | "AllRejected" >> beam.Flatten()
+    rejected | "WriteRejects" >> WriteRejects(FileSystems.join(opts.output, "rejected"))
+    dead_letters = tuple(dead) | "AllDeadLetters" >> beam.Flatten()
+    dead_letters | "WriteDeadLetters" >> WriteDeadLetters(opts.output)
+
+    counts = (
+        specs | "CountRequests" >> CountBy(lambda _: REQUESTS_KEY),
+        rows | "CountWritten" >> CountBy(written_key),
+        rejected | "CountFiltered" >> CountBy(filtered_key),
+        dead_letters | "CountDeadLetters" >> CountBy(dead_letter_key),
+        selection | "CountSelectionLabels" >> CountBy(lambda r: f"selection_label/{r.label}"),
+        generated.main | "CountGenerated" >> CountBy(lambda _: "kept/generate"),
+        *(out.main | f"CountKept_{stage}" >> _count_kept(stage) for stage, out in stages),
+    )
+    templates = {t: template_hash(t) for t in (task.template, judge.template)}
+    info = {**run_info(RECIPE, opts, config, templates), "inputs": [opts.tool_library or "bundled:tools"]}
+    manifest_path = FileSystems.join(opts.output, "manifest.json")
+    return counts | "WriteManifest" >> WriteManifest(manifest_path, info, REQUESTS_KEY, ("generate",))
+
+
+def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None) -> None:
+    """Runs the recipe; tests pass a ``TestPipeline``."""
+    options = PipelineOptions(argv)
+    opts = options.view_as(ToolUseOptions)
+    pipeline = test_pipeline or beam.Pipeline(options=options)
+    build(pipeline, opts)
+    result = pipeline.run()
+    result.wait_until_finish()
+    if opts.view_as(PipelineOptions).get_all_options().get("runner") in (None, "DirectRunner"):
+        print_summary(FileSystems.join(opts.output, "manifest.json"))
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run()

@@ -1,0 +1,111 @@
+"""End to end: the instructions recipe on the real vLLM server, bundled corpus plus bad input."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+
+import datasets
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+
+from synthbeam.pipelines import instructions
+
+pytestmark = pytest.mark.slow
+
+LINEAGE_FIELDS = ("template", "template_hash", "model", "sampling", "request_hash")
+
+
+def _bad_corpus(directory) -> str:
+    directory.mkdir()
+    (directory / "bad.jsonl").write_bytes(
+        b'{"text": "Generators are functions that yield values lazily, one at a time, when iterated over."}\n'
+        b'{"text": "broken json\n'
+        b'{"text": "\xff\xfe invalid utf-8"}\n'
+        b'{"title": "no text field"}\n'
+    )
+    (directory / "empty.jsonl").write_bytes(b"")
+    return str(directory / "*.jsonl")
+
+
+def _run(llm_endpoint: str, bundled_model_dir: str, output: str, inputs: str, cache: str, limit: int) -> dict:
+    argv = [
+        f"--input={inputs}",
+        f"--output={output}",
+        f"--llm_endpoint={llm_endpoint}",
+        f"--model={bundled_model_dir}",
+        f"--cache_root={cache}",
+        f"--limit={limit}",
+        "--per_passage=2",
+        "--eval_fraction=0.25",
+        "--run_id=e2e",
+    ]
+    instructions.run(argv, test_pipeline=TestPipeline(argv=argv, blocking=True))
+    with open(os.path.join(output, "manifest.json")) as handle:
+        return json.load(handle)
+
+
+def test_instructions_recipe_end_to_end_with_bad_input(tmp_path, llm_endpoint, bundled_model_dir):
+    output = str(tmp_path / "out")
+    inputs = "synthbeam://pydoc_topics," + _bad_corpus(tmp_path / "bad")
+    manifest = _run(llm_endpoint, bundled_model_dir, output, inputs, str(tmp_path / "cache"), limit=8)
+
+    rec = manifest["reconciliation"]
+    assert rec["balanced"], manifest
+    assert rec["rows_in"] == manifest["counts"]["requests"] == 16
+    counts = manifest["counts"]
+    for reason in ("invalid_json", "invalid_utf8", "missing_text_field", "empty_file"):
+        assert counts[f"dead_lettered/read/{reason}"] == 1, counts
+
+    files = sorted(glob.glob(f"{output}/*/*.parquet"))
+    data_files = [f for f in files if "/rejected/" not in f]
+    assert data_files
+    table = pq.read_table(data_files)
+    assert table.num_rows == rec["rows_written"] > 0
+    for row in table.to_pylist():
+        assert row["task"] == "instruction"
+        assert [m["role"] for m in row["messages"]] == ["user", "assistant"]
+        assert all(row["lineage"][f] for f in LINEAGE_FIELDS), row["lineage"]
+        assert row["source"]["uri"]
+        assert row["split"] in ("train", "eval")
+    loaded = datasets.load_dataset("parquet", data_files={"all": data_files}, split="all")
+    assert loaded.num_rows == table.num_rows
+
+    dead_rows = [json.loads(line) for path in glob.glob(f"{output}/dead_letter/*.jsonl") for line in open(path)]
+    assert {d["reason"] for d in dead_rows} >= {"invalid_json", "invalid_utf8", "empty_file"}
+    assert all(d["uri"] for d in dead_rows)
+
+    # A rerun answers every request from the response cache and writes the same rows.
+    again = _run(llm_endpoint, bundled_model_dir, str(tmp_path / "out2"), inputs, str(tmp_path / "cache"), limit=8)
+    assert again["counts"] == manifest["counts"]
+    rerun_rows = pq.read_table(sorted(glob.glob(f"{tmp_path}/out2/*/*.parquet"))).to_pylist()
+    first_rows = pq.read_table(files).to_pylist()
+    assert sorted(r["id"] for r in rerun_rows) == sorted(r["id"] for r in first_rows)
+
+
+def test_instructions_recipe_reads_and_writes_gcs(tmp_path, gcs_emulator, gcs_bucket, llm_endpoint, bundled_model_dir):
+    gcs_emulator.upload(
+        f"{gcs_bucket}/corpus/a.jsonl",
+        json.dumps({"text": "A tuple is an immutable sequence type in Python, written with commas."}) + "\n",
+    )
+    manifest_path_root = f"{gcs_bucket}/out"
+    argv = [
+        f"--input={gcs_bucket}/corpus/*.jsonl",
+        f"--output={manifest_path_root}",
+        f"--llm_endpoint={llm_endpoint}",
+        f"--model={bundled_model_dir}",
+        f"--cache_root={tmp_path / 'cache'}",
+        "--per_passage=1",
+    ]
+    instructions.run(argv, test_pipeline=TestPipeline(argv=argv, blocking=True))
+    manifest = json.loads(gcs_emulator.read(f"{manifest_path_root}/manifest.json"))
+    assert manifest["reconciliation"]["balanced"]
+    assert manifest["counts"]["requests"] == 1
+    rec = manifest["reconciliation"]
+    shards = [uri for uri in gcs_emulator.list(manifest_path_root) if uri.endswith(".parquet")]
+    rows = sum(pq.read_table(pa.BufferReader(gcs_emulator.read(uri))).num_rows for uri in shards)
+    # The one generated row is either written or rejected, and it is in a gs:// shard either way.
+    assert rows == rec["rows_written"] + rec["rows_filtered"] == 1
