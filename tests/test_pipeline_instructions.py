@@ -71,7 +71,7 @@ def test_instructions_recipe_end_to_end_with_bad_input(tmp_path, llm_endpoint, b
         assert all(row["lineage"][f] for f in LINEAGE_FIELDS), row["lineage"]
         assert row["source"]["uri"]
         assert row["split"] in ("train", "eval")
-    loaded = datasets.load_dataset("parquet", data_files={"all": data_files}, split="all")
+    loaded = datasets.load_dataset("parquet", data_files={"train": data_files}, split="train")
     assert loaded.num_rows == table.num_rows
 
     dead_rows = [json.loads(line) for path in glob.glob(f"{output}/dead_letter/*.jsonl") for line in open(path)]

@@ -7,11 +7,12 @@ import json
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from synthbeam.llm.config import LLMConfig
 from synthbeam.data.corpus import DEFAULT_CORPUS_URI
@@ -111,6 +112,34 @@ class WriteDeadLetters(beam.PTransform):
             | "ToJson" >> beam.Map(dead_letter_row)
             | "Write" >> beam.io.WriteToText(self._prefix, file_name_suffix=".jsonl")
         )
+
+
+def run_recipe(
+    build: Callable[[beam.Pipeline, Any], Any],
+    options_class: type[SynthbeamOptions],
+    argv: list[str] | None,
+    test_pipeline: beam.Pipeline | None = None,
+) -> None:
+    """Parses options, checks Dataflow settings before anything is staged, runs ``build``.
+
+    Local runs wait and print the manifest's counts; Dataflow runs return once submitted
+    when ``--no_wait_until_finish`` is given.
+    """
+    from synthbeam.pipelines.dataflow import check_dataflow_options, is_dataflow
+
+    options = PipelineOptions(argv)
+    opts = options.view_as(options_class)
+    if is_dataflow(options):
+        check_dataflow_options(options)
+    pipeline = test_pipeline or beam.Pipeline(options=options)
+    build(pipeline, opts)
+    result = pipeline.run()
+    if options.view_as(StandardOptions).no_wait_until_finish and is_dataflow(options):
+        logger.info("Submitted; not waiting for the job to finish.")
+        return
+    result.wait_until_finish()
+    if not is_dataflow(options):
+        print_summary(FileSystems.join(opts.output, "manifest.json"))
 
 
 def print_summary(manifest_path: str) -> dict[str, Any]:

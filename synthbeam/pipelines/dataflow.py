@@ -50,8 +50,6 @@ GPU_MACHINE_PREFIXES: dict[str, tuple[str, ...]] = {
 }
 _ACCELERATOR_KEY = "worker_accelerator="
 _DRIVER_FLAG = "install-nvidia-driver"
-# Inputs resolved on the workers themselves (``bundled:NAME`` and ``synthbeam://NAME``).
-_WORKER_SIDE_INPUTS = ("bundled:", "synthbeam://")
 
 
 class DataflowOptionsError(ValueError):
@@ -99,28 +97,21 @@ def find_accelerator(options: PipelineOptions) -> Accelerator | None:
     """The GPU request of a job: ``--dataflow_service_options`` first, then ``--experiments``."""
     service = options.view_as(GoogleCloudOptions).dataflow_service_options or []
     experiments = options.view_as(DebugOptions).experiments or []
-    for option in [*service, *experiments]:
-        if option.startswith(_ACCELERATOR_KEY):
-            return parse_accelerator(option)
-    return None
+    found = [option for option in [*service, *experiments] if option.startswith(_ACCELERATOR_KEY)]
+    if len(set(found)) > 1:
+        raise ValueError(f"{_ACCELERATOR_KEY}... is given {len(found)} times ({', '.join(found)}); keep one")
+    return parse_accelerator(found[0]) if found else None
 
 
 def machine_problem(gpu_type: str, machine_type: str | None) -> str | None:
     """Why ``machine_type`` cannot carry ``gpu_type``, or None when it can (or is unknown)."""
     prefixes = GPU_MACHINE_PREFIXES.get(gpu_type)
-    if prefixes is None:
+    if prefixes is None or (machine_type or "").startswith(prefixes):
         return None
+    series = "/".join(p.rstrip("-") for p in prefixes)
     if not machine_type:
-        return (
-            f"{gpu_type} needs a {'/'.join(p.rstrip('-') for p in prefixes)} machine type; "
-            f"the default worker type has no GPU slot. Add --machine_type (e.g. {DEFAULT_MACHINE_TYPE} for nvidia-l4)."
-        )
-    if not machine_type.startswith(prefixes):
-        return (
-            f"--machine_type={machine_type} cannot carry {gpu_type}; use a "
-            f"{'/'.join(p.rstrip('-') for p in prefixes)} machine type."
-        )
-    return None
+        return f"{gpu_type} needs a {series} machine type; the default worker type has no GPU slot. Add --machine_type."
+    return f"--machine_type={machine_type} cannot carry {gpu_type}; use a {series} machine type."
 
 
 def dataflow_args(
@@ -146,13 +137,8 @@ def dataflow_args(
         ValueError: a flag Dataflow would reject later (bad bucket path, GPU on a machine
             series it does not attach to, no GPU count).
     """
-    problems = []
-    if not project:
-        problems.append("project is empty")
-    if not region:
-        problems.append("region is empty (e.g. us-central1)")
-    if not image:
-        problems.append("image is empty; build and push the Dockerfile's worker target")
+    required = (("project", project), ("region", region), ("image (the Dockerfile's worker target)", image))
+    problems = [f"{name} is empty" for name, value in required if not value]
     for name, value in (("temp_location", temp_location), ("staging_location", staging_location)):
         if value is not None and not value.startswith("gs://"):
             problems.append(f"{name}={value!r} must be a gs:// path")
@@ -196,6 +182,7 @@ def is_dataflow(options: PipelineOptions) -> bool:
 
 
 def _is_local(path: str) -> bool:
+    # Any scheme is read through Beam's file systems (or, for synthbeam://, on the workers).
     return "://" not in path
 
 
@@ -205,10 +192,15 @@ def dataflow_problems(options: PipelineOptions) -> tuple[list[str], list[str]]:
         return [], []
     errors: list[str] = []
     warnings: list[str] = []
+    _check_locations(options, errors, warnings)
+    _check_model(options.view_as(SynthbeamOptions).model, errors)
+    _check_workers(options, errors, warnings)
+    return errors, warnings
+
+
+def _check_locations(options: PipelineOptions, errors: list[str], warnings: list[str]) -> None:
     gcp = options.view_as(GoogleCloudOptions)
-    worker = options.view_as(WorkerOptions)
     opts = options.view_as(SynthbeamOptions)
-    managed = not opts.llm_endpoint
     if not gcp.project:
         errors.append("--project is missing.")
     if not gcp.region:
@@ -220,7 +212,7 @@ def dataflow_problems(options: PipelineOptions) -> tuple[list[str], list[str]]:
             f"--output={opts.output} is a local path; workers write to their own disks, lost when the job ends. Use gs://BUCKET/DIR."
         )
     for pattern in (p.strip() for p in opts.input.split(",")):
-        if pattern and _is_local(pattern) and not pattern.startswith(_WORKER_SIDE_INPUTS):
+        if pattern and _is_local(pattern):
             errors.append(
                 f"--input pattern {pattern} is a local path the workers cannot read; upload it to gs:// first."
             )
@@ -228,16 +220,25 @@ def dataflow_problems(options: PipelineOptions) -> tuple[list[str], list[str]]:
         warnings.append(
             f"--cache_root={opts.cache_root} is on each worker's disk and discarded with it; use gs:// to reuse responses across runs."
         )
-    if not opts.model:
+
+
+def _check_model(model: str, errors: list[str]) -> None:
+    remedy = f"or bake it into the worker image under {IMAGE_MODEL_ROOT}."
+    if not model:
         errors.append(
             "--model is empty: the bundled model is prepared on this machine and the workers cannot see it. "
-            f"Pass --model=gs://BUCKET/MODEL_DIR (a Hugging Face directory), or bake it into the worker image under {IMAGE_MODEL_ROOT}."
+            f"Pass --model=gs://BUCKET/MODEL_DIR (a Hugging Face directory), {remedy}"
         )
-    elif _is_local(opts.model) and not opts.model.startswith(IMAGE_MODEL_ROOT):
+    elif _is_local(model) and not model.startswith(IMAGE_MODEL_ROOT):
         errors.append(
-            f"--model={opts.model} is a local path of this machine, not of the workers. "
-            f"Upload it (gcloud storage cp -r DIR gs://BUCKET/models/) and pass --model=gs://..., or bake it into the worker image under {IMAGE_MODEL_ROOT}."
+            f"--model={model} is a local path of this machine, not of the workers. "
+            f"Upload it (gcloud storage cp -r DIR gs://BUCKET/models/) and pass --model=gs://..., {remedy}"
         )
+
+
+def _check_workers(options: PipelineOptions, errors: list[str], warnings: list[str]) -> None:
+    worker = options.view_as(WorkerOptions)
+    managed = not options.view_as(SynthbeamOptions).llm_endpoint
     if not worker.sdk_container_image and (managed or not options.view_as(SetupOptions).setup_file):
         errors.append(
             "--sdk_container_image is missing: Beam's default image has neither vLLM nor synthbeam. "
@@ -247,23 +248,16 @@ def dataflow_problems(options: PipelineOptions) -> tuple[list[str], list[str]]:
         accelerator = find_accelerator(options)
     except ValueError as error:
         errors.append(f"--dataflow_service_options: {error}.")
-        accelerator = None
-    if managed and accelerator is None:
-        errors.append(
-            "A managed vLLM server (no --llm_endpoint) needs a GPU on every worker: add "
-            f'--dataflow_service_options="{Accelerator(DEFAULT_GPU_TYPE).service_option()}" '
-            f"--machine_type={DEFAULT_MACHINE_TYPE}, or pass --llm_endpoint=http://HOST:PORT of a running server."
-        )
-    if accelerator is not None:
-        if accelerator.count < 1:
-            errors.append(f"worker_accelerator count:{accelerator.count} must be >= 1.")
-        if not accelerator.install_driver:
+        return
+    if accelerator is None:
+        if managed:
             errors.append(
-                f"worker_accelerator lacks {_DRIVER_FLAG}: without the host driver vLLM sees no GPU. Append ;{_DRIVER_FLAG}."
+                "A managed vLLM server (no --llm_endpoint) needs a GPU on every worker: add "
+                f'--dataflow_service_options="{Accelerator(DEFAULT_GPU_TYPE).service_option()}" '
+                f"--machine_type={DEFAULT_MACHINE_TYPE}, or pass --llm_endpoint=http://HOST:PORT of a running server."
             )
-        problem = machine_problem(accelerator.gpu_type, worker.machine_type)
-        if problem:
-            errors.append(problem)
+    else:
+        errors.extend(_accelerator_problems(accelerator, worker.machine_type))
         if accelerator.gpu_type not in GPU_MACHINE_PREFIXES:
             warnings.append(
                 f"GPU type {accelerator.gpu_type} is not one this check knows; its machine type was not checked."
@@ -273,7 +267,18 @@ def dataflow_problems(options: PipelineOptions) -> tuple[list[str], list[str]]:
         warnings.append(
             f"Submitting from Python {running}, but the worker image runs Python {WORKER_PYTHON}; pickled code may not load there."
         )
-    return errors, warnings
+
+
+def _accelerator_problems(accelerator: Accelerator, machine_type: str | None) -> list[str]:
+    problems = []
+    if accelerator.count < 1:
+        problems.append(f"worker_accelerator count:{accelerator.count} must be >= 1.")
+    if not accelerator.install_driver:
+        problems.append(
+            f"worker_accelerator lacks {_DRIVER_FLAG}: without the host driver vLLM sees no GPU. Append ;{_DRIVER_FLAG}."
+        )
+    problem = machine_problem(accelerator.gpu_type, machine_type)
+    return [*problems, problem] if problem else problems
 
 
 def check_dataflow_options(options: PipelineOptions) -> list[str]:

@@ -13,6 +13,7 @@ import argparse
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
+from synthbeam.data.corpus import DEFAULT_CORPUS_URI
 from synthbeam.pipelines import common
 from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS, seed_tasks_path
 from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, written_key
@@ -25,14 +26,16 @@ ROWS_IN = "rows_in"
 GENERATION_STAGES = ("generate",)
 
 
-def add_curation_args(group: argparse._ArgumentGroup) -> None:
+def add_shared_args(group: argparse._ArgumentGroup) -> None:
+    """Flags of every recipe here: the answer length and the answer-length filters."""
+    group.add_argument("--max_answer_tokens", type=int, default=256, help="max_tokens of each answer the model writes.")
     group.add_argument("--min_response_chars", type=int, default=20, help="Shorter answers are filtered as too_short.")
     group.add_argument("--max_response_chars", type=int, default=4000, help="Longer answers are filtered as too_long.")
 
 
 def record_inputs(opts: common.SynthbeamOptions) -> list[str]:
-    """``--input`` as record file patterns; the shared default means the bundled seed tasks."""
-    if opts.input == common.DEFAULT_INPUT:
+    """``--input`` as record file patterns; the shared default (a passage corpus) means the seed tasks."""
+    if opts.input == DEFAULT_CORPUS_URI:
         return [seed_tasks_path(BUNDLED_SEED_TASKS)]
     return [p.strip() for p in opts.input.split(",") if p.strip()]
 
@@ -56,7 +59,7 @@ class TakeFirst(beam.PTransform):
 
 def count_rows_in(label: str, collections: list[beam.PCollection]) -> beam.PCollection:
     """Counts the rows that enter curation under ``rows_in`` (every one must leave somehow)."""
-    return collections | f"{label}Flatten" >> beam.Flatten() | label >> CountBy(lambda _: ROWS_IN)
+    return tuple(collections) | f"{label}Flatten" >> beam.Flatten() | label >> CountBy(lambda _: ROWS_IN)
 
 
 def curate_and_write(
@@ -89,4 +92,4 @@ def curate_and_write(
         all_dead | "CountDeadLetters" >> CountBy(dead_letter_key),
     ]
     manifest_path = FileSystems.join(opts.output, "manifest.json")
-    return counts | "WriteManifest" >> WriteManifest(manifest_path, info, ROWS_IN, GENERATION_STAGES)
+    return tuple(counts) | "WriteManifest" >> WriteManifest(manifest_path, info, ROWS_IN, GENERATION_STAGES)

@@ -42,7 +42,7 @@ class EvolInstructOptions(common.SynthbeamOptions):
         group.add_argument(
             "--keep_originals", action="store_true", help="Write the input rows too, beside their evolutions."
         )
-        derived_rows.add_curation_args(group)
+        derived_rows.add_shared_args(group)
 
 
 def parse_modes(text: str) -> tuple[str, ...]:
@@ -60,7 +60,9 @@ def build(pipeline: beam.Pipeline, opts: EvolInstructOptions) -> beam.PCollectio
     inputs = derived_rows.record_inputs(opts)
     read = pipeline | "ReadRecords" >> ReadRecords(inputs)
     records = read.main | "Limit" >> derived_rows.TakeFirst(opts.limit)
-    evolved = records | "Evolve" >> EvolveInstructions(config, modes, opts.seed)
+    evolved = records | "Evolve" >> EvolveInstructions(
+        config, modes, opts.seed, answer_max_tokens=opts.max_answer_tokens
+    )
 
     rows = evolved.main
     requests = records | "PerMode" >> beam.FlatMap(lambda r: [r] * len(modes) if has_instruction(r) else [r])

@@ -13,14 +13,13 @@ import logging
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
 
 from synthbeam.pipelines.common import (
     SynthbeamOptions,
     WriteDeadLetters,
     input_patterns,
     llm_config_from_options,
-    print_summary,
+    run_recipe,
     run_info,
 )
 from synthbeam.schemas.record import Passage
@@ -47,6 +46,9 @@ class InstructionsOptions(SynthbeamOptions):
         group.add_argument("--max_chars", type=int, default=1500, help="Passages longer than this are chunked.")
         group.add_argument("--min_response_chars", type=int, default=20, help="Shorter responses are filtered as too_short.")
         group.add_argument("--max_response_chars", type=int, default=4000, help="Longer responses are filtered as too_long.")
+
+
+OPTIONS = InstructionsOptions
 
 
 class TakeFirstPassages(beam.PTransform):
@@ -101,14 +103,7 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
 
 def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None) -> None:
     """Runs the recipe; tests pass a ``TestPipeline``."""
-    options = PipelineOptions(argv)
-    opts = options.view_as(InstructionsOptions)
-    pipeline = test_pipeline or beam.Pipeline(options=options)
-    build(pipeline, opts)
-    result = pipeline.run()
-    result.wait_until_finish()
-    if opts.view_as(PipelineOptions).get_all_options().get("runner") in (None, "DirectRunner"):
-        print_summary(FileSystems.join(opts.output, "manifest.json"))
+    run_recipe(build, OPTIONS, argv, test_pipeline)
 
 
 if __name__ == "__main__":

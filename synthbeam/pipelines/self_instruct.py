@@ -11,7 +11,6 @@ and asks for ``--instructions_per_prompt`` new ones; copies of a seed task are r
 from __future__ import annotations
 
 import argparse
-import functools
 import logging
 
 import apache_beam as beam
@@ -25,7 +24,6 @@ from synthbeam.tasks.self_instruct import (
     BUNDLED_SEED_TASKS,
     TASK,
     SelfInstructGenerate,
-    instruction_problem,
     load_seed_tasks,
     plan_prompts,
     seed_tasks_path,
@@ -33,11 +31,11 @@ from synthbeam.tasks.self_instruct import (
 )
 from synthbeam.templates import template_hash
 from synthbeam.transforms.accounting import CountBy
-from synthbeam.transforms.augment import reject_rows
+from synthbeam.transforms.augment import NovelInstruction
+from synthbeam.transforms.curate.filters import ApplyFilters
 from synthbeam.transforms.generate_records import GenerateRecords
 
 RECIPE = "self_instruct"
-FILTER_STAGE = "self_instruct_filter"
 
 
 class SelfInstructOptions(common.SynthbeamOptions):
@@ -56,13 +54,12 @@ class SelfInstructOptions(common.SynthbeamOptions):
             help="Generation calls; each asks for --instructions_per_prompt instructions.",
         )
         group.add_argument(
-            "--examples_per_prompt", type=int, default=4, help="Seed tasks shown as examples in each prompt."
+            "--examples_per_prompt", type=int, default=5, help="Seed tasks shown as examples in each prompt."
         )
         group.add_argument(
             "--instructions_per_prompt", type=int, default=3, help="New instructions asked for per call."
         )
-        group.add_argument("--max_answer_tokens", type=int, default=256, help="max_tokens of each answer.")
-        derived_rows.add_curation_args(group)
+        derived_rows.add_shared_args(group)
 
 
 def build(pipeline: beam.Pipeline, opts: SelfInstructOptions) -> beam.PCollection:
@@ -77,8 +74,7 @@ def build(pipeline: beam.Pipeline, opts: SelfInstructOptions) -> beam.PCollectio
         plan_prompts(seeds, opts.num_prompts, opts.examples_per_prompt, opts.seed, seed_uri)
     )
     generated = prompts | "GenerateInstructions" >> GenerateRecords(generate, config, opts.seed)
-    problem = functools.partial(instruction_problem, seeds=seed_texts(seeds))
-    novel = reject_rows(generated.main, problem, FILTER_STAGE, "RejectSeedCopies")
+    novel = generated.main | "NovelInstructions" >> ApplyFilters([NovelInstruction(seed_texts(seeds))])
     answered = novel.main | "Answer" >> GenerateRecords(answer, config, opts.seed)
 
     counts = [

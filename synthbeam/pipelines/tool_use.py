@@ -51,14 +51,32 @@ class ToolUseOptions(SynthbeamOptions):
     @classmethod
     def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("tool_use recipe")
-        group.add_argument("--tool_library", default="", help="Tool definitions (OpenAI tools, BFCL functions or xLAM tools; .json/.jsonl; local path, glob or gs://). Default: the bundled BFCL subset plus string/date/unit tools.")
+        group.add_argument(
+            "--tool_library",
+            default="",
+            help="Tool definitions (OpenAI tools, BFCL functions or xLAM tools; .json/.jsonl; local path, glob or gs://). Default: the bundled BFCL subset plus string/date/unit tools.",
+        )
         group.add_argument("--num_examples", type=int, default=32, help="Examples to generate (one LLM call each).")
         group.add_argument("--max_tools", type=int, default=4, help="Most tools offered per example.")
-        group.add_argument("--kind_mix", default=",".join(f"{k}={w}" for k, w in DEFAULT_MIX.items()), help=f"Weights of the example kinds ({', '.join(KINDS)}), as kind=weight pairs.")
-        group.add_argument("--judge", default="on", choices=("on", "off"), help="Run the LLM judge (semantic verification).")
-        group.add_argument("--require_execution", action="store_true", help="Drop rows calling a tool with no implementation (no_implementation) instead of keeping them unexecuted.")
-        group.add_argument("--sandbox_timeout_s", type=float, default=5.0, help="Wall-clock limit of one sandboxed tool call.")
-        group.add_argument("--sandbox_memory_mib", type=int, default=256, help="Address-space limit of one sandboxed tool call.")
+        group.add_argument(
+            "--kind_mix",
+            default=",".join(f"{k}={w}" for k, w in DEFAULT_MIX.items()),
+            help=f"Weights of the example kinds ({', '.join(KINDS)}), as kind=weight pairs.",
+        )
+        group.add_argument(
+            "--judge", default="on", choices=("on", "off"), help="Run the LLM judge (semantic verification)."
+        )
+        group.add_argument(
+            "--require_execution",
+            action="store_true",
+            help="Drop rows calling a tool with no implementation (no_implementation) instead of keeping them unexecuted.",
+        )
+        group.add_argument(
+            "--sandbox_timeout_s", type=float, default=5.0, help="Wall-clock limit of one sandboxed tool call."
+        )
+        group.add_argument(
+            "--sandbox_memory_mib", type=int, default=256, help="Address-space limit of one sandboxed tool call."
+        )
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -100,6 +118,8 @@ def _count_kept(stage: str) -> Any:
 
 def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     """Wires the recipe onto ``pipeline``; returns the manifest collection."""
+    if opts.num_examples < 1 or opts.max_tools < 2:
+        raise ValueError("--num_examples must be >= 1 and --max_tools >= 2")
     config = llm_config_from_options(opts)
     library = load_tool_library(opts.tool_library)  # small; read once, bad files fail here
     mix, seed = parse_mix(opts.kind_mix), opts.seed
@@ -112,7 +132,9 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
         | "SampleToolSets" >> beam.Map(sample_spec, library, seed, opts.max_tools, mix)
     )
     generated = specs | "GenerateToolUse" >> GenerateToolUse(task, config, seed)
-    formatted = generated.main | "VerifyFormat" >> VerifyRecords(format_check.ToolCallFormatCheck(map(tool_name, library)), format_check.STAGE)
+    formatted = generated.main | "VerifyFormat" >> VerifyRecords(
+        format_check.ToolCallFormatCheck(map(tool_name, library)), format_check.STAGE
+    )
     executed = formatted.main | "ExecuteToolCalls" >> VerifyRecords(
         execution.ToolExecutionCheck(limits=limits, require_all=opts.require_execution), execution.STAGE
     )

@@ -40,6 +40,7 @@ UNEXPECTED_ARGUMENT = "unexpected_argument"
 WRONG_ARGUMENT_TYPE = "wrong_argument_type"
 INVALID_ARGUMENT_VALUE = "invalid_argument_value"
 CALL_COUNT_MISMATCH = "call_count_mismatch"
+DUPLICATE_CALL = "duplicate_call"  # the same function with the same arguments twice in one turn
 
 # Tool use: execution verification (stage "verify_execution"), in a sandboxed subprocess
 NO_IMPLEMENTATION = "no_implementation"
@@ -63,3 +64,13 @@ NO_INSTRUCTION = "no_instruction"  # the input row has no user turn to rewrite o
 REPEATS_INPUT = "repeats_input"  # the model gave back the text it was asked to change
 COPIED_EXAMPLE = "copied_example"  # the model copied a few-shot example of its prompt
 NOT_AN_INSTRUCTION = "not_an_instruction"  # a rewrite that reads as an answer, not a request
+
+# Curation (filters, decontamination)
+CONTAMINATED = "contaminated"  # written as "contaminated:<eval set name>"
+REPETITION_DUP_LINES = "repetition_dup_lines"
+REPETITION_TOP_NGRAM = "repetition_top_ngram"
+REFUSAL = "refusal"
+LOW_ALPHA_FRACTION = "low_alpha_fraction"
+REPLACEMENT_CHARS = "replacement_chars"
+LOW_JUDGE_SCORE = "low_judge_score"
+MISSING_JUDGE_SCORE = "missing_judge_score"

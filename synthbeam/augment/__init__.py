@@ -1,0 +1,1 @@
+"""Augmentation logic that needs no model: pure, deterministic functions over records."""

@@ -1,0 +1,100 @@
+"""How a pipeline reaches its LLM: one frozen, validated configuration object."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+
+_VALID_DTYPES = ("auto", "float32", "float16", "bfloat16", "half", "float")
+# The managed server owns these flags; setting them twice would confuse vLLM or us.
+_RESERVED_ARGS = ("--model", "--host", "--port", "--served-model-name")
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    """Where the model lives, how it is served and how hard the client pushes it.
+
+    Attributes:
+        model: Local Hugging Face model directory, or a ``gs://`` directory that is copied
+            to a local cache before serving.
+        endpoint: Base URL of an already running OpenAI-compatible server
+            (``http://host:port``), or None to start and manage a vLLM server.
+        served_model_name: Model name the server answers to. None: the managed server
+            uses the model directory's name; for ``endpoint`` it is read from ``/v1/models``.
+        max_in_flight: Requests kept in flight at once; match the server's ``max_num_seqs``.
+        max_model_len: Context window in tokens. None: the server's own value.
+        dtype: Managed server dtype. None: float32 on CPU (4x faster than bfloat16 on
+            AVX2), vLLM's choice on GPU.
+        enforce_eager: Managed server eager mode. None: True on CPU, vLLM's choice on GPU.
+        extra_server_args: More ``vllm.entrypoints.openai.api_server`` flags.
+        cache_root: Response cache directory (local or ``gs://``), None for no cache.
+        request_timeout_s: Seconds one HTTP request may take before it is retried.
+        max_retries: Retries per request after the first attempt.
+        startup_timeout_s: Seconds a managed server may take to become ready.
+    """
+
+    model: str
+    endpoint: str | None = None
+    served_model_name: str | None = None
+    max_in_flight: int = 256
+    max_model_len: int | None = None
+    dtype: str | None = None
+    enforce_eager: bool | None = None
+    extra_server_args: tuple[str, ...] = ()
+    cache_root: str | None = None
+    request_timeout_s: float = 600.0
+    max_retries: int = 8
+    startup_timeout_s: float = 900.0
+
+    def __post_init__(self) -> None:
+        # Lists are accepted for convenience but stored as a tuple to stay hashable.
+        object.__setattr__(self, "extra_server_args", tuple(self.extra_server_args))
+        for problem in config_problems(self):
+            raise ValueError(f"Invalid LLMConfig: {problem}")
+
+    def fingerprint(self) -> str:
+        """Short stable hash of the whole configuration (names shared per-worker objects)."""
+        payload = json.dumps(dataclasses.asdict(self), sort_keys=True, default=str)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def config_problems(config: LLMConfig) -> list[str]:
+    """Every problem with ``config``, each phrased as what to change."""
+    problems: list[str] = []
+    if not config.model or not config.model.strip():
+        problems.append(
+            "model is empty; pass a local Hugging Face model directory, a gs:// directory, "
+            "or synthbeam.llm.default_model.prepare_default_model() for the bundled model."
+        )
+    elif "://" in config.model and not config.model.startswith("gs://"):
+        problems.append(f"model={config.model!r}: only local directories and gs:// paths are supported.")
+    if config.endpoint is not None and not config.endpoint.startswith(("http://", "https://")):
+        problems.append(
+            f"endpoint={config.endpoint!r} must be a URL like http://127.0.0.1:8000, "
+            "or None to start a managed vLLM server."
+        )
+    if config.max_in_flight < 1:
+        problems.append(f"max_in_flight={config.max_in_flight} must be >= 1 (use the server's max_num_seqs).")
+    if config.max_model_len is not None and config.max_model_len < 16:
+        problems.append(f"max_model_len={config.max_model_len} must be >= 16, or None for the server's value.")
+    if config.dtype is not None and config.dtype not in _VALID_DTYPES:
+        problems.append(f"dtype={config.dtype!r} must be one of {', '.join(_VALID_DTYPES)} or None.")
+    if config.request_timeout_s <= 0 or config.startup_timeout_s <= 0:
+        problems.append("request_timeout_s and startup_timeout_s must be > 0 seconds.")
+    if config.max_retries < 0:
+        problems.append(f"max_retries={config.max_retries} must be >= 0.")
+    if config.cache_root is not None and not config.cache_root.strip():
+        problems.append("cache_root is empty; pass a directory (local or gs://) or None for no cache.")
+    reserved = [arg for arg in config.extra_server_args if arg.split("=")[0] in _RESERVED_ARGS]
+    if reserved:
+        problems.append(
+            f"extra_server_args sets {reserved}; use LLMConfig.model / served_model_name instead "
+            "(host and port are chosen by the managed server)."
+        )
+    if config.endpoint is not None and (config.dtype or config.enforce_eager is not None or config.extra_server_args):
+        problems.append(
+            "dtype / enforce_eager / extra_server_args only apply to a managed server; drop them or set endpoint=None."
+        )
+    return problems

@@ -1,0 +1,50 @@
+"""Throttled progress lines for a stream of LLM requests (never one line per request)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+logger = logging.getLogger("synthbeam.llm")
+
+LOG_EVERY_S = 10.0
+
+
+class Progress:
+    """Counts submitted / finished requests and output tokens; logs at most every 10 s."""
+
+    def __init__(self, every_s: float = LOG_EVERY_S) -> None:
+        self._every_s = every_s
+        self._lock = threading.Lock()
+        self._started = time.monotonic()
+        self._last_log = self._started
+        self.submitted = 0
+        self.finished = 0
+        self.cached = 0
+        self.failed = 0
+        self.completion_tokens = 0
+
+    def submit(self) -> None:
+        with self._lock:
+            self.submitted += 1
+
+    def finish(self, completion_tokens: int, cached: bool, failed: bool) -> None:
+        with self._lock:
+            self.finished += 1
+            self.cached += int(cached)
+            self.failed += int(failed)
+            self.completion_tokens += completion_tokens
+            now = time.monotonic()
+            if now - self._last_log < self._every_s:
+                return
+            self._last_log = now
+            line = self.summary(now)
+        logger.info("%s", line)
+
+    def summary(self, now: float | None = None) -> str:
+        elapsed = max((now or time.monotonic()) - self._started, 1e-9)
+        return (
+            f"LLM requests {self.finished}/{self.submitted} done ({self.cached} cached, {self.failed} failed), "
+            f"{self.completion_tokens / elapsed:.1f} output tok/s over {elapsed:.0f} s"
+        )

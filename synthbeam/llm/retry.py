@@ -1,0 +1,62 @@
+"""Which failures are retried and how long to wait: pure functions, no I/O."""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+
+BASE_DELAY_S = 0.5
+MAX_DELAY_S = 30.0
+MAX_RETRY_AFTER_S = 120.0  # a server asking for longer is treated as asking for this
+
+
+def is_retryable_status(status: int) -> bool:
+    """5xx and 429 are transient; every other 4xx will fail the same way again."""
+    return status == 429 or 500 <= status <= 599
+
+
+def backoff_delay(
+    attempt: int,
+    rng: random.Random,
+    base_s: float = BASE_DELAY_S,
+    cap_s: float = MAX_DELAY_S,
+) -> float:
+    """Capped exponential backoff with "equal jitter": a random delay in [d/2, d].
+
+    ``attempt`` is 0 for the wait after the first failure. Jitter spreads the retries of
+    requests that failed together (a server restart fails hundreds at once).
+    """
+    ceiling = min(cap_s, base_s * (2 ** min(attempt, 30)))
+    return ceiling / 2 + rng.uniform(0, ceiling / 2)
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(text) if _looks_like_date(text) else None
+        if parsed is None:
+            return None
+        seconds = parsed.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
+
+
+def _looks_like_date(text: str) -> bool:
+    try:
+        return email.utils.parsedate_tz(text) is not None
+    except (TypeError, ValueError):
+        return False
+
+
+def retry_delay(attempt: int, retry_after: float | None, rng: random.Random) -> float:
+    """The server's Retry-After when it gave one, else jittered exponential backoff."""
+    if retry_after is not None:
+        return retry_after
+    return backoff_delay(attempt, rng)

@@ -1,0 +1,140 @@
+"""Recipe ``augment``: instruction rows -> the rows plus variants -> Parquet.
+
+    python -m synthbeam.pipelines.augment --input rows.jsonl --output out/augment \\
+        --methods eda,paraphrase,multi_turn --eda_per_row 4 --eda_alpha 0.1
+
+Methods (``--methods``, comma separated):
+
+- ``eda``: offline EDA variants (synonym replacement, random insertion, swap, deletion) of
+  the user turns, seeded from each row's id; needs no model, server or network.
+- ``paraphrase``: LLM paraphrases of each row's first instruction, answers kept.
+- ``multi_turn``: a follow-up question and its answer for each single-turn row.
+
+Every variant points at its parent (``lineage.parent_id``) and names its method
+(``lineage.augmentation``: ``eda:<op>``, ``paraphrase``, ``multi_turn:follow_up``). The input
+rows are written too. Only the LLM methods start or reach a model server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import uuid
+
+import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.options import pipeline_options
+
+from synthbeam.augment.eda import OPS
+from synthbeam.pipelines import common, derived_rows
+from synthbeam.tasks.answer import AnswerInstruction, has_instruction
+from synthbeam.tasks.multi_turn import FollowUpQuestion, is_single_turn
+from synthbeam.tasks.paraphrase import ParaphraseInstruction, paraphrase_items
+from synthbeam.templates import template_hash
+from synthbeam.transforms.accounting import CountBy
+from synthbeam.transforms.augment import AugmentEDA, ExtendConversations, ParaphraseInstructions
+from synthbeam.transforms.read_records import ReadRecords
+
+RECIPE = "augment"
+METHODS = ("eda", "paraphrase", "multi_turn")
+
+
+class AugmentOptions(common.SynthbeamOptions):
+    @classmethod
+    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
+        group = parser.add_argument_group("augment recipe")
+        group.add_argument("--methods", default="eda", help=f"Comma-separated augmentations: {', '.join(METHODS)}.")
+        group.add_argument(
+            "--eda_ops", default=",".join(OPS), help="EDA ops used in turn (sr, ri, rs, rd are accepted)."
+        )
+        group.add_argument("--eda_per_row", type=int, default=4, help="EDA variants per row.")
+        group.add_argument(
+            "--eda_alpha",
+            type=float,
+            default=0.1,
+            help="Share of words an EDA op changes (deletion probability for random_deletion).",
+        )
+        group.add_argument("--eda_roles", default="user", help="Roles of the turns EDA changes.")
+        group.add_argument("--paraphrases_per_row", type=int, default=1, help="LLM paraphrases per row.")
+        derived_rows.add_shared_args(group)
+
+
+def parse_list(text: str, flag: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    values = tuple(v.strip() for v in text.split(",") if v.strip())
+    if not values or (allowed and any(v not in allowed for v in values)):
+        choices = f"; choose from {', '.join(allowed)}" if allowed else ""
+        raise ValueError(f"--{flag}={text!r} is not a comma-separated list{choices}.")
+    return values
+
+
+def offline_info(opts: AugmentOptions, inputs: list[str]) -> dict[str, object]:
+    """Run facts for a run that uses no model (``run_info`` without an LLM config)."""
+    return {
+        "recipe": RECIPE,
+        "run_id": opts.run_id or uuid.uuid4().hex[:12],
+        "inputs": inputs,
+        "model": "",
+        "seed": opts.seed,
+        "templates": {},
+        "output": opts.output,
+    }
+
+
+def build(pipeline: beam.Pipeline, opts: AugmentOptions) -> beam.PCollection:
+    """Wires the recipe onto ``pipeline``; returns the manifest collection."""
+    methods = parse_list(opts.methods, "methods", METHODS)
+    inputs = derived_rows.record_inputs(opts)
+    read = pipeline | "ReadRecords" >> ReadRecords(inputs)
+    originals = read.main | "Limit" >> derived_rows.TakeFirst(opts.limit)
+    rows, rejected, dead, templates = [originals], [], [read.dead_letter], []
+    if "eda" in methods:
+        ops, roles = parse_list(opts.eda_ops, "eda_ops"), parse_list(opts.eda_roles, "eda_roles")
+        rows = [originals | "AugmentEDA" >> AugmentEDA(ops, opts.eda_per_row, opts.eda_alpha, opts.seed, roles)]
+    rows_in = list(rows)  # the originals (and EDA variants) each count as one row in
+    config = common.llm_config_from_options(opts) if {"paraphrase", "multi_turn"} & set(methods) else None
+    if "paraphrase" in methods:
+        per_row = opts.paraphrases_per_row
+        paraphrased = originals | "Paraphrase" >> ParaphraseInstructions(config, per_row, opts.seed)
+        requests = originals | "ParaphraseRequests" >> beam.FlatMap(
+            lambda r: paraphrase_items(r, per_row) if has_instruction(r) else []
+        )
+        rows.append(paraphrased.main)
+        rows_in.append(requests)
+        rejected.append(paraphrased.rejected)
+        dead.append(paraphrased.dead_letter)
+        templates.append(ParaphraseInstruction().template)
+    if "multi_turn" in methods:
+        extended = originals | "MultiTurn" >> ExtendConversations(config, opts.seed, opts.max_answer_tokens)
+        rows.append(extended.main)
+        rows_in.append(originals | "MultiTurnRequests" >> beam.Filter(is_single_turn))
+        rejected.append(extended.rejected)
+        dead.append(extended.dead_letter)
+        templates += [FollowUpQuestion().template, AnswerInstruction().template]
+
+    counts = [
+        originals | "CountInputRows" >> CountBy(lambda _: "input_rows"),
+        derived_rows.count_rows_in("CountRowsIn", rows_in),
+    ]
+    all_rows = tuple(rows) | "AllRows" >> beam.Flatten()
+    if config is None:
+        info = offline_info(opts, inputs)
+    else:
+        info = common.run_info(RECIPE, opts, config, {t: template_hash(t) for t in templates})
+    info.update(inputs=inputs, methods=list(methods))
+    return derived_rows.curate_and_write(all_rows, opts, info, rejected=rejected, dead=dead, counts=counts)
+
+
+def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None) -> None:
+    """Runs the recipe; tests pass a ``TestPipeline``."""
+    options = pipeline_options.PipelineOptions(argv)
+    opts = options.view_as(AugmentOptions)
+    pipeline = test_pipeline or beam.Pipeline(options=options)
+    build(pipeline, opts)
+    pipeline.run().wait_until_finish()
+    if options.get_all_options().get("runner") in (None, "DirectRunner"):
+        common.print_summary(FileSystems.join(opts.output, "manifest.json"))
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run()

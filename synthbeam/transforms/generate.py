@@ -1,0 +1,217 @@
+"""Generate: ChatRequests in, Completions out, through a saturated vLLM server."""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any, ClassVar, Generic, TypeVar
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+from apache_beam.pvalue import TaggedOutput
+from apache_beam.transforms.window import BoundedWindow
+from apache_beam.utils.timestamp import Timestamp
+from apache_beam.utils.windowed_value import WindowedValue
+
+from synthbeam.llm.client import Outcome
+from synthbeam.llm.config import LLMConfig
+from synthbeam.schemas.record import ChatRequest, DeadLetter
+from synthbeam.transforms.outputs import DEAD_LETTER, MAIN
+
+T = TypeVar("T")
+logger = logging.getLogger(__name__)
+
+STAGE = "generate"
+_PAYLOAD_CHARS = 2000
+_COUNTERS = ("llm_calls", "cache_hits", "retries", "llm_client_errors", "prompt_tokens", "completion_tokens")
+
+
+def _import_serving() -> Any:
+    try:
+        import aiohttp  # noqa: F401
+        import transformers  # noqa: F401
+
+        from synthbeam.llm import runtime
+    except ImportError as error:
+        raise ImportError(
+            f"GenerateCompletions needs the LLM serving extras ({error.name} is missing): "
+            "pip install 'synthbeam[cpu]' on CPU machines or 'synthbeam[gpu]' with CUDA."
+        ) from error
+    return runtime
+
+
+def _connect(config: LLMConfig, model_dir: str) -> Any:
+    """The server handle: a fixed endpoint, or ONE managed server per machine."""
+    from synthbeam.llm.server import FixedEndpoint, ManagedServer
+
+    if config.endpoint is not None:
+        return FixedEndpoint(config.endpoint)
+    from apache_beam.utils.multi_process_shared import MultiProcessShared
+
+    served_name = config.served_model_name or model_dir.rstrip("/").rsplit("/", 1)[-1]
+    shared = MultiProcessShared(
+        lambda: ManagedServer(config, model_dir, served_name).start(),
+        tag=f"synthbeam-vllm-{config.fingerprint()}",
+    )
+    return _ReleasingHandle(shared, shared.acquire())
+
+
+class _ReleasingHandle:
+    """A shared server handle that gives its reference back when the runtime closes."""
+
+    def __init__(self, shared: Any, proxy: Any) -> None:
+        self._shared, self._proxy = shared, proxy
+
+    def endpoint(self) -> str:
+        return str(self._proxy.endpoint())
+
+    def ensure_running(self) -> str:
+        return str(self._proxy.ensure_running())
+
+    def release(self) -> None:
+        self._shared.release(self._proxy)
+
+
+class _Runtimes:
+    """One GenerationRuntime per config per process, refcounted by the DoFns using it."""
+
+    _lock = threading.Lock()
+    _entries: ClassVar[dict[str, tuple[Any, int]]] = {}
+
+    @classmethod
+    def acquire(cls, config: LLMConfig) -> Any:
+        runtime_module = _import_serving()
+        from synthbeam.llm.model_store import resolve_model_dir
+
+        with cls._lock:
+            key = config.fingerprint()
+            runtime, users = cls._entries.get(key, (None, 0))
+            if runtime is None:
+                model_dir = resolve_model_dir(config.model)
+                runtime = runtime_module.GenerationRuntime(config, model_dir, lambda: _connect(config, model_dir))
+            cls._entries[key] = (runtime, users + 1)
+            return runtime
+
+    @classmethod
+    def release(cls, config: LLMConfig) -> None:
+        with cls._lock:
+            key = config.fingerprint()
+            runtime, users = cls._entries[key]
+            if users > 1:
+                cls._entries[key] = (runtime, users - 1)
+                return
+            del cls._entries[key]
+        runtime.close()
+        if isinstance(runtime.server, _ReleasingHandle):
+            runtime.server.release()
+
+
+def dead_letter_for(request: ChatRequest, outcome: Outcome) -> DeadLetter:
+    payload = json.dumps({"id": request.id, "messages": request.messages}, ensure_ascii=False)
+    return DeadLetter(
+        stage=STAGE,
+        reason=outcome.reason,
+        detail=outcome.detail,
+        element_id=request.id,
+        payload=payload[:_PAYLOAD_CHARS],
+    )
+
+
+class GenerateCompletionsFn(beam.DoFn, Generic[T]):
+    """Submits each request without waiting; emits results as they finish.
+
+    Requests of a bundle stay in flight together (up to ``LLMConfig.max_in_flight`` on the
+    wire, more queued); ``process`` emits whatever has finished and only blocks when the
+    queue passes a high-water mark, ``finish_bundle`` drains the rest.
+    """
+
+    def __init__(self, config: LLMConfig) -> None:
+        self._config = config
+        self._high_water = 4 * config.max_in_flight
+
+    def setup(self) -> None:
+        self._counters = {name: Metrics.counter(STAGE, name) for name in _COUNTERS}
+        self._runtime = _Runtimes.acquire(self._config)
+
+    def start_bundle(self) -> None:
+        self._pending: dict[int, tuple[ChatRequest, Any, BoundedWindow, Timestamp, Any]] = {}
+        self._done: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self._next = 0
+
+    def process(
+        self,
+        element: tuple[ChatRequest, T],
+        window: BoundedWindow = beam.DoFn.WindowParam,
+        timestamp: Timestamp = beam.DoFn.TimestampParam,
+    ) -> Iterator[Any]:
+        request, context = element
+        ticket, self._next = self._next, self._next + 1
+        future = self._runtime.submit(request)
+        self._pending[ticket] = (request, context, window, timestamp, future)
+        future.add_done_callback(lambda _, t=ticket: self._done.put(t))
+        yield from self._emit_finished(block=len(self._pending) > self._high_water)
+
+    def finish_bundle(self) -> Iterator[Any]:
+        while self._pending:
+            yield from self._emit_finished(block=True)
+
+    def teardown(self) -> None:
+        if getattr(self, "_runtime", None) is not None:
+            _Runtimes.release(self._config)
+            self._runtime = None
+
+    def _emit_finished(self, block: bool) -> Iterator[Any]:
+        while self._pending:
+            try:
+                ticket = self._done.get(block=block)
+            except queue.Empty:
+                return
+            block = False
+            request, context, window, timestamp, future = self._pending.pop(ticket)
+            yield self._output(request, context, future.result(), window, timestamp)
+
+    def _output(self, request: ChatRequest, context: Any, outcome: Outcome, window: Any, timestamp: Any) -> Any:
+        self._count(outcome)
+        if outcome.completion is not None:
+            return WindowedValue((outcome.completion, context), timestamp, (window,))
+        name = f"dead_letter_{outcome.reason}"
+        if name not in self._counters:
+            self._counters[name] = Metrics.counter(STAGE, name)
+        self._counters[name].inc()
+        return TaggedOutput(DEAD_LETTER, WindowedValue(dead_letter_for(request, outcome), timestamp, (window,)))
+
+    def _count(self, outcome: Outcome) -> None:
+        self._counters["llm_calls"].inc(outcome.llm_calls)
+        self._counters["cache_hits"].inc(int(outcome.cache_hit))
+        self._counters["retries"].inc(outcome.retries)
+        self._counters["llm_client_errors"].inc(outcome.client_errors)
+        if outcome.completion is not None and not outcome.cache_hit:
+            self._counters["prompt_tokens"].inc(outcome.completion.prompt_tokens)
+            self._counters["completion_tokens"].inc(outcome.completion.completion_tokens)
+
+
+class GenerateCompletions(beam.PTransform):
+    """Asks the LLM for one chat completion per request.
+
+    Input: ``PCollection[tuple[ChatRequest, T]]``; ``T`` is any upstream context, passed
+    through untouched. Output: a ``DoOutputsTuple`` with ``.main``
+    (``PCollection[tuple[Completion, T]]``) and ``.dead_letter`` (``PCollection[DeadLetter]``
+    with reason ``context_length``, ``llm_gave_up``, ``llm_client_error`` or
+    ``structured_output_invalid``).
+
+    Args:
+        config: Model, server and client settings; a managed vLLM server is started once
+            per machine when ``config.endpoint`` is None.
+    """
+
+    def __init__(self, config: LLMConfig) -> None:
+        super().__init__()
+        self._config = config
+
+    def expand(self, requests: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
+        return requests | "Generate" >> beam.ParDo(GenerateCompletionsFn(self._config)).with_outputs(
+            DEAD_LETTER, main=MAIN
+        )

@@ -1,0 +1,156 @@
+"""Reading existing rows back as ``Record``: the input of recipes that derive rows from rows.
+
+Three shapes are accepted, one per JSONL line or Parquet row:
+
+- a synthbeam row (``id``, ``task``, ``messages``, ... as written to Parquet by a recipe),
+- chat format (``{"messages": [{"role", "content"}, ...]}``, TRL / OpenAI fine-tuning),
+- instruction format (``{"instruction", "input", "output"}``, Alpaca / Self-Instruct seeds).
+
+Rows without an ``id`` get one from their content, so the same row has the same id
+wherever the file lives. A line or row that is none of these becomes a ``DeadLetter``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import IO, Any
+
+import apache_beam as beam
+from apache_beam.io import fileio
+from apache_beam.io.filesystems import FileSystems
+from apache_beam.metrics import Metrics
+from apache_beam.pvalue import DoOutputsTuple, PBegin, TaggedOutput
+
+from synthbeam.schemas import reasons
+from synthbeam.schemas.record import DeadLetter, Lineage, Message, Record, Source, stable_id
+from synthbeam.transforms.outputs import DEAD_LETTER, MAIN
+from synthbeam.transforms.read_formats import dead_letter, detect_format, iter_lines
+
+_PAYLOAD_CHARS = 500
+_SCALAR_FIELDS = ("label", "completion", "finish_reason", "split", "tools", "meta")
+
+
+def _messages(value: Any) -> list[Message] | None:
+    if not isinstance(value, list) or not value:
+        return None
+    messages: list[Message] = []
+    for turn in value:
+        if not isinstance(turn, dict) or not isinstance(turn.get("role"), str):
+            return None
+        messages.append({k: v for k, v in turn.items() if v is not None})  # type: ignore[misc]
+    return messages
+
+
+def _instruction_messages(obj: dict[str, Any]) -> list[Message]:
+    instruction, task_input = str(obj["instruction"]).strip(), str(obj.get("input") or "").strip()
+    messages: list[Message] = [
+        {"role": "user", "content": f"{instruction}\n\n{task_input}" if task_input else instruction}
+    ]
+    if str(obj.get("output") or "").strip():
+        messages.append({"role": "assistant", "content": str(obj["output"]).strip()})
+    return messages
+
+
+def record_from_object(obj: Any, source: Source) -> Record | DeadLetter:
+    """One JSON object or Parquet row -> ``Record``, or a ``DeadLetter`` saying what is missing."""
+    if not isinstance(obj, dict):
+        return dead_letter(reasons.INVALID_JSON, "not a JSON object", source.uri, source.position)
+    if "messages" in obj:
+        messages = _messages(obj["messages"])
+        if messages is None:
+            detail = "'messages' must be a non-empty list of {role, content} objects"
+            return dead_letter(reasons.MISSING_TEXT_FIELD, detail, source.uri, source.position)
+        task = str(obj.get("task") or "chat")
+    elif isinstance(obj.get("instruction"), str) and obj["instruction"].strip():
+        messages, task = _instruction_messages(obj), str(obj.get("task") or "instruction")
+    else:
+        detail = "needs 'messages' (chat format) or 'instruction' (instruction format)"
+        return dead_letter(reasons.MISSING_TEXT_FIELD, detail, source.uri, source.position)
+    try:
+        lineage = Lineage(**(obj.get("lineage") or {}))
+        row_source = Source(**obj["source"]) if obj.get("source") else source
+    except TypeError as error:
+        return dead_letter(reasons.INVALID_JSON, f"bad lineage or source: {error}", source.uri, source.position)
+    scalars = {k: str(obj[k]) for k in _SCALAR_FIELDS if obj.get(k) is not None}
+    row_id = str(obj.get("id") or stable_id(json.dumps(messages, sort_keys=True, ensure_ascii=False)))
+    return Record(id=row_id, task=task, messages=messages, source=row_source, lineage=lineage, **scalars)
+
+
+def read_jsonl_records(handle: IO[bytes], uri: str) -> Iterator[Record | DeadLetter]:
+    for position, raw in enumerate(iter_lines(handle)):
+        if not raw.strip():
+            continue
+        payload = raw[:_PAYLOAD_CHARS].decode("utf-8", "replace")
+        try:
+            obj = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            yield dead_letter(reasons.INVALID_JSON, str(error), uri, position, payload)
+            continue
+        item = record_from_object(obj, Source(uri=uri, position=position))
+        yield dead_letter(item.reason, item.detail, uri, position, payload) if isinstance(item, DeadLetter) else item
+
+
+def read_parquet_records(handle: IO[bytes], uri: str) -> Iterator[Record | DeadLetter]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    position = 0
+    try:
+        for batch in pq.ParquetFile(handle, pre_buffer=False).iter_batches():
+            for row in batch.to_pylist():
+                yield record_from_object(row, Source(uri=uri, position=position))
+                position += 1
+    except (pa.ArrowInvalid, OSError) as error:
+        yield dead_letter(reasons.UNREADABLE_FILE, str(error), uri, position)
+
+
+class ReadRecordsFn(beam.DoFn):
+    """A file URI -> its ``Record`` rows; bad lines, rows and files -> ``DeadLetter``."""
+
+    def __init__(self) -> None:
+        self._rows = Metrics.counter("read_records", "rows")
+        self._dead = Metrics.counter("read_records", "dead_letters")
+
+    def process(self, uri: str) -> Iterator[Record | TaggedOutput]:
+        fmt = detect_format(uri)
+        if fmt not in ("jsonl", "parquet"):
+            self._dead.inc()
+            yield TaggedOutput(DEAD_LETTER, dead_letter(reasons.UNSUPPORTED_FORMAT, "use .jsonl or .parquet", uri))
+            return
+        with FileSystems.open(uri) as handle:
+            reader = read_parquet_records if fmt == "parquet" else read_jsonl_records
+            for item in reader(handle, uri):
+                if isinstance(item, DeadLetter):
+                    self._dead.inc()
+                    yield TaggedOutput(DEAD_LETTER, item)
+                else:
+                    self._rows.inc()
+                    yield item
+
+
+class ReadRecords(beam.PTransform):
+    """Reads rows written by a recipe, chat-format or instruction-format files.
+
+    Input: ``PBegin``. Output: ``DoOutputsTuple`` with ``.main`` (``Record``) and
+    ``.dead_letter`` (``DeadLetter`` per unreadable line, row or file).
+
+    Args:
+        patterns: File patterns (local or any Beam file system), ``.jsonl[.gz]`` or ``.parquet``.
+    """
+
+    def __init__(self, patterns: list[str]) -> None:
+        super().__init__()
+        if not patterns or not all(isinstance(p, str) and p for p in patterns):
+            raise ValueError(f"ReadRecords needs file patterns, got {patterns!r}")
+        self._patterns = patterns
+
+    def expand(self, pbegin: PBegin) -> DoOutputsTuple:
+        return (
+            pbegin
+            | "FilePatterns" >> beam.Create(self._patterns)
+            | "MatchFiles" >> fileio.MatchAll()
+            | "FilePaths" >> beam.Map(lambda metadata: metadata.path)
+            | "DistinctFiles" >> beam.Distinct()
+            | "ReadFiles" >> beam.ParDo(ReadRecordsFn()).with_outputs(DEAD_LETTER, main=MAIN)
+        )

@@ -1,0 +1,311 @@
+"""Dataset card: a Hugging Face ``README.md`` (YAML header + stats) and PNG charts.
+
+``render_card(stats)`` is pure; ``WriteDatasetCard`` gathers the stats from the pipeline
+(written shards, records, class counts, rejected rows) with small combines and writes the
+card next to the shards.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import apache_beam as beam
+import pyarrow as pa
+from apache_beam import pvalue
+from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystems import FileSystems
+
+from synthbeam.schemas.arrow import RECORD_SCHEMA
+from synthbeam.transforms.curate.text import record_text
+from synthbeam.transforms.write.parquet import WrittenShard, split_dir
+
+CARD_NAME = "README.md"
+CLASS_CHART = "class_balance.png"
+LENGTH_CHART = "lengths.png"
+LENGTH_EDGES = (0, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
+_PLAIN = re.compile(r"^[A-Za-z0-9_./*-]+$")
+_HF_SCALARS = {pa.string(): "string", pa.int64(): "int64", pa.float64(): "float64", pa.bool_(): "bool"}
+
+
+def hf_features(schema: pa.Schema | pa.StructType) -> list[dict[str, Any]]:
+    """Hugging Face ``dataset_info.features`` of an Arrow schema."""
+    return [{"name": f.name, **hf_type(f.type)} for f in schema]
+
+
+def hf_type(dtype: pa.DataType) -> dict[str, Any]:
+    if pa.types.is_struct(dtype):
+        return {"struct": hf_features(dtype)}
+    if pa.types.is_list(dtype):
+        inner = hf_type(dtype.value_type)
+        return {"list": inner.get("struct", inner.get("dtype"))}
+    if dtype not in _HF_SCALARS:
+        raise TypeError(f"no Hugging Face feature type for {dtype}")
+    return {"dtype": _HF_SCALARS[dtype]}
+
+
+def short_type(dtype: pa.DataType) -> str:
+    if pa.types.is_struct(dtype):
+        return "struct of " + ", ".join(f.name for f in dtype)
+    if pa.types.is_list(dtype):
+        return "list of " + short_type(dtype.value_type)
+    return str(dtype)
+
+
+def split_order(name: str) -> tuple[int, str]:
+    """train, then eval/validation, then test, then anything else by name."""
+    ranks = {"train": 0, "eval": 1, "validation": 1, "test": 2}
+    return ranks.get(name, 3), name
+
+
+def yaml_scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value)
+    return text if _PLAIN.match(text) and text not in ("true", "false", "null") else json.dumps(text)
+
+
+def to_yaml(value: Any, indent: int = 0) -> list[str]:
+    """Block-style YAML of dicts, lists and scalars (deterministic, no dependency)."""
+    pad = " " * indent
+    lines: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(item, dict | list) and item:
+                lines.append(f"{pad}{key}:")
+                lines.extend(to_yaml(item, indent + (0 if isinstance(item, list) else 2)))
+            else:
+                lines.append(f"{pad}{key}: {yaml_scalar(item) if item != [] else '[]'}")
+    elif isinstance(value, list):
+        for item in value:
+            nested = to_yaml(item, indent + 2)
+            lines.append(f"{pad}- {nested[0].lstrip()}" if nested else f"{pad}- ")
+            lines.extend(nested[1:])
+    else:
+        lines.append(pad + yaml_scalar(value))
+    return lines
+
+
+def length_bucket(length: int) -> int:
+    """Index of the histogram bin of a character count (the last bin is open-ended)."""
+    return sum(1 for edge in LENGTH_EDGES[1:] if length >= edge)
+
+
+def bucket_label(index: int) -> str:
+    low = LENGTH_EDGES[index]
+    return f">={low}" if index == len(LENGTH_EDGES) - 1 else f"{low}-{LENGTH_EDGES[index + 1] - 1}"
+
+
+def card_header(stats: dict[str, Any]) -> dict[str, Any]:
+    splits = stats["splits"]
+    return {
+        "pretty_name": stats.get("pretty_name", "synthbeam dataset"),
+        "license": stats.get("license", "other"),
+        "tags": ["synthetic", "synthbeam"],
+        "configs": [{
+            "config_name": "default",
+            "data_files": [{"split": s, "path": f"{s}/*.parquet"} for s in splits],
+        }],
+        "dataset_info": {
+            "features": hf_features(RECORD_SCHEMA),
+            "splits": [
+                {"name": s, "num_bytes": v["num_bytes"], "num_examples": v["num_examples"]}
+                for s, v in splits.items()
+            ],
+            "download_size": sum(v["num_bytes"] for v in splits.values()),
+        },
+    }
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def render_card(stats: dict[str, Any]) -> str:
+    """The README.md text for the given stats.
+
+    ``stats``: ``splits`` ({split: {num_examples, num_bytes, files}}) and optionally
+    ``pretty_name``, ``license``, ``description``, ``class_counts`` ({before, after}),
+    ``rejected`` ({stage: {reason: rows}}), ``lengths`` ({split: [rows per bin]}),
+    ``charts`` (file names of PNGs written next to the card).
+    """
+    lines = ["---", *to_yaml(card_header(stats)), "---", ""]
+    lines += [f"# {stats.get('pretty_name', 'synthbeam dataset')}", ""]
+    if stats.get("description"):
+        lines += [stats["description"], ""]
+    splits = stats["splits"]
+    lines += ["## Splits", ""]
+    lines += table(
+        ["split", "rows", "files", "bytes"],
+        [(s, v["num_examples"], len(v.get("files", [])), v["num_bytes"]) for s, v in splits.items()],
+    )
+    charts = set(stats.get("charts", []))
+    counts = stats.get("class_counts")
+    if counts:
+        labels = sorted(set(counts["before"]) | set(counts["after"]))
+        lines += ["", "## Class balance", ""]
+        lines += table(
+            ["label", "before", "after"],
+            [(label or "(none)", counts["before"].get(label, 0), counts["after"].get(label, 0)) for label in labels],
+        )
+        if CLASS_CHART in charts:
+            lines += ["", f"![class balance]({CLASS_CHART})"]
+    if stats.get("lengths"):
+        names = sorted(stats["lengths"], key=split_order)
+        used = [i for i in range(len(LENGTH_EDGES)) if any(stats["lengths"][n][i] for n in names)]
+        lines += ["", "## Lengths (characters of all turns)", ""]
+        lines += table(
+            ["chars", *names],
+            [(bucket_label(i), *(stats["lengths"][n][i] for n in names)) for i in used],
+        )
+        if LENGTH_CHART in charts:
+            lines += ["", f"![lengths]({LENGTH_CHART})"]
+    if stats.get("rejected"):
+        lines += ["", "## Curation", "", "Rows removed, by stage and reason:", ""]
+        lines += table(
+            ["stage", "reason", "rows"],
+            [(stage, reason, n) for stage, by in sorted(stats["rejected"].items()) for reason, n in sorted(by.items())],
+        )
+    lines += ["", "## Columns", ""]
+    lines += [f"- `{f.name}`: {short_type(f.type)}" for f in RECORD_SCHEMA]
+    return "\n".join(lines) + "\n"
+
+
+def render_charts(stats: dict[str, Any]) -> dict[str, bytes]:
+    """PNG charts for the stats that have data: class balance and length histogram."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    charts: dict[str, bytes] = {}
+    counts = stats.get("class_counts")
+    if counts:
+        labels = sorted(set(counts["before"]) | set(counts["after"]))
+        fig, ax = plt.subplots(figsize=(max(4, len(labels) * 0.8), 3))
+        x = range(len(labels))
+        ax.bar([i - 0.2 for i in x], [counts["before"].get(k, 0) for k in labels], 0.4, label="before")
+        ax.bar([i + 0.2 for i in x], [counts["after"].get(k, 0) for k in labels], 0.4, label="after")
+        ax.set_xticks(list(x), [k or "(none)" for k in labels], rotation=45, ha="right")
+        ax.set_ylabel("rows")
+        ax.legend()
+        charts[CLASS_CHART] = _png(fig, plt)
+    if stats.get("lengths"):
+        fig, ax = plt.subplots(figsize=(6, 3))
+        names = sorted(stats["lengths"], key=split_order)
+        width = 0.8 / len(names)
+        for j, name in enumerate(names):
+            ax.bar([i + j * width for i in range(len(LENGTH_EDGES))], stats["lengths"][name], width, label=name)
+        ax.set_xticks(range(len(LENGTH_EDGES)), [bucket_label(i) for i in range(len(LENGTH_EDGES))], rotation=45, ha="right")
+        ax.set_ylabel("rows")
+        ax.legend()
+        charts[LENGTH_CHART] = _png(fig, plt)
+    return charts
+
+
+def _png(fig: Any, plt: Any) -> bytes:
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def collect_stats(
+    shards: Iterable[WrittenShard],
+    lengths: Iterable[tuple[tuple[str, int], int]] = (),
+    rejected: Iterable[tuple[tuple[str, str], int]] = (),
+    class_counts: dict[str, Any] | None = None,
+    **card: Any,
+) -> dict[str, Any]:
+    """Stats for ``render_card`` from the pipeline's small per-key counts."""
+    splits: dict[str, dict[str, Any]] = {}
+    for shard in sorted(shards, key=lambda s: s["path"]):
+        entry = splits.setdefault(shard["split"], {"num_examples": 0, "num_bytes": 0, "files": []})
+        entry["num_examples"] += shard["num_rows"]
+        entry["num_bytes"] += shard["num_bytes"]
+        entry["files"].append(f"{shard['split']}/{os.path.basename(shard['path'])}")
+    histogram: dict[str, list[int]] = {}
+    for (split, bucket), n in lengths:
+        histogram.setdefault(split, [0] * len(LENGTH_EDGES))[bucket] += n
+    removed: dict[str, dict[str, int]] = {}
+    for (stage, reason), n in rejected:
+        removed.setdefault(stage, {})[reason] = n
+    ordered = dict(sorted(splits.items(), key=lambda kv: split_order(kv[0])))
+    stats = {**card, "splits": ordered, "lengths": histogram, "rejected": removed}
+    if class_counts:
+        stats["class_counts"] = class_counts
+    return stats
+
+
+def write_card(output_dir: str, stats: dict[str, Any]) -> list[str]:
+    """Writes the charts and README.md under ``output_dir``; returns the paths written."""
+    charts = render_charts(stats)
+    stats = {**stats, "charts": sorted(charts)}
+    files = {**charts, CARD_NAME: render_card(stats).encode("utf-8")}
+    written = []
+    for name, payload in sorted(files.items()):
+        path = FileSystems.join(output_dir, name)
+        handle = FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED)
+        try:
+            handle.write(payload)
+        finally:
+            handle.close()
+        written.append(path)
+    return written
+
+
+class WriteDatasetCard(beam.PTransform):
+    """Writes ``README.md`` (Hugging Face card) and charts next to the Parquet shards.
+
+    Input: a dict of PCollections: ``shards`` (``WrittenShard``, required), and optionally
+    ``records`` (``Record``, for length histograms), ``class_counts`` (the one dict from
+    ``Oversample``), ``rejected`` (``Rejected``, for the curation table).
+    Output: ``PCollection[str]`` of the files written.
+    """
+
+    def __init__(
+        self, output_dir: str, *, pretty_name: str = "synthbeam dataset", license: str = "other",
+        description: str = "",
+    ) -> None:
+        super().__init__()
+        self._output_dir = output_dir
+        self._card = {"pretty_name": pretty_name, "license": license, "description": description}
+
+    def expand(self, inputs: dict[str, beam.PCollection]) -> beam.PCollection:
+        if "shards" not in inputs:
+            raise ValueError("WriteDatasetCard needs {'shards': PCollection[WrittenShard], ...}")
+        p = inputs["shards"].pipeline
+        side: dict[str, Any] = {"shards": pvalue.AsList(inputs["shards"])}
+        if "records" in inputs:
+            side["lengths"] = pvalue.AsList(
+                inputs["records"]
+                | "LengthBucket" >> beam.Map(
+                    lambda r: ((split_dir(r), length_bucket(len(record_text(r)))), 1)
+                )
+                | "CountLengths" >> beam.CombinePerKey(sum)
+            )
+        if "rejected" in inputs:
+            side["rejected"] = pvalue.AsList(
+                inputs["rejected"]
+                | "RejectReason" >> beam.Map(lambda r: ((r.stage, r.reason), 1))
+                | "CountRejects" >> beam.CombinePerKey(sum)
+            )
+        if "class_counts" in inputs:
+            side["class_counts"] = pvalue.AsSingleton(inputs["class_counts"])
+        output_dir, card = self._output_dir, self._card
+        return (
+            p
+            | "CardSeed" >> beam.Create([None])
+            | "WriteCard" >> beam.FlatMap(
+                lambda _, **kw: write_card(output_dir, collect_stats(**kw, **card)), **side
+            )
+        )

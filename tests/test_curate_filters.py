@@ -1,0 +1,107 @@
+"""Each filter gives the exact reason code; ApplyFilters routes and counts."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from synthbeam.schemas.record import Record
+from synthbeam.transforms.curate.filters import (
+    ApplyFilters,
+    CharsetFilter,
+    FinishReasonFilter,
+    JsonFieldFilter,
+    JudgeScoreFilter,
+    LengthFilter,
+    RefusalFilter,
+    RepetitionFilter,
+    basic_filters,
+    duplicate_line_fraction,
+    top_ngram_fraction,
+)
+
+
+def rec(answer: str = "A fine answer.", **kw: object) -> Record:
+    return Record(
+        id=str(kw.pop("id", "r")), task="t",
+        messages=[{"role": "user", "content": "Question?"}, {"role": "assistant", "content": answer}],
+        **kw,
+    )
+
+
+def test_length_filter_codes() -> None:
+    f = LengthFilter(min_chars=5, max_chars=20, roles=("assistant",))
+    assert f.check(rec("   ")) == (False, "empty")
+    assert f.check(rec("abc")) == (False, "too_short")
+    assert f.check(rec("x" * 21)) == (False, "too_long")
+    assert f.check(rec("x" * 20)) is True
+    assert LengthFilter(min_chars=30).check(rec("short")) == (False, "too_short")  # all turns
+    with pytest.raises(ValueError, match="below min_chars"):
+        LengthFilter(min_chars=5, max_chars=2)
+
+
+def test_repetition_measures_and_codes() -> None:
+    assert duplicate_line_fraction("a\nb\na\na") == pytest.approx(0.5)
+    assert top_ngram_fraction("ab cd ab cd ab cd".split(), 2) == pytest.approx(3 * 4 / 12)
+    looping = "\n".join(["I will check the weather now."] * 12)
+    assert RepetitionFilter().check(rec(looping)) == (False, "repetition_dup_lines")
+    stutter = " ".join(["buy now"] * 40)
+    assert RepetitionFilter().check(rec(stutter)) == (False, "repetition_top_ngram")
+    varied = " ".join(f"word{i}" for i in range(80))
+    assert RepetitionFilter().check(rec(varied)) is True
+    assert RepetitionFilter().check(rec("ok ok ok")) is True  # too short to judge
+
+
+def test_refusal_only_in_assistant_turns() -> None:
+    assert RefusalFilter().check(rec("As an AI language model, I can't do that.")) == (False, "refusal")
+    assert RefusalFilter().check(rec("I\u2019m sorry, but I can\u2019t help.")) == (False, "refusal")
+    user_says = Record(id="u", task="t", messages=[{"role": "user", "content": "As an AI language model"}])
+    assert RefusalFilter().check(user_says) is True
+
+
+def test_charset_codes() -> None:
+    assert CharsetFilter().check(rec("12345 67890 !!!")) == (False, "low_alpha_fraction")
+    assert CharsetFilter().check(rec("good text \ufffd\ufffd\ufffd")) == (False, "replacement_chars")
+    assert CharsetFilter().check(rec("Plain English words.")) is True
+
+
+def test_json_finish_reason_and_judge_codes() -> None:
+    assert JsonFieldFilter("tools").check(rec(tools="[{")) == (False, "invalid_json")
+    assert JsonFieldFilter("tools").check(rec(tools="[]")) is True
+    with pytest.raises(ValueError, match="not a Record field"):
+        JsonFieldFilter("nope")
+    assert FinishReasonFilter().check(rec(finish_reason="length")) == (False, "truncated")
+    assert FinishReasonFilter().check(rec(finish_reason="stop")) is True
+    judge = JudgeScoreFilter(min_score=4)
+    assert judge.check(rec(meta='{"judge_score": 3}')) == (False, "low_judge_score")
+    assert judge.check(rec(meta='{"judge_score": 4.5}')) is True
+    assert judge.check(rec(meta="{}")) == (False, "missing_judge_score")
+    assert JudgeScoreFilter(min_score=4, keep_missing=True).check(rec(meta="{}")) is True
+
+
+def test_apply_filters_first_failure_wins_and_reconciles() -> None:
+    records = [
+        rec("good answer here", id="a"),
+        rec("cut off", id="b", finish_reason="length"),
+        rec("", id="c"),
+        rec("As an AI language model I refuse.", id="d"),
+        rec("", id="e", finish_reason="length"),  # truncated is checked first
+    ]
+    with TestPipeline() as p:
+        out = p | beam.Create(records) | ApplyFilters(basic_filters(min_response_chars=3))
+        assert_that(out.main | beam.Map(lambda r: r.id), equal_to(["a"]), label="kept")
+        assert_that(
+            out.rejected | beam.Map(lambda r: (r.record.id, r.stage, r.reason, r.detail)),
+            equal_to([("b", "filters", "truncated", "finish_reason"),
+                      ("c", "filters", "empty", "length"),
+                      ("d", "filters", "refusal", "refusal"),
+                      ("e", "filters", "truncated", "finish_reason")]),
+            label="rejected",
+        )
+
+
+def test_apply_filters_needs_filters() -> None:
+    with pytest.raises(ValueError, match="filters is empty"):
+        ApplyFilters([])

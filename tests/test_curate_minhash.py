@@ -1,0 +1,145 @@
+"""Pure functions behind near-dedup: normalisation, shingles, MinHash, LSH buckets, components."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from synthbeam.schemas.record import Record
+from synthbeam.transforms.curate import components, lsh
+from synthbeam.transforms.curate.minhash import (
+    LshParams,
+    band_keys,
+    best_bands,
+    jaccard,
+    permutations,
+    shingle_sets,
+    signatures,
+)
+from synthbeam.transforms.curate.text import check_fields, normalise, record_text
+
+
+def python_shingles(text: str, n: int) -> set[str]:
+    words = text.split()
+    if len(words) < n:
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i : i + n]) for i in range(len(words) - n + 1)}
+
+
+def test_normalise_nfkc_case_whitespace_and_punctuation() -> None:
+    assert normalise("  Ｈｅｌｌｏ,\tWORLD!\n ") == "hello, world!"
+    assert normalise("Hello, world!", strip_punctuation=True) == "hello world"
+
+
+def test_record_text_covers_contents_and_tool_calls() -> None:
+    record = Record(
+        id="a",
+        task="t",
+        messages=[
+            {"role": "user", "content": "q"},
+            {"role": "assistant", "content": "", "tool_calls": [
+                {"id": "1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+        ],
+        completion="raw",
+    )
+    assert record_text(record) == "q\nf\n{}"
+    assert record_text(record, ("messages", "completion")) == "q\nf\n{}\nraw"
+    with pytest.raises(ValueError, match="choose from"):
+        check_fields(("nope",))
+
+
+def test_shingle_sets_match_python_sets_exactly() -> None:
+    rng = random.Random(3)
+    vocab = [f"w{i}" for i in range(50)] + ["ünï", "cødé"]
+    texts = [" ".join(rng.choices(vocab, k=rng.randint(0, 30))) for _ in range(40)] + ["a b"]
+    values, offsets = shingle_sets(texts, 5, "word")
+    for i, text in enumerate(texts):
+        assert offsets[i + 1] - offsets[i] == len(python_shingles(text, 5))
+    for i in range(0, 40, 7):
+        for j in range(1, 40, 9):
+            truth = python_shingles(texts[i], 5), python_shingles(texts[j], 5)
+            if truth[0] and truth[1]:
+                expected = len(truth[0] & truth[1]) / len(truth[0] | truth[1])
+                ours = jaccard(values[offsets[i]:offsets[i + 1]], values[offsets[j]:offsets[j + 1]])
+                assert ours == pytest.approx(expected)
+
+
+def test_char_shingles() -> None:
+    values, offsets = shingle_sets(["abcdefgh", "abcdefgx"], 3, "char")
+    assert jaccard(values[0:6], values[6:12]) == pytest.approx(5 / 7)
+
+
+def test_signature_agreement_estimates_jaccard() -> None:
+    rng = random.Random(0)
+    a, b = permutations(128, 1)
+    errors = []
+    for _ in range(60):
+        words = [f"w{rng.randrange(10_000)}" for _ in range(100)]
+        edited = list(words)
+        for i in rng.sample(range(100), rng.randint(1, 20)):
+            edited[i] = f"x{rng.random()}"
+        values, offsets = shingle_sets([" ".join(words), " ".join(edited)], 5, "word")
+        sigs = signatures(values, offsets, a, b)
+        truth = jaccard(values[offsets[0]:offsets[1]], values[offsets[1]:offsets[2]])
+        errors.append((sigs[0] == sigs[1]).mean() - truth)
+    assert abs(np.mean(errors)) < 0.02
+    assert np.std(errors) < 0.06
+
+
+def test_signatures_are_chunk_independent(monkeypatch) -> None:
+    import synthbeam.transforms.curate.minhash as minhash
+
+    texts = [" ".join(f"w{i + j}" for j in range(40)) for i in range(30)]
+    values, offsets = shingle_sets(texts, 5, "word")
+    a, b = permutations(64, 7)
+    whole = signatures(values, offsets, a, b)
+    monkeypatch.setattr(minhash, "_CHUNK_SHINGLES", 50)
+    assert np.array_equal(signatures(values, offsets, a, b), whole)
+
+
+def test_band_keys_differ_per_band_and_match_equal_bands() -> None:
+    sigs = np.array([[1, 2, 3, 4], [1, 2, 9, 9]], dtype=np.uint32)
+    keys = band_keys(sigs, 2, 2)
+    assert keys[0, 0] == keys[1, 0] and keys[0, 1] != keys[1, 1]
+    assert len(set(band_keys(np.zeros((1, 4), np.uint32), 2, 2)[0])) == 2
+
+
+def test_params_validation_and_band_choice() -> None:
+    with pytest.raises(ValueError, match="bands \\* rows"):
+        LshParams(num_perm=128, bands=10, rows=8)
+    assert LshParams().candidate_probability(0.8) == pytest.approx(0.947, abs=1e-3)
+    bands, rows = best_bands(112, 0.8)
+    assert bands * rows == 112 and (1 / bands) ** (1 / rows) <= 0.8
+
+
+def test_partition_payloads_round_trip_to_buckets() -> None:
+    hasher = lsh.BatchHasher(LshParams())
+    base = " ".join(f"w{i}" for i in range(60))
+    near = base.replace("w30", "zz")
+    batch = hasher.hash_batch(["a", "b", "c", "e"], [base, near, "other words entirely here ok", ""])
+    assert batch.ids == ["a", "b", "c"] and batch.empty == 1
+    parts = list(lsh.split_by_partition(lsh.encode_batch(batch), 4))
+    pairs = set()
+    for _, payload in parts:
+        table = lsh.PartitionTable.concat([payload])
+        pairs |= {(table.ids[x], table.ids[y], round(table.jaccard(x, y), 3))
+                  for x, y in table.candidate_pairs(64)}
+    assert {(p[0], p[1]) for p in pairs} == {("a", "b")}
+    assert pairs.pop()[2] == pytest.approx(51 / 61, abs=1e-3)
+
+
+def test_oversized_bucket_compares_with_anchors_only() -> None:
+    table = lsh.PartitionTable(
+        keys=np.zeros(10, dtype=np.uint64), docs=np.arange(10), ids=[f"d{i}" for i in range(10)],
+        shingles=[],
+    )
+    pairs = list(table.candidate_pairs(max_bucket=5))
+    assert len(pairs) == 6 + 6 * 4  # anchors among themselves, then each other member x 4
+
+
+def test_star_steps() -> None:
+    assert sorted(components.large_star("b", ["a", "c", "d"])) == [("c", "a"), ("d", "a")]
+    assert sorted(components.small_star("d", ["b", "c"])) == [("c", "b"), ("d", "b")]
+    assert components.label("c", ["a", "d"]) == ("c", "a")

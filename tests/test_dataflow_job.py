@@ -1,0 +1,199 @@
+"""What a Dataflow submission of the instructions recipe really contains, without Dataflow.
+
+Beam's DataflowRunner writes the complete job to a file instead of sending it when
+``--template_location`` is set (``apiclient.DataflowApplicationClient.create_job``); this is
+also what a Flex Template launcher does. Everything before that point is Beam's real code:
+options validation, pickling every DoFn, building setup.py's sdist, staging the artifacts and
+the pipeline proto to ``gs://`` (a local GCS emulator here) and assembling the job's worker
+pool. The tests read the job file and the staged objects back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import runpy
+import shlex
+import sys
+import tarfile
+from pathlib import Path
+from typing import Any
+
+import apache_beam as beam
+import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
+from apache_beam.portability.api import beam_runner_api_pb2
+from gcs_emulator import GcsEmulator
+
+from synthbeam.pipelines import instructions
+from synthbeam.pipelines.dataflow import DataflowOptionsError, check_dataflow_options, dataflow_args
+
+REPO = Path(__file__).resolve().parents[1]
+IMAGE = "us-central1-docker.pkg.dev/synthbeam-test/synthbeam/worker:0.1.0"
+L4 = "worker_accelerator=type:nvidia-l4;count:1;install-nvidia-driver"
+RECIPE_STEPS = {
+    "ReadCorpus",
+    "Limit",
+    "PlanQuestions",
+    "GenerateInstructions",
+    "Filter",
+    "DeduplicateExact",
+    "Split",
+    "WriteShards",
+    "WriteRejects",
+    "WriteDeadLetters",
+    "WriteManifest",
+}
+
+
+def job_args(bucket: str, **overrides: Any) -> list[str]:
+    return dataflow_args(
+        "synthbeam-test",
+        "us-central1",
+        IMAGE,
+        f"{bucket}/tmp",
+        setup_file=str(REPO / "setup.py"),
+        job_name="synthbeam-instructions-test",
+        **overrides,
+    )
+
+
+def metadata() -> dict[str, Any]:
+    return json.loads((REPO / "deploy" / "flex_template_metadata.json").read_text())
+
+
+def submit(argv: list[str], template: Path, build: Any) -> dict[str, Any]:
+    """Runs ``build(argv)`` (which runs a pipeline) and returns the job Dataflow would get."""
+    build([*argv, f"--template_location={template}"])
+    return json.loads(template.read_text())
+
+
+def staged(emulator: GcsEmulator, job: dict[str, Any], name: str) -> bytes:
+    (package,) = [p for p in job["environment"]["workerPools"][0]["packages"] if p["name"] == name]
+    return emulator.read("gs://" + package["location"].removeprefix("storage.googleapis.com/"))
+
+
+def assert_dataflow_shape(job: dict[str, Any], emulator: GcsEmulator) -> beam_runner_api_pb2.Pipeline:
+    """Checks the job-level facts every synthbeam GPU job must have; returns its pipeline proto."""
+    assert job["type"] == "JOB_TYPE_BATCH"
+    assert job["name"] == "synthbeam-instructions-test"
+    env = job["environment"]
+    (pool,) = env["workerPools"]
+    assert pool["machineType"] == "g2-standard-8"
+    assert pool["workerHarnessContainerImage"] == IMAGE
+    assert {image["containerImage"] for image in pool["sdkHarnessContainerImages"]} == {IMAGE}
+    assert env["serviceOptions"] == [L4]
+    assert {"use_runner_v2", "beam_fn_api", "use_portable_job_submission"} <= set(env["experiments"])
+    assert env["version"]["job_type"] == "FNAPI_BATCH"
+    options = env["sdkPipelineOptions"]["options"]
+    assert options["sdk_container_image"] == IMAGE
+    assert options["setup_file"] == str(REPO / "setup.py")
+    assert options["dataflow_service_options"] == [L4]
+
+    # setup.py's sdist is staged and installable: it carries the package and its data files.
+    with tarfile.open(fileobj=io.BytesIO(staged(emulator, job, "workflow.tar.gz"))) as sdist:
+        names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    assert {"setup.py", "synthbeam/pipelines/instructions.py", "synthbeam/pipelines/dataflow.py"} <= names
+    assert any(name.startswith("synthbeam/templates/") and name.endswith(".jinja2") for name in names), sorted(names)
+
+    pipeline_bytes = emulator.read(options["pipelineUrl"])
+    assert hashlib.sha256(pipeline_bytes).hexdigest() == options["pipelineProtoHash"]
+    proto = beam_runner_api_pb2.Pipeline.FromString(pipeline_bytes)
+    for environment in proto.components.environments.values():
+        payload = beam_runner_api_pb2.DockerPayload.FromString(environment.payload)
+        assert payload.container_image == IMAGE
+    return proto
+
+
+def top_level_steps(proto: beam_runner_api_pb2.Pipeline) -> set[str]:
+    return {t.unique_name.split("/")[0] for t in proto.components.transforms.values() if t.unique_name}
+
+
+def test_stand_in_pipeline_job_shape(gcs_emulator: GcsEmulator, gcs_bucket: str, tmp_path: Path) -> None:
+    """The submission machinery alone, on a two-step pipeline."""
+
+    def build(argv: list[str]) -> None:
+        with beam.Pipeline(options=PipelineOptions(argv)) as p:
+            _ = p | "Create" >> beam.Create(["a", "b"]) | "Upper" >> beam.Map(str.upper)
+
+    job = submit(job_args(gcs_bucket), tmp_path / "job.json", build)
+    proto = assert_dataflow_shape(job, gcs_emulator)
+    assert {"Create", "Upper"} <= top_level_steps(proto)
+
+
+def test_instructions_recipe_job(gcs_emulator: GcsEmulator, gcs_bucket: str, tmp_path: Path) -> None:
+    model, output = f"{gcs_bucket}/models/qwen", f"{gcs_bucket}/out/run-1"
+    recipe = [
+        f"--model={model}",
+        f"--output={output}",
+        f"--input={gcs_bucket}/corpus/*.jsonl",
+        "--per_passage=3",
+        "--limit=100",
+    ]
+    argv = [*job_args(gcs_bucket), *recipe]
+    assert check_dataflow_options(PipelineOptions(argv)) == []
+
+    job = submit(argv, tmp_path / "job.json", instructions.run)
+    proto = assert_dataflow_shape(job, gcs_emulator)
+    options = job["environment"]["sdkPipelineOptions"]["options"]
+    assert (options["model"], options["output"], options["per_passage"]) == (model, output, 3)
+    assert options["input"] == f"{gcs_bucket}/corpus/*.jsonl"
+    assert RECIPE_STEPS <= top_level_steps(proto)
+    # Submission read neither the model (absent from the bucket) nor wrote any output.
+    assert gcs_emulator.list(f"{output}/") == []
+
+
+def flex_main(tmp_path: Path) -> Path:
+    """The launcher's ``/template/main.py``, written by the Dockerfile's own printf command."""
+    text = (REPO / "Dockerfile").read_text()
+    (command,) = re.findall(r"printf '%s\\n' \\\n(.*?)\n\s*> /template/main.py", text, flags=re.DOTALL)
+    lines = shlex.split(command.replace("\\\n", " ").rstrip().removesuffix("\\"))
+    path = tmp_path / "main.py"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_flex_template_launch(
+    gcs_emulator: GcsEmulator, gcs_bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parameters as the launcher passes them (validated by the metadata's regexes) to main.py."""
+    declared = {p["name"]: p for p in metadata()["parameters"]}
+    parameters = {
+        "sdk_container_image": IMAGE,
+        "dataflow_service_options": L4,
+        "model": f"{gcs_bucket}/models/qwen",
+        "input": f"{gcs_bucket}/corpus/*.jsonl",
+        "output": f"{gcs_bucket}/out/nightly",
+        "limit": "50",
+    }
+    for name, value in parameters.items():
+        assert all(re.fullmatch(r, value) for r in declared[name]["regexes"]), (name, value)
+    assert {n for n, p in declared.items() if not p["isOptional"]} <= set(parameters)
+    environment = [
+        "--runner=DataflowRunner",
+        "--project=synthbeam-test",
+        "--region=us-central1",
+        f"--temp_location={gcs_bucket}/tmp",
+        "--machine_type=g2-standard-8",
+        "--experiments=use_runner_v2",
+        "--job_name=synthbeam-instructions-test",
+        f"--setup_file={REPO / 'setup.py'}",
+        f"--template_location={tmp_path / 'job.json'}",
+    ]
+    argv = [*environment, *(f"--{name}={value}" for name, value in parameters.items())]
+    monkeypatch.setattr(sys, "argv", [str(flex_main(tmp_path)), *argv])
+    runpy.run_path(sys.argv[0], run_name="__main__")
+
+    job = json.loads((tmp_path / "job.json").read_text())
+    proto = assert_dataflow_shape(job, gcs_emulator)
+    assert RECIPE_STEPS <= top_level_steps(proto)
+    assert job["environment"]["sdkPipelineOptions"]["options"]["output"] == f"{gcs_bucket}/out/nightly"
+
+
+def test_flex_main_refuses_a_job_that_would_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    argv = ["--runner=DataflowRunner", "--project=p", "--region=r", "--temp_location=gs://b/tmp", "--output=gs://b/o"]
+    monkeypatch.setattr(sys, "argv", [str(flex_main(tmp_path)), *argv])
+    with pytest.raises(DataflowOptionsError, match="--model is empty"):
+        runpy.run_path(sys.argv[0], run_name="__main__")

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from synthbeam.llm import cache as cache_module
+from synthbeam.llm.cache import ResponseCache, decode_entry, encode_entry, entry_path
+from synthbeam.llm.config import LLMConfig
+from synthbeam.llm.model_store import model_identity
+from synthbeam.schemas.record import ChatRequest, Completion, SamplingParams
+
+REQUEST = ChatRequest(
+    id="r1",
+    messages=[{"role": "user", "content": "Name a colour."}],
+    sampling=SamplingParams(temperature=0.7, top_p=0.95, max_tokens=16),
+    seed=5,
+)
+
+
+def _completion(key: str, text: str = "Blue.") -> Completion:
+    return Completion(
+        request_id="r1",
+        text=text,
+        finish_reason="stop",
+        model="m@1",
+        request_hash=key,
+        prompt_tokens=9,
+        completion_tokens=2,
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"sampling": SamplingParams(temperature=0.2, top_p=0.95, max_tokens=16)},
+        {"sampling": SamplingParams(temperature=0.7, top_p=0.95, max_tokens=17)},
+        {"seed": 6},
+        {"messages": [{"role": "user", "content": "Name a colour!"}]},
+        {"tools": '[{"type": "function", "function": {"name": "f"}}]'},
+        {"response_format": '{"type": "object"}'},
+    ],
+)
+def test_key_changes_with_what_changes_the_output(change: dict[str, object]) -> None:
+    assert dataclasses.replace(REQUEST, **change).cache_key("m@1") != REQUEST.cache_key("m@1")
+
+
+def test_key_ignores_request_id_and_depends_on_model() -> None:
+    assert dataclasses.replace(REQUEST, id="other").cache_key("m@1") == REQUEST.cache_key("m@1")
+    assert REQUEST.cache_key("m@2") != REQUEST.cache_key("m@1")
+
+
+def test_serving_settings_do_not_change_the_model_identity(tmp_path: Path) -> None:
+    model = tmp_path / "TinyModel"
+    model.mkdir()
+    (model / "config.json").write_text('{"max_position_embeddings": 64}')
+    (model / "model.safetensors").write_bytes(os.urandom(3 << 20))
+    configs = [
+        LLMConfig(model=str(model)),
+        LLMConfig(model=str(model), max_in_flight=3, request_timeout_s=5, max_retries=0, served_model_name="x"),
+        LLMConfig(model=str(model), endpoint="http://127.0.0.1:1", cache_root="gs://b/c"),
+    ]
+    # The runtime derives the key from the model directory only, whatever the config says.
+    identities = {model_identity(config.model) for config in configs}
+    assert len(identities) == 1
+    before = identities.pop()
+    assert before.startswith("TinyModel@")
+    with open(model / "model.safetensors", "r+b") as weights:
+        weights.seek((3 << 20) - 1)
+        weights.write(b"\x00" if weights.read(1) != b"\x00" else b"\x01")
+    assert model_identity(str(model)) != before
+
+
+def test_round_trip_marks_cached(tmp_path: Path) -> None:
+    store = ResponseCache(str(tmp_path))
+    key = REQUEST.cache_key("m@1")
+    assert store.get(key) is None
+    store.put(key, _completion(key))
+    hit = store.get(key)
+    assert hit == dataclasses.replace(_completion(key), cached=True)
+    path = Path(entry_path(str(tmp_path), key))
+    assert path.parent.parent.name == key[:2] and path.parent.name == key[2:4]
+    assert json.loads(path.read_text())["completion"]["cached"] is False
+
+
+@pytest.mark.parametrize("cut", [0, 1, 10, -1])
+def test_torn_entry_is_a_miss_not_a_hit(tmp_path: Path, cut: int) -> None:
+    key = REQUEST.cache_key("m@1")
+    data = encode_entry(key, _completion(key))
+    path = Path(entry_path(str(tmp_path), key))
+    path.parent.mkdir(parents=True)
+    path.write_bytes(data[:cut])
+    assert ResponseCache(str(tmp_path)).get(key) is None
+
+
+def test_entry_for_another_key_is_a_miss(tmp_path: Path) -> None:
+    key, other = REQUEST.cache_key("m@1"), REQUEST.cache_key("m@2")
+    assert decode_entry(key, encode_entry(other, _completion(other))) is None
+    assert decode_entry(key, b'{"format": 1, "key": "%s", "completion": {"oops": 1}}' % key.encode()) is None
+
+
+def test_failed_write_leaves_old_entry_and_no_temp_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = ResponseCache(str(tmp_path))
+    key = REQUEST.cache_key("m@1")
+    store.put(key, _completion(key, "First."))
+
+    def crash(fd: int) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cache_module.os, "fsync", crash)
+    with pytest.raises(OSError, match="disk full"):
+        store.put(key, _completion(key, "Second."))
+    assert store.get(key).text == "First."  # type: ignore[union-attr]
+    assert [p.name for p in Path(entry_path(str(tmp_path), key)).parent.iterdir()] == [f"{key}.json"]
+
+
+def test_gcs_cache_round_trip(gcs_bucket: str) -> None:
+    store = ResponseCache(f"{gcs_bucket}/llm-cache")
+    key = REQUEST.cache_key("m@1")
+    assert store.get(key) is None
+    store.put(key, _completion(key))
+    assert store.get(key) == dataclasses.replace(_completion(key), cached=True)

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pytest
+
+from synthbeam.llm.config import LLMConfig
+
+
+def test_defaults_are_valid_and_hashable() -> None:
+    config = LLMConfig(model="/models/m", extra_server_args=["--max-num-seqs", "64"])  # type: ignore[arg-type]
+    assert config.extra_server_args == ("--max-num-seqs", "64")
+    assert config.max_in_flight == 256
+    assert hash(config) == hash(LLMConfig(model="/models/m", extra_server_args=("--max-num-seqs", "64")))
+
+
+@pytest.mark.parametrize(
+    ("changes", "hint"),
+    [
+        ({"model": ""}, "prepare_default_model"),
+        ({"model": "s3://bucket/m"}, "gs:// paths"),
+        ({"endpoint": "127.0.0.1:8000"}, "http://127.0.0.1:8000"),
+        ({"max_in_flight": 0}, "max_num_seqs"),
+        ({"max_model_len": 8}, ">= 16"),
+        ({"dtype": "fp8x"}, "float32"),
+        ({"request_timeout_s": 0}, "> 0 seconds"),
+        ({"max_retries": -1}, ">= 0"),
+        ({"cache_root": " "}, "None for no cache"),
+        ({"extra_server_args": ("--port", "9")}, "host and port are chosen"),
+        ({"endpoint": "http://h:1", "dtype": "float32"}, "set endpoint=None"),
+    ],
+)
+def test_bad_config_fails_in_constructor_with_a_fix(changes: dict[str, object], hint: str) -> None:
+    arguments: dict[str, object] = {"model": "/models/m", **changes}
+    with pytest.raises(ValueError, match="Invalid LLMConfig") as error:
+        LLMConfig(**arguments)  # type: ignore[arg-type]
+    assert hint in str(error.value)
+
+
+def test_fingerprint_changes_with_settings() -> None:
+    base = LLMConfig(model="/models/m")
+    assert base.fingerprint() == LLMConfig(model="/models/m").fingerprint()
+    assert base.fingerprint() != LLMConfig(model="/models/m", max_in_flight=8).fingerprint()

@@ -1,0 +1,78 @@
+"""Hostile tool implementations run by tests/test_sandbox.py inside the sandbox.
+
+Standard library only (the sandbox child runs without site-packages); no tests here.
+"""
+
+import os
+import time
+
+
+def write_file(path: str) -> str:
+    with open(path, "w") as handle:
+        handle.write("escaped")
+    return "written"
+
+
+def write_file_quietly(path: str) -> str:
+    try:
+        write_file(path)
+    except PermissionError:
+        return "denied, but carried on"
+    return "written"
+
+
+def create_with_os_open(path: str) -> str:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o644))
+    return "created"
+
+
+def write_inside_workdir() -> str:
+    with open("scratch.txt", "w") as handle:
+        handle.write("fine")
+    with open("scratch.txt") as handle:
+        return handle.read()
+
+
+def open_socket(host: str, port: int) -> str:
+    import socket
+
+    with socket.create_connection((host, port), timeout=2):
+        return "connected"
+
+
+def fork_bomb() -> str:
+    while True:
+        os.fork()
+
+
+def spawn_shell() -> int:
+    return os.system("touch /tmp/synthbeam-shell-escape")
+
+
+def sleep_forever() -> str:
+    time.sleep(3600)
+    return "woke up"
+
+
+def burn_cpu() -> int:
+    n = 0
+    while True:
+        n += 1
+
+
+def allocate(gib: int) -> int:
+    return len(bytearray(gib * 1024**3))
+
+
+def huge_result() -> str:
+    return "x" * 5_000_000
+
+
+def load_native_code() -> str:
+    import ctypes
+
+    return str(ctypes.CDLL(None))
+
+
+def add(a: int, b: int) -> int:
+    return a + b
