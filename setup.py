@@ -15,7 +15,6 @@ REQUIRED = [
     "jsonschema>=4",
     "pyyaml>=6",
     "numpy>=1.26",
-    "httpx>=0.27",
     "aiohttp>=3.9",
     "matplotlib>=3.8",
 ]

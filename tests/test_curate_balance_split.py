@@ -48,8 +48,11 @@ def test_oversample_counts_and_variants_first() -> None:
         )
         # The b0 family has 4 copies to make: alternately from the variant and the original.
         assert_that(b0_family, equal_to(["b0v", "b0", "b0v", "b0"]), label="variants_first")
-        ids = out["main"] | beam.Map(lambda r: r.id) | beam.combiners.Count.PerElement() | beam.Filter(
-            lambda kv: kv[1] > 1
+        ids = (
+            out["main"]
+            | beam.Map(lambda r: r.id)
+            | beam.combiners.Count.PerElement()
+            | beam.Filter(lambda kv: kv[1] > 1)
         )
         assert_that(ids, equal_to([]), label="unique_ids")
 

@@ -26,16 +26,19 @@ SHORT_Q = "Book a table for two at Luigi's tonight"
 
 
 def rec(rid: str, text: str) -> Record:
-    return Record(id=rid, task="t", messages=[{"role": "user", "content": text},
-                                              {"role": "assistant", "content": "Sure."}])
+    return Record(
+        id=rid, task="t", messages=[{"role": "user", "content": text}, {"role": "assistant", "content": "Sure."}]
+    )
 
 
 @pytest.fixture()
 def eval_files(tmp_path: Path) -> dict[str, str]:
     qa = tmp_path / "qa.jsonl"
     qa.write_text(
-        json.dumps({"id": 1, "question": [[{"role": "user", "content": LONG_Q}]], "function": []}) + "\n"
-        + json.dumps({"id": 2, "question": SHORT_Q, "answer": "ok", "n": 3}) + "\n"
+        json.dumps({"id": 1, "question": [[{"role": "user", "content": LONG_Q}]], "function": []})
+        + "\n"
+        + json.dumps({"id": 2, "question": SHORT_Q, "answer": "ok", "n": 3})
+        + "\n"
     )
     (tmp_path / "plain").mkdir()
     (tmp_path / "plain" / "a.txt").write_text("alpha beta gamma delta epsilon zeta eta theta iota kappa\n")
@@ -50,9 +53,7 @@ def test_line_strings_extracts_every_json_string() -> None:
 
 
 def test_find_contamination_pure(eval_files: dict[str, str]) -> None:
-    index = build_index(
-        [("qa", eval_gram_keys([LONG_Q, SHORT_Q, "too short to count"], 13, 8).tobytes())], 13, 8
-    )
+    index = build_index([("qa", eval_gram_keys([LONG_Q, SHORT_Q, "too short to count"], 13, 8).tobytes())], 13, 8)
     embedded = "Intro words here. " + LONG_Q.upper() + " -- thanks!"
     assert find_contamination(embedded, index, 13) == ("qa", len(LONG_Q.split()) - 12)
     assert find_contamination("Please: BOOK a table, for two at luigis tonight!", index, 13) == ("qa", 1)
@@ -73,9 +74,13 @@ def test_decontaminate_pipeline_reasons_and_reconcile(eval_files: dict[str, str]
         assert_that(out.main | beam.Map(lambda r: r.id), equal_to(["c"]), label="kept")
         assert_that(
             out.rejected | beam.Map(lambda r: (r.record.id, r.stage, r.reason)),
-            equal_to([("a", "decontaminate", "contaminated:qa"),
-                      ("b", "decontaminate", "contaminated:qa"),
-                      ("d", "decontaminate", "contaminated:plain")]),
+            equal_to(
+                [
+                    ("a", "decontaminate", "contaminated:qa"),
+                    ("b", "decontaminate", "contaminated:qa"),
+                    ("d", "decontaminate", "contaminated:plain"),
+                ]
+            ),
             label="rejected",
         )
 
@@ -109,7 +114,13 @@ def test_planted_bfcl_questions_all_caught() -> None:
     eval_sets = {p.stem: str(p) for p in files}
     with TestPipeline() as p:
         out = p | beam.Create(records) | Decontaminate(eval_sets)
-        assert_that(out.rejected | beam.Map(lambda r: r.record.id),
-                    equal_to([r.id for r in records if r.id.startswith("p")]), label="recall")
-        assert_that(out.main | beam.Map(lambda r: r.id),
-                    equal_to([r.id for r in records if r.id.startswith("c")]), label="clean")
+        assert_that(
+            out.rejected | beam.Map(lambda r: r.record.id),
+            equal_to([r.id for r in records if r.id.startswith("p")]),
+            label="recall",
+        )
+        assert_that(
+            out.main | beam.Map(lambda r: r.id),
+            equal_to([r.id for r in records if r.id.startswith("c")]),
+            label="clean",
+        )

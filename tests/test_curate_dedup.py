@@ -19,7 +19,8 @@ from synthbeam.transforms.curate.dedup_near import CLUSTER_META_KEY, Deduplicate
 
 def rec(rid: str, text: str, answer: str = "ok") -> Record:
     return Record(
-        id=rid, task="t",
+        id=rid,
+        task="t",
         messages=[{"role": "user", "content": text}, {"role": "assistant", "content": answer}],
     )
 
@@ -74,16 +75,18 @@ def corpus(seed: int = 0) -> tuple[list[Record], dict[str, str], set[str]]:
 
 def test_exact_dedup_keeps_smallest_id_and_reconciles() -> None:
     records = [
-        rec("b", "Hello   World"), rec("a", "hello world"), rec("c", "hello world!"),
-        rec("d", "something else"), rec("e", "HELLO WORLD"),
+        rec("b", "Hello   World"),
+        rec("a", "hello world"),
+        rec("c", "hello world!"),
+        rec("d", "something else"),
+        rec("e", "HELLO WORLD"),
     ]
     with TestPipeline() as p:
         out = p | beam.Create(records) | DeduplicateExact()
         assert_that(out.main | beam.Map(lambda r: r.id), equal_to(["a", "c", "d"]), label="kept")
         assert_that(
             out.rejected | beam.Map(lambda r: (r.record.id, r.stage, r.reason, r.detail)),
-            equal_to([("b", "dedup_exact", "exact_duplicate", "a"),
-                      ("e", "dedup_exact", "exact_duplicate", "a")]),
+            equal_to([("b", "dedup_exact", "exact_duplicate", "a"), ("e", "dedup_exact", "exact_duplicate", "a")]),
             label="rejected",
         )
 
@@ -110,9 +113,12 @@ def test_near_dedup_finds_planted_duplicates_only() -> None:
         )
         assert_that(clusters, equal_to([(s, s) for s in sorted(set(drops.values()))]), label="meta")
         total = (
-            (out.main | "CountMain" >> beam.combiners.Count.Globally(),
-             out.rejected | "CountRejected" >> beam.combiners.Count.Globally())
-            | beam.Flatten() | beam.CombineGlobally(sum)
+            (
+                out.main | "CountMain" >> beam.combiners.Count.Globally(),
+                out.rejected | "CountRejected" >> beam.combiners.Count.Globally(),
+            )
+            | beam.Flatten()
+            | beam.CombineGlobally(sum)
         )
         assert_that(total, equal_to([len(records)]), label="reconcile")
 

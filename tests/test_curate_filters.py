@@ -25,7 +25,8 @@ from synthbeam.transforms.curate.filters import (
 
 def rec(answer: str = "A fine answer.", **kw: object) -> Record:
     return Record(
-        id=str(kw.pop("id", "r")), task="t",
+        id=str(kw.pop("id", "r")),
+        task="t",
         messages=[{"role": "user", "content": "Question?"}, {"role": "assistant", "content": answer}],
         **kw,
     )
@@ -94,10 +95,14 @@ def test_apply_filters_first_failure_wins_and_reconciles() -> None:
         assert_that(out.main | beam.Map(lambda r: r.id), equal_to(["a"]), label="kept")
         assert_that(
             out.rejected | beam.Map(lambda r: (r.record.id, r.stage, r.reason, r.detail)),
-            equal_to([("b", "filters", "truncated", "finish_reason"),
-                      ("c", "filters", "empty", "length"),
-                      ("d", "filters", "refusal", "refusal"),
-                      ("e", "filters", "truncated", "finish_reason")]),
+            equal_to(
+                [
+                    ("b", "filters", "truncated", "finish_reason"),
+                    ("c", "filters", "empty", "length"),
+                    ("d", "filters", "refusal", "refusal"),
+                    ("e", "filters", "truncated", "finish_reason"),
+                ]
+            ),
             label="rejected",
         )
 

@@ -29,7 +29,7 @@ def python_shingles(text: str, n: int) -> set[str]:
 
 
 def test_normalise_nfkc_case_whitespace_and_punctuation() -> None:
-    assert normalise("  Ｈｅｌｌｏ,\tWORLD!\n ") == "hello, world!"
+    assert normalise("  \uff28\uff45llo,\tWORLD!\n ") == "hello, world!"  # fullwidth H, e
     assert normalise("Hello, world!", strip_punctuation=True) == "hello world"
 
 
@@ -39,8 +39,11 @@ def test_record_text_covers_contents_and_tool_calls() -> None:
         task="t",
         messages=[
             {"role": "user", "content": "q"},
-            {"role": "assistant", "content": "", "tool_calls": [
-                {"id": "1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+            {
+                "role": "assistant",
+                "content": "",
+                "tool_calls": [{"id": "1", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+            },
         ],
         completion="raw",
     )
@@ -62,12 +65,13 @@ def test_shingle_sets_match_python_sets_exactly() -> None:
             truth = python_shingles(texts[i], 5), python_shingles(texts[j], 5)
             if truth[0] and truth[1]:
                 expected = len(truth[0] & truth[1]) / len(truth[0] | truth[1])
-                ours = jaccard(values[offsets[i]:offsets[i + 1]], values[offsets[j]:offsets[j + 1]])
+                ours = jaccard(values[offsets[i] : offsets[i + 1]], values[offsets[j] : offsets[j + 1]])
                 assert ours == pytest.approx(expected)
 
 
 def test_char_shingles() -> None:
     values, offsets = shingle_sets(["abcdefgh", "abcdefgx"], 3, "char")
+    assert list(offsets) == [0, 6, 12]
     assert jaccard(values[0:6], values[6:12]) == pytest.approx(5 / 7)
 
 
@@ -82,7 +86,7 @@ def test_signature_agreement_estimates_jaccard() -> None:
             edited[i] = f"x{rng.random()}"
         values, offsets = shingle_sets([" ".join(words), " ".join(edited)], 5, "word")
         sigs = signatures(values, offsets, a, b)
-        truth = jaccard(values[offsets[0]:offsets[1]], values[offsets[1]:offsets[2]])
+        truth = jaccard(values[offsets[0] : offsets[1]], values[offsets[1] : offsets[2]])
         errors.append((sigs[0] == sigs[1]).mean() - truth)
     assert abs(np.mean(errors)) < 0.02
     assert np.std(errors) < 0.06
@@ -124,15 +128,16 @@ def test_partition_payloads_round_trip_to_buckets() -> None:
     pairs = set()
     for _, payload in parts:
         table = lsh.PartitionTable.concat([payload])
-        pairs |= {(table.ids[x], table.ids[y], round(table.jaccard(x, y), 3))
-                  for x, y in table.candidate_pairs(64)}
+        pairs |= {(table.ids[x], table.ids[y], round(table.jaccard(x, y), 3)) for x, y in table.candidate_pairs(64)}
     assert {(p[0], p[1]) for p in pairs} == {("a", "b")}
     assert pairs.pop()[2] == pytest.approx(51 / 61, abs=1e-3)
 
 
 def test_oversized_bucket_compares_with_anchors_only() -> None:
     table = lsh.PartitionTable(
-        keys=np.zeros(10, dtype=np.uint64), docs=np.arange(10), ids=[f"d{i}" for i in range(10)],
+        keys=np.zeros(10, dtype=np.uint64),
+        docs=np.arange(10),
+        ids=[f"d{i}" for i in range(10)],
         shingles=[],
     )
     pairs = list(table.candidate_pairs(max_bucket=5))

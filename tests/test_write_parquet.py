@@ -32,10 +32,7 @@ def make_record(i: int, split: str = "", text_len: int = 20) -> Record:
             {
                 "role": "assistant",
                 "content": "",
-                "tool_calls": [
-                    {"id": "c1", "type": "function",
-                     "function": {"name": "f", "arguments": '{"a": 1}'}}
-                ],
+                "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": '{"a": 1}'}}],
             },
         ],
         label="a" if i % 2 else "b",
@@ -78,16 +75,16 @@ def test_writes_one_directory_per_split_and_round_trips(tmp_path) -> None:
     records = [make_record(i, split=["train", "eval", ""][i % 3]) for i in range(30)]
     out = str(tmp_path / "out")
     with TestPipeline() as p:
-        written = (
-            p | beam.Create(records) | WriteParquetShards(out, row_group_rows=4)
-        )
+        written = p | beam.Create(records) | WriteParquetShards(out, row_group_rows=4)
         assert_that(
             written | beam.Map(lambda w: (w["split"], os.path.basename(w["path"]), w["num_rows"])),
-            equal_to([
-                ("train", "part-00000-of-00001.parquet", 10),
-                ("eval", "part-00000-of-00001.parquet", 10),
-                ("data", "part-00000-of-00001.parquet", 10),
-            ]),
+            equal_to(
+                [
+                    ("train", "part-00000-of-00001.parquet", 10),
+                    ("eval", "part-00000-of-00001.parquet", 10),
+                    ("data", "part-00000-of-00001.parquet", 10),
+                ]
+            ),
         )
     for split in ("train", "eval", "data"):
         table = pq.read_table(f"{out}/{split}/part-00000-of-00001.parquet")

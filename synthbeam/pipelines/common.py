@@ -14,8 +14,8 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from synthbeam.llm.config import LLMConfig
 from synthbeam.data.corpus import DEFAULT_CORPUS_URI
+from synthbeam.llm.config import LLMConfig
 from synthbeam.schemas.record import DeadLetter
 
 logger = logging.getLogger(__name__)
@@ -40,11 +40,24 @@ class SynthbeamOptions(PipelineOptions):
         group.add_argument("--seed", type=int, default=0, help="Run seed: every request's seed derives from it and the record id.")
         group.add_argument("--limit", type=int, default=0, help="Use at most this many passages (0 = all), chosen deterministically.")
         group.add_argument("--eval_fraction", type=float, default=0.1, help="Share of rows in the eval split (stratified by label, by id hash).")
+        group.add_argument("--near_dup_threshold", type=float, default=0.8, help="MinHash LSH Jaccard threshold for near-duplicate removal (5-word shingles, 128 permutations).")
+        group.add_argument("--eval_sets", default="", help="Evaluation sets to decontaminate against: name=file_pattern pairs, comma separated (13-gram overlap drops a row as contaminated:<name>).")
         group.add_argument("--run_id", default="", help="Identifier recorded in the manifest (default: random).")
 
 
 def input_patterns(opts: SynthbeamOptions) -> list[str]:
     return [p.strip() for p in opts.input.split(",") if p.strip()]
+
+
+def parse_eval_sets(text: str) -> dict[str, str]:
+    """``"bfcl=gs://b/bfcl/*.json,mmlu=/data/mmlu.jsonl"`` -> ``{name: pattern}``."""
+    sets = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, pattern = item.partition("=")
+        if not sep or not name or not pattern:
+            raise ValueError(f"--eval_sets item {item!r} must look like name=file_pattern")
+        sets[name.strip()] = pattern.strip()
+    return sets
 
 
 def default_cache_root(output: str) -> str:

@@ -19,14 +19,16 @@ from synthbeam.pipelines.common import (
     WriteDeadLetters,
     input_patterns,
     llm_config_from_options,
-    run_recipe,
+    parse_eval_sets,
     run_info,
+    run_recipe,
 )
-from synthbeam.schemas.record import Passage
 from synthbeam.tasks.instructions import QUESTION_TYPES, InstructionsFromPassage, seeds_for_passage
 from synthbeam.templates import template_hash
 from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, shard_rows
+from synthbeam.transforms.curate.decontaminate import Decontaminate
 from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
+from synthbeam.transforms.curate.dedup_near import DeduplicateNear
 from synthbeam.transforms.curate.filters import ApplyFilters, basic_filters
 from synthbeam.transforms.curate.split import SplitTrainEval
 from synthbeam.transforms.generate_records import GenerateRecords
@@ -79,10 +81,17 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
     generated = seeds | "GenerateInstructions" >> GenerateRecords(task, config, opts.seed)
     filtered = generated.main | "Filter" >> ApplyFilters(basic_filters(opts.min_response_chars, opts.max_response_chars))
     deduped = filtered.main | "DeduplicateExact" >> DeduplicateExact()
-    rows = deduped.main | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=opts.seed)
+    near = deduped.main | "DeduplicateNear" >> DeduplicateNear(threshold=opts.near_dup_threshold)
+    stage_rejects = [generated.rejected, filtered.rejected, deduped.rejected, near.rejected]
+    kept = near.main
+    if opts.eval_sets:
+        clean = kept | "Decontaminate" >> Decontaminate(parse_eval_sets(opts.eval_sets))
+        kept = clean.main
+        stage_rejects.append(clean.rejected)
+    rows = kept | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=opts.seed)
     shards = rows | "WriteShards" >> WriteParquetShards(opts.output)
 
-    rejected = (generated.rejected, filtered.rejected, deduped.rejected) | "AllRejected" >> beam.Flatten()
+    rejected = tuple(stage_rejects) | "AllRejected" >> beam.Flatten()
     rejected | "WriteRejects" >> WriteRejects(FileSystems.join(opts.output, "rejected"))
     dead = (corpus.dead_letter, generated.dead_letter) | "AllDeadLetters" >> beam.Flatten()
     dead | "WriteDeadLetters" >> WriteDeadLetters(opts.output)

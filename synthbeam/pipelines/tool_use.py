@@ -3,7 +3,8 @@
     python -m synthbeam.pipelines.tool_use --output out/tool_use --num_examples 32
 
 Read tool library -> sample tool sets -> generate (vLLM, schema-constrained JSON) -> verify
-format -> execute in the sandbox -> LLM judge -> split -> write chat-format Parquet, plus
+format -> exact dedup (-> decontaminate with --eval_sets) -> execute in the sandbox -> LLM
+judge -> split -> write chat-format Parquet, plus
 tool-selection rows, xLAM and BFCL exports, rejects, dead letters and a manifest whose counts
 reconcile (kept and dropped per stage, label distribution of the selection rows).
 """
@@ -16,15 +17,15 @@ from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
 
 from synthbeam.llm.config import LLMConfig
 from synthbeam.pipelines.common import (
     SynthbeamOptions,
     WriteDeadLetters,
     llm_config_from_options,
-    print_summary,
+    parse_eval_sets,
     run_info,
+    run_recipe,
 )
 from synthbeam.tasks.judge import ToolUseJudge
 from synthbeam.tasks.tool_use import DEFAULT_MIX, KINDS, ToolUseTask, sample_spec
@@ -32,7 +33,9 @@ from synthbeam.templates import template_hash
 from synthbeam.tools.library import load_tool_library
 from synthbeam.tools.sandbox import SandboxLimits
 from synthbeam.tools.schema import tool_name
-from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, written_key
+from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, shard_rows
+from synthbeam.transforms.curate.decontaminate import Decontaminate
+from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
 from synthbeam.transforms.curate.split import SplitTrainEval
 from synthbeam.transforms.export import WriteToolUseExports, to_selection_record
 from synthbeam.transforms.generate import GenerateCompletions
@@ -77,6 +80,9 @@ class ToolUseOptions(SynthbeamOptions):
         group.add_argument(
             "--sandbox_memory_mib", type=int, default=256, help="Address-space limit of one sandboxed tool call."
         )
+
+
+OPTIONS = ToolUseOptions
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -135,30 +141,38 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     formatted = generated.main | "VerifyFormat" >> VerifyRecords(
         format_check.ToolCallFormatCheck(map(tool_name, library)), format_check.STAGE
     )
-    executed = formatted.main | "ExecuteToolCalls" >> VerifyRecords(
+    # Curation before the costly stages: duplicates and contaminated rows are not executed or judged.
+    deduped = formatted.main | "DeduplicateExact" >> DeduplicateExact()
+    stage_rejects, curated = [generated.rejected, formatted.rejected, deduped.rejected], deduped.main
+    if opts.eval_sets:
+        clean = curated | "Decontaminate" >> Decontaminate(parse_eval_sets(opts.eval_sets))
+        stage_rejects, curated = [*stage_rejects, clean.rejected], clean.main
+    executed = curated | "ExecuteToolCalls" >> VerifyRecords(
         execution.ToolExecutionCheck(limits=limits, require_all=opts.require_execution), execution.STAGE
     )
     stages = [(format_check.STAGE, formatted), (execution.STAGE, executed)]
+    stage_rejects.append(executed.rejected)
     verified, dead = executed.main, [generated.dead_letter]
     if opts.judge == "on":
         judged = verified | "JudgeToolCalls" >> semantic.JudgeToolCalls(config, seed, judge)
         stages.append((semantic.STAGE, judged))
+        stage_rejects.append(judged.rejected)
         verified, dead = judged.main, [*dead, judged.dead_letter]
 
     rows = verified | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=seed)
-    rows | "WriteShards" >> WriteParquetShards(opts.output)
+    shards = rows | "WriteShards" >> WriteParquetShards(opts.output)
     selection = rows | "ToSelectionRows" >> beam.FlatMap(lambda r: [s] if (s := to_selection_record(r)) else [])
     selection | "WriteSelection" >> WriteParquetShards(FileSystems.join(opts.output, "tool_selection"))
     rows | "Export" >> WriteToolUseExports(FileSystems.join(opts.output, "export"))
 
-    rejected = (generated.rejected, *(out.rejected for _, out in stages)) | "AllRejected" >> beam.Flatten()
+    rejected = tuple(stage_rejects) | "AllRejected" >> beam.Flatten()
     rejected | "WriteRejects" >> WriteRejects(FileSystems.join(opts.output, "rejected"))
     dead_letters = tuple(dead) | "AllDeadLetters" >> beam.Flatten()
     dead_letters | "WriteDeadLetters" >> WriteDeadLetters(opts.output)
 
     counts = (
         specs | "CountRequests" >> CountBy(lambda _: REQUESTS_KEY),
-        rows | "CountWritten" >> CountBy(written_key),
+        shards | "CountWritten" >> CountBy(shard_rows, weighted=True),
         rejected | "CountFiltered" >> CountBy(filtered_key),
         dead_letters | "CountDeadLetters" >> CountBy(dead_letter_key),
         selection | "CountSelectionLabels" >> CountBy(lambda r: f"selection_label/{r.label}"),
@@ -173,14 +187,7 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
 
 def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None) -> None:
     """Runs the recipe; tests pass a ``TestPipeline``."""
-    options = PipelineOptions(argv)
-    opts = options.view_as(ToolUseOptions)
-    pipeline = test_pipeline or beam.Pipeline(options=options)
-    build(pipeline, opts)
-    result = pipeline.run()
-    result.wait_until_finish()
-    if opts.view_as(PipelineOptions).get_all_options().get("runner") in (None, "DirectRunner"):
-        print_summary(FileSystems.join(opts.output, "manifest.json"))
+    run_recipe(build, OPTIONS, argv, test_pipeline)
 
 
 if __name__ == "__main__":

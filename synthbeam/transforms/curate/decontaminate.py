@@ -80,7 +80,7 @@ def eval_gram_keys(strings: Sequence[str], n: int, min_words: int) -> np.ndarray
     """Gram keys of evaluation strings: n-grams, or the whole string when shorter than n."""
     lengths = [len(normalise(s, strip_punctuation=True).split()) for s in strings]
     by_length: dict[int, list[str]] = {}
-    for text, length in zip(strings, lengths):
+    for text, length in zip(strings, lengths, strict=True):
         if length >= min_words:
             by_length.setdefault(min(length, n), []).append(text)
     parts = [gram_keys(texts, n, [k])[1] for k, texts in by_length.items()]

@@ -63,9 +63,7 @@ class DeduplicateExact(beam.PTransform):
     reason ``exact_duplicate``, detail the survivor's id).
     """
 
-    def __init__(
-        self, fields: Sequence[str] = (MESSAGES,), *, strip_punctuation: bool = False
-    ) -> None:
+    def __init__(self, fields: Sequence[str] = (MESSAGES,), *, strip_punctuation: bool = False) -> None:
         super().__init__()
         self._fields = check_fields(fields)
         self._strip_punctuation = strip_punctuation

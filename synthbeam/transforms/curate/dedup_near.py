@@ -14,7 +14,6 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 
 import apache_beam as beam
-import numpy as np
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindow
@@ -207,14 +206,13 @@ class DeduplicateNear(beam.PTransform):
         )
         labels = (
             batches
-            | "SplitByPartition" >> beam.FlatMap(
+            | "SplitByPartition"
+            >> beam.FlatMap(
                 lambda batch, p: lsh.split_by_partition(batch[1], p),
                 p=pvalue.AsSingleton(partitions),
             )
             | "GroupByPartition" >> beam.GroupByKey()
-            | "CandidatePairs" >> beam.ParDo(
-                CandidatePairsFn(self._threshold, self._verify, self._max_bucket)
-            )
+            | "CandidatePairs" >> beam.ParDo(CandidatePairsFn(self._threshold, self._verify, self._max_bucket))
             | "Clusters" >> ConnectedComponents(self._rounds)
         )
         keyed = pcoll | "KeyById" >> beam.Map(lambda r: (r.id, r))
@@ -222,7 +220,5 @@ class DeduplicateNear(beam.PTransform):
             (keyed, labels)
             | "MergeLabels" >> beam.Flatten()
             | "JoinLabels" >> beam.GroupByKey()
-            | "KeepSurvivors" >> beam.ParDo(AssignClusterFn(self._drop)).with_outputs(
-                REJECTED, main=MAIN
-            )
+            | "KeepSurvivors" >> beam.ParDo(AssignClusterFn(self._drop)).with_outputs(REJECTED, main=MAIN)
         )

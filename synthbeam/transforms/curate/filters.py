@@ -65,9 +65,7 @@ class LengthFilter(RecordFilter):
     def text(self, record: Record) -> str:
         if self.roles is None:
             return record_text(record, self.fields)
-        return "\n".join(
-            m.get("content") or "" for m in record.messages if m.get("role") in self.roles
-        )
+        return "\n".join(m.get("content") or "" for m in record.messages if m.get("role") in self.roles)
 
     def check(self, record: Record) -> Verdict:
         size = len(self.text(record).strip())
@@ -212,9 +210,7 @@ class JudgeScoreFilter(RecordFilter):
         return True if score >= self.min_score else (False, reasons.LOW_JUDGE_SCORE)
 
 
-def basic_filters(
-    min_response_chars: int = 1, max_response_chars: int | None = None
-) -> list[RecordFilter]:
+def basic_filters(min_response_chars: int = 1, max_response_chars: int | None = None) -> list[RecordFilter]:
     """The filters every recipe starts with: truncation, response length, refusals,
     repetition."""
     return [
@@ -269,6 +265,4 @@ class ApplyFilters(beam.PTransform):
         self._filters = tuple(filters)
 
     def expand(self, pcoll: beam.PCollection) -> pvalue.DoOutputsTuple:
-        return pcoll | "Filter" >> beam.ParDo(ApplyFiltersFn(self._filters)).with_outputs(
-            REJECTED, main=MAIN
-        )
+        return pcoll | "Filter" >> beam.ParDo(ApplyFiltersFn(self._filters)).with_outputs(REJECTED, main=MAIN)

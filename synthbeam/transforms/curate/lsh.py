@@ -45,9 +45,7 @@ class BatchHasher:
         self.params = params
         self._a, self._b = permutations(params.num_perm, params.seed)
 
-    def hash_batch(
-        self, ids: Sequence[str], texts: Sequence[str], with_shingles: bool = True
-    ) -> HashedBatch:
+    def hash_batch(self, ids: Sequence[str], texts: Sequence[str], with_shingles: bool = True) -> HashedBatch:
         values, offsets = shingle_sets(texts, self.params.ngram, self.params.unit)
         sizes = np.diff(offsets)
         keep = np.flatnonzero(sizes > 0)
@@ -55,11 +53,7 @@ class BatchHasher:
             values, offsets = gather_csr(values, offsets, keep)
         sigs = signatures(values, offsets, self._a, self._b)
         keys = band_keys(sigs, self.params.bands, self.params.rows)
-        shingles = (
-            [values[offsets[i] : offsets[i + 1]].tobytes() for i in range(len(keep))]
-            if with_shingles
-            else []
-        )
+        shingles = [values[offsets[i] : offsets[i + 1]].tobytes() for i in range(len(keep))] if with_shingles else []
         return HashedBatch([ids[i] for i in keep], keys, shingles, len(ids) - len(keep))
 
 
@@ -93,11 +87,14 @@ def split_by_partition(payload: Payload, partitions: int) -> Iterator[tuple[int,
         if not len(entries):
             continue
         members, local = np.unique(docs[entries], return_inverse=True)
-        yield p, (
-            keys[entries].tobytes(),
-            local.astype(np.int32).tobytes(),
-            tuple(ids[i] for i in members),
-            tuple(shingles[i] for i in members) if shingles else (),
+        yield (
+            p,
+            (
+                keys[entries].tobytes(),
+                local.astype(np.int32).tobytes(),
+                tuple(ids[i] for i in members),
+                tuple(shingles[i] for i in members) if shingles else (),
+            ),
         )
 
 
@@ -135,7 +132,7 @@ class PartitionTable:
         change = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
         starts = np.concatenate(([0], change))
         ends = np.concatenate((change, [len(ordered)]))
-        for start, end in zip(starts[ends - starts > 1], ends[ends - starts > 1]):
+        for start, end in zip(starts[ends - starts > 1], ends[ends - starts > 1], strict=True):
             yield self.docs[order[start:end]]
 
     def candidate_pairs(self, max_bucket: int) -> Iterator[tuple[int, int]]:

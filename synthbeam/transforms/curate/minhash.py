@@ -39,9 +39,7 @@ class LshParams:
 
     def __post_init__(self) -> None:
         if self.bands * self.rows != self.num_perm:
-            raise ValueError(
-                f"bands * rows must equal num_perm ({self.bands} * {self.rows} != {self.num_perm})"
-            )
+            raise ValueError(f"bands * rows must equal num_perm ({self.bands} * {self.rows} != {self.num_perm})")
         if self.unit not in (WORD, CHAR):
             raise ValueError(f"unit={self.unit!r}: use {WORD!r} or {CHAR!r}")
         if self.ngram < 1:
@@ -126,9 +124,7 @@ def token_codes(texts: Sequence[str], unit: str) -> tuple[np.ndarray, np.ndarray
     return _mix(codes), doc_of
 
 
-def ngram_hashes(
-    codes: np.ndarray, doc_of: np.ndarray, ngram: int
-) -> tuple[np.ndarray, np.ndarray]:
+def ngram_hashes(codes: np.ndarray, doc_of: np.ndarray, ngram: int) -> tuple[np.ndarray, np.ndarray]:
     """(document index, 64-bit hash) of every n-gram that lies within one document."""
     windows = max(len(codes) - ngram + 1, 0)
     rolled = np.zeros(windows, dtype=np.uint64)
@@ -164,9 +160,7 @@ def shingle_sets(texts: Sequence[str], ngram: int, unit: str) -> tuple[np.ndarra
     return values, offsets.astype(np.int64)
 
 
-def signatures(
-    values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray
-) -> np.ndarray:
+def signatures(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """MinHash signatures (docs, num_perm) uint32 of CSR shingle sets; no set may be empty."""
     num_perm, docs = len(a), len(offsets) - 1
     out = np.empty((docs, num_perm), dtype=np.uint32)

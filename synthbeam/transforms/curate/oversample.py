@@ -54,9 +54,7 @@ def copies_for(row_id: str, count: int, extra: int, seed: int) -> int:
 def make_copy(source: Record, family_id: str, k: int) -> Record:
     """Copy number ``k`` of a family, with the content of ``source``."""
     lineage = dataclasses.replace(source.lineage, oversampled_from=source.id)
-    return dataclasses.replace(
-        source, id=stable_id(family_id, source.id, STAGE, k), lineage=lineage
-    )
+    return dataclasses.replace(source, id=stable_id(family_id, source.id, STAGE, k), lineage=lineage)
 
 
 def family_key(record: Record) -> str:
@@ -146,32 +144,29 @@ class Oversample(beam.PTransform):
     def expand(self, pcoll: beam.PCollection) -> dict[str, beam.PCollection]:
         label_fn = self._label_fn
         before = (
-            pcoll
-            | "LabelsBefore" >> beam.Map(lambda r: (label_fn(r), 1))
-            | "CountBefore" >> beam.CombinePerKey(sum)
+            pcoll | "LabelsBefore" >> beam.Map(lambda r: (label_fn(r), 1)) | "CountBefore" >> beam.CombinePerKey(sum)
         )
         balanced = (
             pcoll
             | "KeyByFamily" >> beam.Map(lambda r: (family_key(r), r))
             | "GroupFamilies" >> beam.GroupByKey()
-            | "AddCopies" >> beam.ParDo(
+            | "AddCopies"
+            >> beam.ParDo(
                 OversampleFamilyFn(label_fn, self._target, self._max_factor, self._seed),
                 counts=pvalue.AsDict(before),
             )
         )
         after = (
-            balanced
-            | "LabelsAfter" >> beam.Map(lambda r: (label_fn(r), 1))
-            | "CountAfter" >> beam.CombinePerKey(sum)
+            balanced | "LabelsAfter" >> beam.Map(lambda r: (label_fn(r), 1)) | "CountAfter" >> beam.CombinePerKey(sum)
         )
         counts = (
             pcoll.pipeline
             | "CountsSeed" >> beam.Create([None])
-            | "ClassCounts" >> beam.Map(
+            | "ClassCounts"
+            >> beam.Map(
                 lambda _, b, a: {"before": dict(sorted(b.items())), "after": dict(sorted(a.items()))},
                 b=pvalue.AsDict(before),
                 a=pvalue.AsDict(after),
             )
         )
         return {"main": balanced, "class_counts": counts}
-

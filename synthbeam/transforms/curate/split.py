@@ -41,9 +41,7 @@ def eval_threshold(eval_fraction: float, class_count: int) -> float:
     return eval_fraction
 
 
-def assign_split(
-    record: Record, eval_fraction: float, class_count: int, seed: int, group_key: str | None
-) -> str:
+def assign_split(record: Record, eval_fraction: float, class_count: int, seed: int, group_key: str | None) -> str:
     group, is_cluster = split_group(record, group_key)
     # Clusters may span labels, so they use the global fraction to stay on one side.
     threshold = eval_fraction if is_cluster else eval_threshold(eval_fraction, class_count)
@@ -97,11 +95,7 @@ class SplitTrainEval(beam.PTransform):
 
     def expand(self, pcoll: beam.PCollection) -> beam.PCollection:
         label_fn = self._label_fn
-        counts = (
-            pcoll
-            | "Labels" >> beam.Map(lambda r: (label_fn(r), 1))
-            | "CountPerClass" >> beam.CombinePerKey(sum)
-        )
+        counts = pcoll | "Labels" >> beam.Map(lambda r: (label_fn(r), 1)) | "CountPerClass" >> beam.CombinePerKey(sum)
         return pcoll | "AssignSplit" >> beam.ParDo(
             AssignSplitFn(self._eval_fraction, label_fn, self._seed, self._cluster_key),
             counts=pvalue.AsDict(counts),

@@ -9,11 +9,7 @@ from synthbeam.schemas.record import Record
 
 MESSAGES = "messages"
 TEXT_FIELDS = ("messages", "completion", "tools", "label", "task")
-_PUNCTUATION = {
-    i: None
-    for i in range(0x110000)
-    if unicodedata.category(chr(i)).startswith("P")
-}
+_PUNCTUATION = {i: None for i in range(0x110000) if unicodedata.category(chr(i)).startswith("P")}
 
 
 def check_fields(fields: Sequence[str]) -> tuple[str, ...]:

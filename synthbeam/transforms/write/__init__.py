@@ -1,5 +1,6 @@
 """Write stages: Parquet shards per split, rejected rows, and the dataset card."""
 
+from synthbeam.transforms.write.dataset_card import WriteDatasetCard, render_card
 from synthbeam.transforms.write.parquet import WriteParquetShards, WriteRejects, WrittenShard
 
-__all__ = ["WriteParquetShards", "WriteRejects", "WrittenShard"]
+__all__ = ["WriteDatasetCard", "WriteParquetShards", "WriteRejects", "WrittenShard", "render_card"]

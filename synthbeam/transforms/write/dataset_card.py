@@ -7,7 +7,6 @@ card next to the shards.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -22,12 +21,17 @@ from apache_beam.io.filesystems import FileSystems
 
 from synthbeam.schemas.arrow import RECORD_SCHEMA
 from synthbeam.transforms.curate.text import record_text
+from synthbeam.transforms.write.charts import (
+    CLASS_CHART,
+    LENGTH_CHART,
+    LENGTH_EDGES,
+    bucket_label,
+    render_charts,
+    split_order,
+)
 from synthbeam.transforms.write.parquet import WrittenShard, split_dir
 
 CARD_NAME = "README.md"
-CLASS_CHART = "class_balance.png"
-LENGTH_CHART = "lengths.png"
-LENGTH_EDGES = (0, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)
 _PLAIN = re.compile(r"^[A-Za-z0-9_./*-]+$")
 _HF_SCALARS = {pa.string(): "string", pa.int64(): "int64", pa.float64(): "float64", pa.bool_(): "bool"}
 
@@ -54,12 +58,6 @@ def short_type(dtype: pa.DataType) -> str:
     if pa.types.is_list(dtype):
         return "list of " + short_type(dtype.value_type)
     return str(dtype)
-
-
-def split_order(name: str) -> tuple[int, str]:
-    """train, then eval/validation, then test, then anything else by name."""
-    ranks = {"train": 0, "eval": 1, "validation": 1, "test": 2}
-    return ranks.get(name, 3), name
 
 
 def yaml_scalar(value: Any) -> str:
@@ -97,26 +95,22 @@ def length_bucket(length: int) -> int:
     return sum(1 for edge in LENGTH_EDGES[1:] if length >= edge)
 
 
-def bucket_label(index: int) -> str:
-    low = LENGTH_EDGES[index]
-    return f">={low}" if index == len(LENGTH_EDGES) - 1 else f"{low}-{LENGTH_EDGES[index + 1] - 1}"
-
-
 def card_header(stats: dict[str, Any]) -> dict[str, Any]:
     splits = stats["splits"]
     return {
         "pretty_name": stats.get("pretty_name", "synthbeam dataset"),
         "license": stats.get("license", "other"),
         "tags": ["synthetic", "synthbeam"],
-        "configs": [{
-            "config_name": "default",
-            "data_files": [{"split": s, "path": f"{s}/*.parquet"} for s in splits],
-        }],
+        "configs": [
+            {
+                "config_name": "default",
+                "data_files": [{"split": s, "path": f"{s}/*.parquet"} for s in splits],
+            }
+        ],
         "dataset_info": {
             "features": hf_features(RECORD_SCHEMA),
             "splits": [
-                {"name": s, "num_bytes": v["num_bytes"], "num_examples": v["num_examples"]}
-                for s, v in splits.items()
+                {"name": s, "num_bytes": v["num_bytes"], "num_examples": v["num_examples"]} for s, v in splits.items()
             ],
             "download_size": sum(v["num_bytes"] for v in splits.values()),
         },
@@ -179,46 +173,6 @@ def render_card(stats: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_charts(stats: dict[str, Any]) -> dict[str, bytes]:
-    """PNG charts for the stats that have data: class balance and length histogram."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    charts: dict[str, bytes] = {}
-    counts = stats.get("class_counts")
-    if counts:
-        labels = sorted(set(counts["before"]) | set(counts["after"]))
-        fig, ax = plt.subplots(figsize=(max(4, len(labels) * 0.8), 3))
-        x = range(len(labels))
-        ax.bar([i - 0.2 for i in x], [counts["before"].get(k, 0) for k in labels], 0.4, label="before")
-        ax.bar([i + 0.2 for i in x], [counts["after"].get(k, 0) for k in labels], 0.4, label="after")
-        ax.set_xticks(list(x), [k or "(none)" for k in labels], rotation=45, ha="right")
-        ax.set_ylabel("rows")
-        ax.legend()
-        charts[CLASS_CHART] = _png(fig, plt)
-    if stats.get("lengths"):
-        fig, ax = plt.subplots(figsize=(6, 3))
-        names = sorted(stats["lengths"], key=split_order)
-        width = 0.8 / len(names)
-        for j, name in enumerate(names):
-            ax.bar([i + j * width for i in range(len(LENGTH_EDGES))], stats["lengths"][name], width, label=name)
-        ax.set_xticks(range(len(LENGTH_EDGES)), [bucket_label(i) for i in range(len(LENGTH_EDGES))], rotation=45, ha="right")
-        ax.set_ylabel("rows")
-        ax.legend()
-        charts[LENGTH_CHART] = _png(fig, plt)
-    return charts
-
-
-def _png(fig: Any, plt: Any) -> bytes:
-    buffer = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buffer, format="png", dpi=100)
-    plt.close(fig)
-    return buffer.getvalue()
-
-
 def collect_stats(
     shards: Iterable[WrittenShard],
     lengths: Iterable[tuple[tuple[str, int], int]] = (),
@@ -273,7 +227,11 @@ class WriteDatasetCard(beam.PTransform):
     """
 
     def __init__(
-        self, output_dir: str, *, pretty_name: str = "synthbeam dataset", license: str = "other",
+        self,
+        output_dir: str,
+        *,
+        pretty_name: str = "synthbeam dataset",
+        license: str = "other",
         description: str = "",
     ) -> None:
         super().__init__()
@@ -288,9 +246,7 @@ class WriteDatasetCard(beam.PTransform):
         if "records" in inputs:
             side["lengths"] = pvalue.AsList(
                 inputs["records"]
-                | "LengthBucket" >> beam.Map(
-                    lambda r: ((split_dir(r), length_bucket(len(record_text(r)))), 1)
-                )
+                | "LengthBucket" >> beam.Map(lambda r: ((split_dir(r), length_bucket(len(record_text(r)))), 1))
                 | "CountLengths" >> beam.CombinePerKey(sum)
             )
         if "rejected" in inputs:
@@ -305,7 +261,5 @@ class WriteDatasetCard(beam.PTransform):
         return (
             p
             | "CardSeed" >> beam.Create([None])
-            | "WriteCard" >> beam.FlatMap(
-                lambda _, **kw: write_card(output_dir, collect_stats(**kw, **card)), **side
-            )
+            | "WriteCard" >> beam.FlatMap(lambda _, **kw: write_card(output_dir, collect_stats(**kw, **card)), **side)
         )

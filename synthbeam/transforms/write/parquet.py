@@ -100,9 +100,7 @@ def decode_rows(payload: bytes) -> pa.Table:
     return pa.ipc.open_stream(payload).read_all()
 
 
-def write_row_groups(
-    writer: pq.ParquetWriter, tables: Iterable[pa.Table], row_group_rows: int
-) -> int:
+def write_row_groups(writer: pq.ParquetWriter, tables: Iterable[pa.Table], row_group_rows: int) -> int:
     """Writes tables as row groups of exactly ``row_group_rows`` (the last may be short)."""
     pending: list[pa.Table] = []
     pending_rows = 0
@@ -143,9 +141,7 @@ class ToArrowBatchesFn(beam.DoFn):
     def start_bundle(self) -> None:
         self._buffers = defaultdict(list)
 
-    def process(
-        self, element: Any, shard_counts: dict[str, int]
-    ) -> Iterator[tuple[ShardKey, bytes]]:
+    def process(self, element: Any, shard_counts: dict[str, int]) -> Iterator[tuple[ShardKey, bytes]]:
         directory = self._partition(element)
         shards = shard_counts[directory]
         key = (directory, shard_of(element_id(element), shards), shards)
@@ -166,9 +162,7 @@ class ToArrowBatchesFn(beam.DoFn):
 class WriteShardFn(beam.DoFn):
     """Writes one shard's Arrow payloads to a Parquet file; emits a ``WrittenShard``."""
 
-    def __init__(
-        self, output_dir: str, schema: pa.Schema, compression: str, row_group_rows: int
-    ) -> None:
+    def __init__(self, output_dir: str, schema: pa.Schema, compression: str, row_group_rows: int) -> None:
         self._output_dir = output_dir
         self._schema = schema
         self._compression = compression
@@ -180,15 +174,14 @@ class WriteShardFn(beam.DoFn):
         (directory, shard, shards), payloads = keyed
         path = shard_path(self._output_dir, directory, shard, shards)
         handle = FileSystems.create(
-            path, mime_type="application/vnd.apache.parquet",
+            path,
+            mime_type="application/vnd.apache.parquet",
             compression_type=CompressionTypes.UNCOMPRESSED,
         )
         try:
             writer = pq.ParquetWriter(handle, self._schema, compression=self._compression)
             try:
-                rows = write_row_groups(
-                    writer, (decode_rows(p) for p in payloads), self._row_group_rows
-                )
+                rows = write_row_groups(writer, (decode_rows(p) for p in payloads), self._row_group_rows)
             finally:
                 writer.close()
         finally:
@@ -246,16 +239,14 @@ class WriteParquetShards(beam.PTransform):
         batch_rows = min(self._row_group_rows, 2_000)
         return (
             pcoll
-            | "ToArrowBatches" >> beam.ParDo(
+            | "ToArrowBatches"
+            >> beam.ParDo(
                 ToArrowBatchesFn(self._schema, self._to_row, partition, batch_rows),
                 shard_counts=beam.pvalue.AsDict(shard_counts),
             )
             | "GroupByShard" >> beam.GroupByKey()
-            | "WriteShards" >> beam.ParDo(
-                WriteShardFn(
-                    self._output_dir, self._schema, self._compression, self._row_group_rows
-                )
-            )
+            | "WriteShards"
+            >> beam.ParDo(WriteShardFn(self._output_dir, self._schema, self._compression, self._row_group_rows))
         )
 
 
