@@ -44,7 +44,7 @@ setuptools.setup(
     license="Apache-2.0",
     python_requires=">=3.10",
     packages=setuptools.find_packages(include=["synthbeam", "synthbeam.*"]),
-    package_data={"synthbeam": ["templates/*.jinja2", "data/*", "data/**/*"]},
+    package_data={"synthbeam": ["templates/*.jinja2", "data/*", "data/**/*", "tools/*.jsonl"]},
     include_package_data=True,
     install_requires=REQUIRED,
     extras_require=EXTRAS,

@@ -148,3 +148,10 @@ def test_star_steps() -> None:
     assert sorted(components.large_star("b", ["a", "c", "d"])) == [("c", "a"), ("d", "a")]
     assert sorted(components.small_star("d", ["b", "c"])) == [("c", "b"), ("d", "b")]
     assert components.label("c", ["a", "d"]) == ("c", "a")
+
+
+def test_local_stars_contract_each_component_to_its_smallest_node() -> None:
+    edges = [("d", "c"), ("c", "b"), ("x", "y"), ("b", "a"), ("e", "d")]
+    assert sorted(components.local_stars(edges)) == [
+        ("b", "a"), ("c", "a"), ("d", "a"), ("e", "a"), ("y", "x")
+    ]

@@ -43,7 +43,7 @@ def _run(module: Any, tmp_path: Path, llm_endpoint: str, model_dir: str, *flags:
         f"--llm_endpoint={llm_endpoint}",
         f"--model={model_dir}",
         f"--cache_root={tmp_path / 'cache'}",
-        "--max_answer_tokens=48",
+        "--max_answer_tokens=160",
         "--min_response_chars=1",
         "--run_id=e2e",
         *flags,
@@ -59,6 +59,14 @@ def _rows(tmp_path: Path, kind: str = "data") -> list[dict[str, Any]]:
     files = sorted(glob.glob(str(tmp_path / "out" / "**" / "*.parquet"), recursive=True))
     files = [f for f in files if ("/rejected/" in f) == (kind == "rejected")]
     return [row for f in files for row in pq.read_table(f).to_pylist()]
+
+
+def _check_rejects(rejected: list[dict[str, Any]], templates: set[str]) -> None:
+    """Rows dropped after a model call keep its raw completion and its lineage."""
+    for row in rejected:
+        assert row["drop_reason"] and row["drop_stage"], row
+        if row["drop_stage"] == "parse":
+            assert row["completion"] and row["lineage"]["template"] in templates, row
 
 
 def _input_file(tmp_path: Path, extra_lines: list[str]) -> str:
@@ -84,8 +92,7 @@ def test_self_instruct_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_d
         )
         meta = json.loads(row["meta"])
         assert len(meta["examples"]) == 5 and meta["instruction_lineage"]["template"] == "self_instruct_generate.jinja2"
-    for row in rejected:
-        assert row["drop_reason"] and row["completion"], row
+    _check_rejects(rejected, {"self_instruct_generate.jinja2", "answer_instruction.jinja2"})
 
 
 def test_evol_instruct_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
@@ -104,8 +111,9 @@ def test_evol_instruct_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_d
         assert row["lineage"]["augmentation"] in ("evol:deepen", "evol:constraints")
         assert [m["role"] for m in row["messages"]] == ["user", "assistant"]
         assert json.loads(row["meta"])["instruction_lineage"]["template"] == "evol_instruct.jinja2"
-    reasons_seen = {row["drop_reason"] for row in _rows(tmp_path, "rejected")}
-    assert "no_instruction" in reasons_seen
+    rejected = _rows(tmp_path, "rejected")
+    assert [r["id"] for r in rejected if r["drop_reason"] == "no_instruction"] == ["row-c"]
+    _check_rejects([r for r in rejected if r["id"] != "row-c"], {"evol_instruct.jinja2", "answer_instruction.jinja2"})
 
 
 def test_augment_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):

@@ -19,7 +19,7 @@ from synthbeam.transforms.verify.format import ToolCallFormatCheck
 
 pytestmark = pytest.mark.slow
 
-STAGES = ("generate", "verify_format", "verify_execution", "verify_semantic")
+STAGES = ("generate", "verify_format", "curate", "verify_execution", "verify_semantic")
 
 
 def _run(llm_endpoint: str, model_dir: str, output: str, cache: str, extra: list[str]) -> dict:
@@ -55,11 +55,14 @@ def test_tool_use_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
     def dropped(stage: str) -> int:
         return sum(n for key, n in counts.items() if key.startswith(f"filtered/{stage}/"))
 
-    dead = sum(n for key, n in counts.items() if key.startswith("dead_lettered/"))
-    generation_dead = counts["requests"] - kept[0] - dropped("parse")
+    def dead(stage: str) -> int:
+        return sum(n for key, n in counts.items() if key.startswith(f"dead_lettered/{stage}/"))
+
+    assert counts["requests"] == kept[0] + dropped("parse") + dead("generate"), counts
     assert kept[0] == kept[1] + dropped("verify_format"), counts
-    assert kept[1] == kept[2] + dropped("verify_execution"), counts
-    assert kept[2] == kept[3] + dropped("verify_semantic") + (dead - generation_dead), counts
+    assert kept[1] == kept[2] + dropped("dedup_exact") + dropped("decontaminate"), counts
+    assert kept[2] == kept[3] + dropped("verify_execution"), counts
+    assert kept[3] == kept[4] + dropped("verify_semantic") + dead("verify_semantic"), counts
 
     rows = [row_to_record(r) for r in _rows(f"{output}/train/*.parquet") + _rows(f"{output}/eval/*.parquet")]
     assert len(rows) == rec["rows_written"] == kept[-1]
@@ -81,4 +84,10 @@ def test_tool_use_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
     assert sorted(r["id"] for r in xlam) == sorted(r.id for r in rows)
     rejected = _rows(f"{output}/rejected/*.parquet")
     assert len(rejected) == rec["rows_filtered"]
-    assert {r["drop_stage"] for r in rejected} <= {"parse", *STAGES[1:]}
+    assert {r["drop_stage"] for r in rejected} <= {
+        "parse",
+        "dedup_exact",
+        "verify_format",
+        "verify_execution",
+        "verify_semantic",
+    }

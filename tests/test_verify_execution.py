@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import apache_beam as beam
+import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
@@ -105,3 +106,14 @@ def test_hostile_implementation_is_stopped_in_a_pipeline() -> None:
             equal_to([("sleepy", STAGE, reasons.EXECUTION_TIMEOUT), ("net", STAGE, reasons.SANDBOX_NETWORK_DENIED)]),
             label="rejected",
         )
+
+
+def test_forced_process_isolation_is_used() -> None:
+    check = ToolExecutionCheck(isolation="process")
+    result = check(row(("string.reverse", {"text": "ab"})))
+    assert result.meta_dict()["execution"] == {"executed": 1, "skipped": 0, "isolation": "process"}
+
+
+def test_unknown_isolation_fails_in_the_constructor() -> None:
+    with pytest.raises(ValueError, match="use auto, namespaces or process"):
+        ToolExecutionCheck(isolation="chroot")

@@ -75,6 +75,12 @@ class ToolUseOptions(SynthbeamOptions):
             help="Drop rows calling a tool with no implementation (no_implementation) instead of keeping them unexecuted.",
         )
         group.add_argument(
+            "--sandbox_isolation",
+            default="auto",
+            choices=("auto", "namespaces", "process"),
+            help="Tool sandbox: 'namespaces' (root + unshare: no network, read-only filesystem, private /tmp) or 'process' (unprivileged child with resource limits and an audit hook); 'auto' takes the strongest available.",
+        )
+        group.add_argument(
             "--sandbox_timeout_s", type=float, default=5.0, help="Wall-clock limit of one sandboxed tool call."
         )
         group.add_argument(
@@ -148,7 +154,10 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
         clean = curated | "Decontaminate" >> Decontaminate(parse_eval_sets(opts.eval_sets))
         stage_rejects, curated = [*stage_rejects, clean.rejected], clean.main
     executed = curated | "ExecuteToolCalls" >> VerifyRecords(
-        execution.ToolExecutionCheck(limits=limits, require_all=opts.require_execution), execution.STAGE
+        execution.ToolExecutionCheck(
+            limits=limits, require_all=opts.require_execution, isolation=opts.sandbox_isolation
+        ),
+        execution.STAGE,
     )
     stages = [(format_check.STAGE, formatted), (execution.STAGE, executed)]
     stage_rejects.append(executed.rejected)
@@ -177,12 +186,13 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
         dead_letters | "CountDeadLetters" >> CountBy(dead_letter_key),
         selection | "CountSelectionLabels" >> CountBy(lambda r: f"selection_label/{r.label}"),
         generated.main | "CountGenerated" >> CountBy(lambda _: "kept/generate"),
+        curated | "CountCurated" >> CountBy(lambda _: "kept/curate"),
         *(out.main | f"CountKept_{stage}" >> _count_kept(stage) for stage, out in stages),
     )
     templates = {t: template_hash(t) for t in (task.template, judge.template)}
     info = {**run_info(RECIPE, opts, config, templates), "inputs": [opts.tool_library or "bundled:tools"]}
     manifest_path = FileSystems.join(opts.output, "manifest.json")
-    return counts | "WriteManifest" >> WriteManifest(manifest_path, info, REQUESTS_KEY, ("generate",))
+    return counts | "WriteManifest" >> WriteManifest(manifest_path, info, REQUESTS_KEY, ("generate", semantic.STAGE))
 
 
 def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None) -> None:

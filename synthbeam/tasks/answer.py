@@ -59,8 +59,8 @@ def string_field(text: str, key: str) -> str:
     return value.strip()
 
 
-# Opening words of imperative or question sentences: a cheap test that a rewrite is still an
-# instruction and not the model answering it (small models often do the latter).
+# Opening words of imperative sentences and questions: a cheap test that a rewrite is still
+# an instruction and not the model answering it (small models often do the latter).
 INSTRUCTION_OPENERS = frozenset(
     """add analyse analyze answer are argue arrange assume based brainstorm break build calculate can
     change check choose classify collect compare complete compose compute consider construct continue
@@ -77,10 +77,32 @@ INSTRUCTION_OPENERS = frozenset(
 )
 
 
+# Words that open statements ("Here are...", "The sea is...") and forms of "to be"/modals
+# that make "X is/can/has ..." a statement, not a request.
+DECLARATIVE_OPENERS = frozenset(
+    """a an the this that these those it its here there sure yes no ok okay i we he she they my our his her
+    their in on at to for as by with from of and but so because although while once after before""".split()
+)
+STATEMENT_VERBS = frozenset("is are was were has have had can could will may might must".split())
+
+
 def looks_like_instruction(text: str) -> bool:
-    """A question, or a sentence opening with an instruction verb or question word."""
+    """Whether ``text`` reads as a request rather than as an answer (English heuristics).
+
+    A question, or a sentence opening with a known instruction verb, is one; a sentence
+    opening like a statement (an article, a pronoun, "here", a gerund, a number, or a
+    subject followed by "is"/"are"/"can"...) is not. Anything else is given the benefit
+    of the doubt.
+    """
     words = normalise(text).split()
-    return text.rstrip().endswith("?") or (bool(words) and words[0] in INSTRUCTION_OPENERS)
+    if not words:
+        return False
+    if text.rstrip().endswith("?") or words[0] in INSTRUCTION_OPENERS:
+        return True
+    first = words[0]
+    if first in DECLARATIVE_OPENERS or first[0].isdigit() or (first.endswith("ing") and len(first) > 4):
+        return False
+    return len(words) < 2 or words[1] not in STATEMENT_VERBS
 
 
 def check_instruction(text: str) -> None:

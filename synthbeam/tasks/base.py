@@ -45,6 +45,12 @@ def request_seed(run_seed: int, item_id: str, task_name: str) -> int:
     return int(stable_id(run_seed, item_id, task_name)[:8], 16)
 
 
+def response_format_for(task: GenerationTask[Any], item: Any) -> str:
+    """The task's JSON schema for this item: per item when the task has ``response_format_for``."""
+    per_item = getattr(task, "response_format_for", None)
+    return per_item(item) if per_item else task.response_format
+
+
 def build_request(task: GenerationTask[Any], item: Any, run_seed: int, tools: str = "") -> ChatRequest:
     item_id = task.item_id(item)
     return ChatRequest(
@@ -53,7 +59,7 @@ def build_request(task: GenerationTask[Any], item: Any, run_seed: int, tools: st
         sampling=task.sampling,
         seed=request_seed(run_seed, item_id, task.name),
         tools=tools,
-        response_format=task.response_format,
+        response_format=response_format_for(task, item),
     )
 
 

@@ -25,7 +25,7 @@ from synthbeam.templates import render_messages
 
 TASK = "evol_instruct"
 MODES: tuple[str, ...] = ("constraints", "deepen", "concretize", "reasoning", "breadth")
-EVOL_SCHEMA = json_schema(new_instruction={"type": "string", "minLength": 10, "maxLength": 800})
+EVOL_SCHEMA = json_schema(new_instruction={"type": "string", "minLength": 10, "maxLength": 300})
 # The prompt's one-shot example: a rewrite about it is a copy, not an evolution.
 EXAMPLE_WORDS = frozenset({"cat", "cats", "axolotl", "axolotls"})
 

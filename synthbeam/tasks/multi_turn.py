@@ -16,7 +16,7 @@ from synthbeam.templates import render_messages
 
 TASK = "multi_turn"
 AUGMENTATION = "multi_turn:follow_up"
-FOLLOW_UP_SCHEMA = json_schema(question={"type": "string", "minLength": 5, "maxLength": 400})
+FOLLOW_UP_SCHEMA = json_schema(question={"type": "string", "minLength": 5, "maxLength": 300})
 
 
 def is_single_turn(record: Record) -> bool:

@@ -24,7 +24,7 @@ from synthbeam.tasks.answer import (
 from synthbeam.templates import render_messages
 
 AUGMENTATION = "paraphrase"
-PARAPHRASE_SCHEMA = json_schema(paraphrase={"type": "string", "minLength": 5, "maxLength": 800})
+PARAPHRASE_SCHEMA = json_schema(paraphrase={"type": "string", "minLength": 5, "maxLength": 300})
 EXAMPLE_WORDS = frozenset({"cat", "cats"})
 
 

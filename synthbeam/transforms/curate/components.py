@@ -19,6 +19,30 @@ Edge = tuple[str, str]
 _NAMESPACE = "connected_components"
 
 
+def local_stars(edges: Iterable[Edge]) -> Iterator[Edge]:
+    """The same components as ``edges``, as stars around each one's smallest node.
+
+    Contracting what one worker already sees (union-find) leaves far fewer rounds to the
+    distributed part.
+    """
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
+            x = parent[x]
+        return x
+
+    for u, v in edges:
+        ru, rv = root(u), root(v)
+        if ru != rv:
+            parent[max(ru, rv)] = min(ru, rv)
+    for node in sorted(parent):
+        top = root(node)
+        if top != node:
+            yield node, top
+
+
 def both_directions(edge: Edge) -> Iterator[Edge]:
     u, v = edge
     if u != v:

@@ -6,11 +6,16 @@ most ``max_partition_entries`` entries; a partition is one GroupByKey group, whe
 band keys are found by sorting. Each batch sends one columnar payload per partition, not one
 element per band, which keeps the shuffle cheap. Verified pairs become edges, connected
 components give clusters, and the smallest id of each cluster survives.
+
+Records travel to the final join in the same batches (one shuffle element per batch, not
+per record): a graph node is ``"{record id}\x1f{batch key}"``, so a cluster label says
+which batch to deliver it to, and the smallest node is the smallest record id.
 """
 
 from __future__ import annotations
 
 import math
+import pickle
 from collections.abc import Iterable, Iterator, Sequence
 
 import apache_beam as beam
@@ -20,9 +25,9 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
 from synthbeam.schemas.reasons import NEAR_DUPLICATE
-from synthbeam.schemas.record import Record, Rejected
+from synthbeam.schemas.record import Record, Rejected, stable_id
 from synthbeam.transforms.curate import lsh
-from synthbeam.transforms.curate.components import ConnectedComponents
+from synthbeam.transforms.curate.components import ConnectedComponents, local_stars
 from synthbeam.transforms.curate.minhash import LshParams, best_bands, threshold_of
 from synthbeam.transforms.curate.text import MESSAGES, check_fields, normalise, record_text
 from synthbeam.transforms.outputs import MAIN, REJECTED
@@ -31,12 +36,27 @@ STAGE = "dedup_near"
 CLUSTER_META_KEY = "near_dup_cluster"
 
 
+RECORDS = "records"
+_SEP = "\x1f"
+
+
 def partition_count(docs: int, bands: int, max_partition_entries: int, minimum: int = 8) -> int:
     return max(minimum, math.ceil(docs * bands / max_partition_entries))
 
 
+def node_name(record_id: str, batch_key: str) -> str:
+    return f"{record_id}{_SEP}{batch_key}"
+
+
+def split_node(node: str) -> tuple[str, str]:
+    """(record id, batch key) of a graph node."""
+    record_id, _, batch_key = node.rpartition(_SEP)
+    return record_id, batch_key
+
+
 class HashBatchesFn(beam.DoFn):
-    """Buffers records' texts per bundle; emits one ``(docs, payload)`` per full batch."""
+    """Buffers records per bundle; per full batch emits ``(docs, LSH payload)`` on main
+    and ``(batch key, records)`` on ``records``."""
 
     def __init__(
         self,
@@ -51,7 +71,7 @@ class HashBatchesFn(beam.DoFn):
         self._strip = strip_punctuation
         self._with_shingles = with_shingles
         self._batch_size = batch_size
-        self._ids: list[str] = []
+        self._records: list[Record] = []
         self._texts: list[str] = []
         self._no_shingles = Metrics.counter(STAGE, "no_shingles")
 
@@ -59,27 +79,40 @@ class HashBatchesFn(beam.DoFn):
         self._hasher = lsh.BatchHasher(self._params)
 
     def start_bundle(self) -> None:
-        self._ids, self._texts = [], []
+        self._records, self._texts = [], []
 
-    def process(self, record: Record) -> Iterator[tuple[int, lsh.Payload]]:
-        self._ids.append(record.id)
+    def process(self, record: Record) -> Iterator[object]:
+        self._records.append(record)
         self._texts.append(normalise(record_text(record, self._fields), self._strip))
-        if len(self._ids) >= self._batch_size:
-            yield self._flush()
+        if len(self._records) >= self._batch_size:
+            yield from self._flush()
 
-    def finish_bundle(self) -> Iterator[WindowedValue]:
-        if self._ids:
-            yield WindowedValue(self._flush(), GlobalWindow().max_timestamp(), [GlobalWindow()])
+    def finish_bundle(self) -> Iterator[object]:
+        window = GlobalWindow()
+        for output in self._flush():
+            if isinstance(output, pvalue.TaggedOutput):
+                value = WindowedValue(output.value, window.max_timestamp(), [window])
+                yield pvalue.TaggedOutput(output.tag, value)
+            else:
+                yield WindowedValue(output, window.max_timestamp(), [window])
 
-    def _flush(self) -> tuple[int, lsh.Payload]:
-        batch = self._hasher.hash_batch(self._ids, self._texts, self._with_shingles)
+    def _flush(self) -> Iterator[object]:
+        if not self._records:
+            return
+        records, texts = tuple(self._records), self._texts
+        self._records, self._texts = [], []
+        batch_key = stable_id(len(records), *(r.id for r in records))
+        nodes = [node_name(r.id, batch_key) for r in records]
+        batch = self._hasher.hash_batch(nodes, texts, self._with_shingles)
         self._no_shingles.inc(batch.empty)
-        self._ids, self._texts = [], []
-        return len(batch.ids), lsh.encode_batch(batch)
+        yield len(batch.ids), lsh.encode_batch(batch)
+        # One pickle per batch: far cheaper than the coder's per-record fallback pickling.
+        yield pvalue.TaggedOutput(RECORDS, (batch_key, (RECORDS, pickle.dumps(records, protocol=5))))
 
 
 class CandidatePairsFn(beam.DoFn):
-    """Finds documents sharing a band key in one partition; emits verified id pairs."""
+    """Finds documents sharing a band key in one partition; emits verified pairs as edges
+    of stars (node, smallest node of its local component)."""
 
     def __init__(self, threshold: float, verify: bool, max_bucket: int) -> None:
         self._threshold = threshold
@@ -90,7 +123,9 @@ class CandidatePairsFn(beam.DoFn):
 
     def process(self, keyed: tuple[int, Iterable[tuple]]) -> Iterator[tuple[str, str]]:
         _, payloads = keyed
-        table = lsh.PartitionTable.concat(payloads)
+        yield from local_stars(self._verified_pairs(lsh.PartitionTable.concat(payloads)))
+
+    def _verified_pairs(self, table: lsh.PartitionTable) -> Iterator[tuple[str, str]]:
         seen: set[tuple[str, str]] = set()
         for a, b in table.candidate_pairs(self._max_bucket):
             pair = (table.ids[a], table.ids[b])
@@ -104,11 +139,18 @@ class CandidatePairsFn(beam.DoFn):
                 yield pair
 
 
-class AssignClusterFn(beam.DoFn):
-    """Joins a record with its cluster label (a ``str`` in the same group, if any).
+def label_by_batch(node: str, cluster_node: str) -> tuple[str, tuple[str, tuple[str, str]]]:
+    """A cluster label keyed by the batch its record travels in."""
+    _, batch_key = split_node(node)
+    return batch_key, ("label", (node, cluster_node))
 
-    Survivors go to ``main``, other cluster members to ``rejected`` (or ``main`` when not
-    dropping), all tagged with the cluster id.
+
+class AssignClustersFn(beam.DoFn):
+    """Joins a batch of records with its cluster labels.
+
+    Survivors (the smallest id of their cluster) go to ``main``, other members to
+    ``rejected`` (or ``main`` when not dropping), all tagged with the cluster id; records
+    outside any cluster pass unchanged.
     """
 
     def __init__(self, drop: bool) -> None:
@@ -117,26 +159,34 @@ class AssignClusterFn(beam.DoFn):
         self._clusters = Metrics.counter(STAGE, "clusters")
         self._dropped = Metrics.counter(STAGE, NEAR_DUPLICATE)
 
-    def process(self, joined: tuple[str, Iterable[Record | str]]) -> Iterator[object]:
-        _, values = joined
-        records = [v for v in values if isinstance(v, Record)]
-        labels = [v for v in values if isinstance(v, str)]
-        for i, record in enumerate(records):
-            if not labels:
-                self._kept.inc()
-                yield record
-                continue
-            cluster = labels[0]
-            tagged = record.with_meta(**{CLUSTER_META_KEY: cluster})
-            survivor = record.id == cluster and i == 0
-            if survivor:
-                self._clusters.inc()
-            if survivor or not self._drop:
-                self._kept.inc()
-                yield tagged
+    def process(self, joined: tuple[str, Iterable[tuple[str, object]]]) -> Iterator[object]:
+        batch_key, values = joined
+        labels: dict[str, str] = {}
+        batches: list[tuple[Record, ...]] = []
+        for kind, value in values:
+            if kind == RECORDS:
+                batches.append(pickle.loads(value))
             else:
-                self._dropped.inc()
-                yield pvalue.TaggedOutput(REJECTED, Rejected(tagged, STAGE, NEAR_DUPLICATE, cluster))
+                node, cluster_node = value
+                labels[node] = cluster_node
+        for records in batches:
+            for record in records:
+                node = node_name(record.id, batch_key)
+                if node not in labels:
+                    self._kept.inc()
+                    yield record
+                    continue
+                cluster = split_node(labels[node])[0]
+                tagged = record.with_meta(**{CLUSTER_META_KEY: cluster})
+                survivor = labels[node] == node
+                if survivor:
+                    self._clusters.inc()
+                if survivor or not self._drop:
+                    self._kept.inc()
+                    yield tagged
+                else:
+                    self._dropped.inc()
+                    yield pvalue.TaggedOutput(REJECTED, Rejected(tagged, STAGE, NEAR_DUPLICATE, cluster))
 
 
 class DeduplicateNear(beam.PTransform):
@@ -147,7 +197,10 @@ class DeduplicateNear(beam.PTransform):
     0.85), then an exact Jaccard check against ``threshold``. Clusters are connected
     components of verified pairs; the smallest id survives and every member gets
     ``near_dup_cluster`` (the survivor's id) in ``meta``. With ``drop=False`` all members
-    are kept and only annotated (for cluster-aware splitting).
+    are kept and only annotated (for cluster-aware splitting). Connected components run
+    ``rounds`` large-star/small-star rounds after each partition contracted its own pairs;
+    a cluster that needs more rounds (long chains of pairs) is left as a few clusters, so
+    it keeps extra rows rather than dropping unrelated ones.
 
     Input: ``PCollection[Record]``.
     Output: ``DoOutputsTuple`` with ``.main`` (``Record``) and ``.rejected`` (``Rejected``,
@@ -170,7 +223,7 @@ class DeduplicateNear(beam.PTransform):
         batch_size: int = 1_000,
         max_partition_entries: int = 250_000,
         max_bucket: int = 64,
-        rounds: int = 6,
+        rounds: int = 4,
     ) -> None:
         super().__init__()
         if not 0.0 < threshold <= 1.0:
@@ -195,30 +248,29 @@ class DeduplicateNear(beam.PTransform):
 
     def expand(self, pcoll: beam.PCollection) -> pvalue.DoOutputsTuple:
         bands, max_entries = self.params.bands, self._max_entries
-        batches = pcoll | "MinHashBatches" >> beam.ParDo(
+        hashed = pcoll | "MinHashBatches" >> beam.ParDo(
             HashBatchesFn(self.params, self._fields, self._strip, self._verify, self._batch_size)
-        )
+        ).with_outputs(RECORDS, main=MAIN)
         partitions = (
-            batches
+            hashed[MAIN]
             | "DocsPerBatch" >> beam.MapTuple(lambda docs, _: docs)
             | "CountDocs" >> beam.CombineGlobally(sum)
             | "CountPartitions" >> beam.Map(partition_count, bands, max_entries)
         )
         labels = (
-            batches
-            | "SplitByPartition"
-            >> beam.FlatMap(
+            hashed[MAIN]
+            | "SplitByPartition" >> beam.FlatMap(
                 lambda batch, p: lsh.split_by_partition(batch[1], p),
                 p=pvalue.AsSingleton(partitions),
             )
             | "GroupByPartition" >> beam.GroupByKey()
             | "CandidatePairs" >> beam.ParDo(CandidatePairsFn(self._threshold, self._verify, self._max_bucket))
             | "Clusters" >> ConnectedComponents(self._rounds)
+            | "LabelByBatch" >> beam.MapTuple(label_by_batch)
         )
-        keyed = pcoll | "KeyById" >> beam.Map(lambda r: (r.id, r))
         return (
-            (keyed, labels)
+            (hashed[RECORDS], labels)
             | "MergeLabels" >> beam.Flatten()
             | "JoinLabels" >> beam.GroupByKey()
-            | "KeepSurvivors" >> beam.ParDo(AssignClusterFn(self._drop)).with_outputs(REJECTED, main=MAIN)
+            | "KeepSurvivors" >> beam.ParDo(AssignClustersFn(self._drop)).with_outputs(REJECTED, main=MAIN)
         )

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Record, ToolCall
 from synthbeam.tools.calls import parse_arguments, tool_calls_of, with_tool_results
-from synthbeam.tools.sandbox import Implementation, Sandbox, SandboxLimits, SandboxResult
+from synthbeam.tools.sandbox import Implementation, Sandbox, SandboxLimits, SandboxResult, isolation_mode
 from synthbeam.transforms.verify.base import Drop
 
 STAGE = "verify_execution"
@@ -62,14 +62,22 @@ class ToolExecutionCheck:
         implementations: Mapping[str, Implementation] | None = None,
         limits: SandboxLimits | None = None,
         require_all: bool = False,
+        isolation: str = "auto",
     ) -> None:
+        if isolation not in ("auto", "namespaces", "process"):
+            raise ValueError(f"isolation={isolation!r}: use auto, namespaces or process")
+        self._isolation = isolation
         self._implementations = dict(implementations if implementations is not None else builtin_implementations())
         self._limits = limits or SandboxLimits()
         self._require_all = require_all
         self._sandbox: Sandbox | None = None
 
     def setup(self) -> None:
-        self._sandbox = Sandbox(self._limits)
+        if self._isolation == "namespaces" and isolation_mode() != "namespaces":
+            raise RuntimeError(
+                "isolation='namespaces' needs root and util-linux unshare on the worker; use 'auto' or 'process'"
+            )
+        self._sandbox = Sandbox(self._limits, mode="" if self._isolation == "auto" else self._isolation)
 
     def __call__(self, record: Record) -> Record | Drop:
         if self._sandbox is None:

@@ -7,6 +7,7 @@ structured output). A row is kept when the verdict passes; otherwise it is rejec
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,7 +62,8 @@ class JudgeToolCalls(beam.PTransform):
 
     Input: ``PCollection[Record]`` (tool-use rows). Output: ``StageOutputs`` with ``main``
     (``Record`` with ``meta.judge = {passes, reason, model}``), ``rejected`` (``Rejected``,
-    stage ``verify_semantic``) and ``dead_letter`` (``DeadLetter`` from the LLM layer).
+    stage ``verify_semantic``) and ``dead_letter`` (``DeadLetter`` from the LLM layer, with
+    stage ``verify_semantic``).
     """
 
     def __init__(self, llm_config: LLMConfig, run_seed: int = 0, task: ToolUseJudge | None = None) -> None:
@@ -75,4 +77,6 @@ class JudgeToolCalls(beam.PTransform):
         requests = records | "BuildRequests" >> beam.Map(lambda record: (build_request(task, record, seed), record))
         generated = requests | "Judge" >> GenerateCompletions(self._config)
         verdicts = generated.main | "ApplyVerdict" >> beam.ParDo(ApplyVerdictFn(task)).with_outputs(REJECTED, main=MAIN)
-        return StageOutputs(verdicts.main, verdicts.rejected, generated.dead_letter)
+        # Re-staged so the manifest tells the judge's failures from the generator's.
+        dead = generated.dead_letter | "StageDeadLetters" >> beam.Map(dataclasses.replace, stage=STAGE)
+        return StageOutputs(verdicts.main, verdicts.rejected, dead)

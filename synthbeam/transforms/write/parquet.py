@@ -1,8 +1,9 @@
 """Parquet output: one directory per split, shards sized from the data, any Beam filesystem.
 
-Rows are converted to Arrow before the shuffle, so the shuffle moves a few columnar batches
-per shard instead of one pickled object per row. Shard counts come from a combine over
-estimated row sizes; a row's shard is a hash of its id, so reruns place rows identically.
+Rows are converted to Arrow as soon as they arrive, so everything downstream (the size
+combine, the shuffle) moves a few columnar batches instead of one pickled object per row.
+Shard counts come from the Arrow size of each split; a row's shard is a hash of its id, so
+reruns place rows identically.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypedDict
 
 import apache_beam as beam
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
@@ -28,7 +30,7 @@ from synthbeam.schemas.arrow import (
     record_to_row,
     rejected_to_row,
 )
-from synthbeam.schemas.record import Record, Rejected
+from synthbeam.schemas.record import Record
 
 COMPRESSIONS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
 EMPTY_SPLIT_DIR = "data"
@@ -58,21 +60,6 @@ def no_partition(element: Any) -> str:
     return ""
 
 
-def element_id(element: Record | Rejected) -> str:
-    return element.record.id if isinstance(element, Rejected) else element.id
-
-
-def estimate_bytes(element: Record | Rejected) -> int:
-    """Rough uncompressed size of a row: its text fields plus a fixed overhead."""
-    record = element.record if isinstance(element, Rejected) else element
-    size = 256 + len(record.id) + len(record.tools) + len(record.completion) + len(record.meta)
-    for message in record.messages:
-        size += len(message.get("content") or "")
-        for call in message.get("tool_calls") or ():
-            size += 64 + len(call["function"]["arguments"])
-    return size
-
-
 def num_shards(total_bytes: int, target_shard_mb: int) -> int:
     return max(1, math.ceil(total_bytes / (target_shard_mb * _MB)))
 
@@ -89,10 +76,13 @@ def shard_path(output_dir: str, directory: str, shard: int, shards: int) -> str:
 
 def encode_rows(rows: list[dict[str, Any]], schema: pa.Schema) -> bytes:
     """Rows as an Arrow IPC stream: cheap to shuffle, exact to decode."""
-    batch = pa.RecordBatch.from_pylist(rows, schema=schema)
+    return encode_table(pa.Table.from_pylist(rows, schema=schema))
+
+
+def encode_table(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, schema) as writer:
-        writer.write_batch(batch)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
     return sink.getvalue().to_pybytes()
 
 
@@ -122,8 +112,28 @@ def write_row_groups(writer: pq.ParquetWriter, tables: Iterable[pa.Table], row_g
     return written
 
 
+def route_to_shards(
+    directory: str, payload: bytes, shard_counts: dict[str, int]
+) -> Iterator[tuple[ShardKey, bytes]]:
+    """Splits one batch of a directory into its shards (by a hash of each row's id)."""
+    shards = shard_counts[directory]
+    if shards == 1:
+        yield (directory, 0, 1), payload
+        return
+    table = decode_rows(payload)
+    if "id" in table.column_names:
+        ids = table.column("id").to_pylist()
+        assigned = np.fromiter((shard_of(i, shards) for i in ids), dtype=np.int64, count=len(ids))
+    else:
+        assigned = np.full(table.num_rows, zlib.crc32(payload) % shards, dtype=np.int64)
+    for shard in np.unique(assigned):
+        part = table.filter(pa.array(assigned == shard))
+        yield (directory, int(shard), shards), encode_table(part)
+
+
 class ToArrowBatchesFn(beam.DoFn):
-    """Buffers rows per shard within a bundle and emits them as Arrow IPC payloads."""
+    """Converts elements to rows and buffers them per directory within a bundle; emits
+    ``(directory, Arrow IPC payload)`` batches, so nothing downstream pickles records."""
 
     def __init__(
         self,
@@ -136,26 +146,24 @@ class ToArrowBatchesFn(beam.DoFn):
         self._to_row = to_row
         self._partition = partition
         self._batch_rows = batch_rows
-        self._buffers: dict[ShardKey, list[dict[str, Any]]] = {}
+        self._buffers: dict[str, list[dict[str, Any]]] = {}
 
     def start_bundle(self) -> None:
         self._buffers = defaultdict(list)
 
-    def process(self, element: Any, shard_counts: dict[str, int]) -> Iterator[tuple[ShardKey, bytes]]:
+    def process(self, element: Any) -> Iterator[tuple[str, bytes]]:
         directory = self._partition(element)
-        shards = shard_counts[directory]
-        key = (directory, shard_of(element_id(element), shards), shards)
-        buffer = self._buffers[key]
+        buffer = self._buffers[directory]
         buffer.append(self._to_row(element))
         if len(buffer) >= self._batch_rows:
-            yield key, encode_rows(buffer, self._schema)
+            yield directory, encode_rows(buffer, self._schema)
             buffer.clear()
 
     def finish_bundle(self) -> Iterator[WindowedValue]:
-        for key, buffer in self._buffers.items():
+        for directory, buffer in self._buffers.items():
             if buffer:
                 payload = encode_rows(buffer, self._schema)
-                yield WindowedValue((key, payload), GlobalWindow().max_timestamp(), [GlobalWindow()])
+                yield WindowedValue((directory, payload), GlobalWindow().max_timestamp(), [GlobalWindow()])
         self._buffers = {}
 
 
@@ -229,24 +237,28 @@ class WriteParquetShards(beam.PTransform):
         self._partition = partition
 
     def expand(self, pcoll: beam.PCollection) -> beam.PCollection:
-        partition, target = self._partition, self._target_shard_mb
-        shard_counts = (
-            pcoll
-            | "EstimateBytes" >> beam.Map(lambda e: (partition(e), estimate_bytes(e)))
-            | "SumBytesPerSplit" >> beam.CombinePerKey(sum)
-            | "CountShards" >> beam.MapTuple(lambda d, size: (d, num_shards(size, target)))
-        )
+        target = self._target_shard_mb
         batch_rows = min(self._row_group_rows, 2_000)
+        batches = pcoll | "ToArrowBatches" >> beam.ParDo(
+            ToArrowBatchesFn(self._schema, self._to_row, self._partition, batch_rows)
+        )
+        # Shard counts from the Arrow size of each split (uncompressed bytes).
+        shard_counts = (
+            batches
+            | "BatchBytes" >> beam.MapTuple(lambda directory, payload: (directory, len(payload)))
+            | "SumBytesPerSplit" >> beam.CombinePerKey(sum)
+            | "CountShards" >> beam.MapTuple(lambda directory, size: (directory, num_shards(size, target)))
+        )
         return (
-            pcoll
-            | "ToArrowBatches"
-            >> beam.ParDo(
-                ToArrowBatchesFn(self._schema, self._to_row, partition, batch_rows),
-                shard_counts=beam.pvalue.AsDict(shard_counts),
+            batches
+            | "RouteToShards" >> beam.FlatMap(
+                lambda batch, counts: route_to_shards(batch[0], batch[1], counts),
+                counts=beam.pvalue.AsDict(shard_counts),
             )
             | "GroupByShard" >> beam.GroupByKey()
-            | "WriteShards"
-            >> beam.ParDo(WriteShardFn(self._output_dir, self._schema, self._compression, self._row_group_rows))
+            | "WriteShards" >> beam.ParDo(
+                WriteShardFn(self._output_dir, self._schema, self._compression, self._row_group_rows)
+            )
         )
 
 
