@@ -15,7 +15,7 @@ from synthbeam.pipelines.derived_rows import record_inputs
 from synthbeam.pipelines.evol_instruct import parse_modes
 from synthbeam.schemas.arrow import row_to_record
 from synthbeam.schemas.record import Record, Source
-from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS, seed_tasks_path
+from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS
 from synthbeam.transforms.read_records import record_from_object
 
 ROWS = [
@@ -79,7 +79,7 @@ def test_bad_flags_fail_before_the_run(tmp_path):
 
 def test_default_input_is_the_bundled_seed_tasks():
     opts = augment.AugmentOptions([])
-    assert record_inputs(opts) == [seed_tasks_path(BUNDLED_SEED_TASKS)]
+    assert record_inputs(opts) == [BUNDLED_SEED_TASKS] == ["synthbeam://seed_tasks"]
     assert record_inputs(augment.AugmentOptions(["--input=a.jsonl, gs://b/*.parquet"])) == [
         "a.jsonl",
         "gs://b/*.parquet",

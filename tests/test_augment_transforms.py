@@ -11,7 +11,7 @@ from synthbeam.augment.eda import OPS, eda_variants
 from synthbeam.schemas import reasons
 from synthbeam.schemas.arrow import RECORD_SCHEMA, record_to_row
 from synthbeam.schemas.record import Lineage, Record, Source, stable_id
-from synthbeam.tasks.self_instruct import SeedTask, seed_texts
+from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS, SeedTask, seed_texts
 from synthbeam.transforms.augment import AugmentEDA, HasInstruction, NovelInstruction
 from synthbeam.transforms.read_records import ReadRecords, record_from_object
 
@@ -120,3 +120,25 @@ def test_read_records_reads_recipe_parquet_and_jsonl(tmp_path):
             equal_to([(reasons.INVALID_JSON, 1), (reasons.MISSING_TEXT_FIELD, 2), (reasons.UNSUPPORTED_FORMAT, 0)]),
             label="DeadLetters",
         )
+
+
+def test_read_records_resolves_the_bundled_seed_tasks_where_it_reads():
+    with TestPipeline() as p:
+        out = p | ReadRecords([BUNDLED_SEED_TASKS])
+        summary = out.main | beam.Map(lambda r: (r.task, r.source.uri, len(r.messages)))
+        assert_that(
+            summary | beam.combiners.Count.PerElement(),
+            equal_to([(("instruction", BUNDLED_SEED_TASKS, 2), 32)]),
+        )
+
+
+def test_augment_eda_counts_variants_and_unchanged_ones():
+    plain = Record(id="p", task="t", messages=[{"role": "user", "content": "Hello"}])
+    pipeline = TestPipeline()
+    _ = pipeline | beam.Create([ROWS[0], plain]) | AugmentEDA(ops=("sr",), n_per_row=2, alpha=0.5)
+    result = pipeline.run()
+    result.wait_until_finish()
+    counters = {c.key.metric.name: c.committed for c in result.metrics().query()["counters"]}
+    made = len(eda_variants(ROWS[0], ("sr",), 2, 0.5))
+    assert counters == {"eda_variants": made, "eda_unchanged": 4 - made}
+    assert made == 2  # "quick", "tips", "healthy", "happy" all have synonyms

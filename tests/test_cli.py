@@ -44,3 +44,24 @@ def test_recipe_help_explains_every_flag(tmp_path, capsys):
     out = capsys.readouterr().out
     for flag in ("--input", "--output", "--model", "--llm_endpoint", "--max_in_flight", "--cache_root", "--per_passage", "--limit"):
         assert flag in out
+
+
+def test_every_recipe_flag_is_known_to_beam_and_no_two_recipes_clash(caplog):
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    modules = [cli.recipe_module(name) for name in cli.RECIPES]
+    for module in modules:
+        assert PipelineOptions in module.OPTIONS.__bases__, module.__name__
+    # Beam builds one parser from every direct PipelineOptions subclass: a clash would raise.
+    options = PipelineOptions(["--per_passage=3", "--num_examples=5", "--limit=2"]).get_all_options()
+    assert (options["per_passage"], options["num_examples"], options["limit"]) == (3, 5, 2)
+    assert "Discarding unparseable args" not in caplog.text
+
+
+@pytest.mark.parametrize("name", list(cli.RECIPES))
+def test_each_recipe_help_lists_its_own_and_shared_flags(tmp_path, capsys, name):
+    path = tmp_path / "r.yaml"
+    path.write_text(f"recipe: {name}\n")
+    assert cli.main(["run", str(path), "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--output" in out and "--llm_endpoint" in out and "--seed" in out

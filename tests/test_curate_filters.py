@@ -110,3 +110,15 @@ def test_apply_filters_first_failure_wins_and_reconciles() -> None:
 def test_apply_filters_needs_filters() -> None:
     with pytest.raises(ValueError, match="filters is empty"):
         ApplyFilters([])
+
+
+def test_apply_filters_counts_each_reason_in_metrics() -> None:
+    from apache_beam.metrics.metric import MetricsFilter
+
+    records = [rec("fine", id="a"), rec("x", id="b", finish_reason="length"), rec("", id="c"), rec("", id="d")]
+    p = TestPipeline()
+    _ = p | beam.Create(records) | ApplyFilters(basic_filters())
+    result = p.run()
+    result.wait_until_finish()
+    counters = result.metrics().query(MetricsFilter().with_namespace("filters"))["counters"]
+    assert {c.key.metric.name: c.committed for c in counters} == {"kept": 1, "truncated": 1, "empty": 2}

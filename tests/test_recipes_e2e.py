@@ -98,17 +98,21 @@ def test_self_instruct_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_d
 def test_evol_instruct_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
     no_user = json.dumps({"id": "row-c", "messages": [{"role": "assistant", "content": "Hello."}]})
     inputs = _input_file(tmp_path, [no_user, "{not json"])
-    manifest = _run(
-        evol_instruct, tmp_path, llm_endpoint, bundled_model_dir, f"--input={inputs}", "--evol_modes=deepen,constraints"
-    )
+    flags = (f"--input={inputs}", "--evol_modes=deepen,constraints", "--evol_rounds=2")
+    manifest = _run(evol_instruct, tmp_path, llm_endpoint, bundled_model_dir, *flags)
     counts = manifest["counts"]
     assert counts["input_rows"] == 3 and counts["dead_lettered/read/invalid_json"] == 1
     assert counts["filtered/filters/no_instruction"] == 1
-    assert manifest["reconciliation"]["rows_in"] == 2 * 2 + 1
-    for row in _rows(tmp_path):
+    # round 1: 2 rows x 2 modes, plus the row without instruction; round 2: one per rewrite
+    assert manifest["reconciliation"]["rows_in"] >= 2 * 2 + 1
+    written = _rows(tmp_path)
+    evolved_ids = {row["id"] for row in written} | {"row-a", "row-b"}
+    for row in written:
         assert row["task"] == "evol_instruct"
-        assert row["lineage"]["parent_id"] in ("row-a", "row-b")
-        assert row["lineage"]["augmentation"] in ("evol:deepen", "evol:constraints")
+        assert row["lineage"]["augmentation"] in {"evol:deepen", "evol:constraints"} or (
+            row["lineage"]["augmentation"].count(">") == 1
+        )
+        assert row["lineage"]["parent_id"] in evolved_ids or row["lineage"]["augmentation"].count(">") == 1
         assert [m["role"] for m in row["messages"]] == ["user", "assistant"]
         assert json.loads(row["meta"])["instruction_lineage"]["template"] == "evol_instruct.jinja2"
     rejected = _rows(tmp_path, "rejected")

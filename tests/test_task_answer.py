@@ -50,7 +50,7 @@ def test_json_field_errors_are_parse_failed():
         assert caught.value.reason == reasons.PARSE_FAILED
 
 
-def test_turn_helpers():
+def test_turn_functions():
     row = Record(
         id="r",
         task="t",

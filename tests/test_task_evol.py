@@ -5,7 +5,7 @@ import pytest
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Completion, Lineage, Record, Source, stable_id
 from synthbeam.tasks.base import ParseError, build_request
-from synthbeam.tasks.evol import EVOL_SCHEMA, MODES, EvolInstruction, evol_augmentation
+from synthbeam.tasks.evol import EVOL_SCHEMA, MODES, EvolInstruction, evol_augmentation, round_mode
 
 PARENT = Record(
     id="p1",
@@ -106,3 +106,12 @@ def test_repeated_evolution_records_the_chain():
     assert evol_augmentation(once, "constraints") == "evol:deepen>constraints"
     paraphrased = Record(id="q", task="t", messages=PARENT.messages, lineage=Lineage(augmentation="paraphrase"))
     assert evol_augmentation(paraphrased, "breadth") == "evol:breadth"
+
+
+def test_later_rounds_pick_one_mode_per_row_by_hash():
+    modes = ("deepen", "constraints", "reasoning")
+    picks = [round_mode(f"row{i}", 2, modes) for i in range(30)]
+    assert picks == [round_mode(f"row{i}", 2, modes) for i in range(30)]
+    assert set(picks) == set(modes)
+    assert picks != [round_mode(f"row{i}", 3, modes) for i in range(30)]
+    assert round_mode("row1", 2, modes) == modes[int(stable_id("row1", 2)[:8], 16) % 3]

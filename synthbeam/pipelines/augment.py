@@ -22,8 +22,7 @@ import logging
 import uuid
 
 import apache_beam as beam
-from apache_beam.io.filesystems import FileSystems
-from apache_beam.options import pipeline_options
+from apache_beam.options.pipeline_options import PipelineOptions
 
 from synthbeam.augment.eda import OPS
 from synthbeam.pipelines import common, derived_rows
@@ -39,7 +38,7 @@ RECIPE = "augment"
 METHODS = ("eda", "paraphrase", "multi_turn")
 
 
-class AugmentOptions(common.SynthbeamOptions):
+class AugmentOptions(common.SynthbeamOptions, PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("augment recipe")
@@ -56,7 +55,9 @@ class AugmentOptions(common.SynthbeamOptions):
         )
         group.add_argument("--eda_roles", default="user", help="Roles of the turns EDA changes.")
         group.add_argument("--paraphrases_per_row", type=int, default=1, help="LLM paraphrases per row.")
-        derived_rows.add_shared_args(group)
+
+
+OPTIONS = AugmentOptions
 
 
 def parse_list(text: str, flag: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
@@ -126,13 +127,7 @@ def build(pipeline: beam.Pipeline, opts: AugmentOptions) -> beam.PCollection:
 
 def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None) -> None:
     """Runs the recipe; tests pass a ``TestPipeline``."""
-    options = pipeline_options.PipelineOptions(argv)
-    opts = options.view_as(AugmentOptions)
-    pipeline = test_pipeline or beam.Pipeline(options=options)
-    build(pipeline, opts)
-    pipeline.run().wait_until_finish()
-    if options.get_all_options().get("runner") in (None, "DirectRunner"):
-        common.print_summary(FileSystems.join(opts.output, "manifest.json"))
+    common.run_recipe(build, OPTIONS, argv, test_pipeline)
 
 
 if __name__ == "__main__":

@@ -8,14 +8,12 @@ rejects, dead letters and a manifest whose counts reconcile.
 
 from __future__ import annotations
 
-import argparse
-
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from synthbeam.data.corpus import DEFAULT_CORPUS_URI
 from synthbeam.pipelines import common
-from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS, seed_tasks_path
+from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS
 from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, written_key
 from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
 from synthbeam.transforms.curate.filters import ApplyFilters, basic_filters
@@ -26,17 +24,10 @@ ROWS_IN = "rows_in"
 GENERATION_STAGES = ("generate",)
 
 
-def add_shared_args(group: argparse._ArgumentGroup) -> None:
-    """Flags of every recipe here: the answer length and the answer-length filters."""
-    group.add_argument("--max_answer_tokens", type=int, default=256, help="max_tokens of each answer the model writes.")
-    group.add_argument("--min_response_chars", type=int, default=20, help="Shorter answers are filtered as too_short.")
-    group.add_argument("--max_response_chars", type=int, default=4000, help="Longer answers are filtered as too_long.")
-
-
 def record_inputs(opts: common.SynthbeamOptions) -> list[str]:
     """``--input`` as record file patterns; the shared default (a passage corpus) means the seed tasks."""
     if opts.input == DEFAULT_CORPUS_URI:
-        return [seed_tasks_path(BUNDLED_SEED_TASKS)]
+        return [BUNDLED_SEED_TASKS]
     return [p.strip() for p in opts.input.split(",") if p.strip()]
 
 

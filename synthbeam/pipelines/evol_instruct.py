@@ -16,11 +16,10 @@ import argparse
 import logging
 
 import apache_beam as beam
-from apache_beam.io.filesystems import FileSystems
-from apache_beam.options import pipeline_options
+from apache_beam.options.pipeline_options import PipelineOptions
 
 from synthbeam.pipelines import common, derived_rows
-from synthbeam.tasks.answer import AnswerInstruction, has_instruction
+from synthbeam.tasks.answer import AnswerInstruction
 from synthbeam.tasks.evol import MODES, TASK, EvolInstruction
 from synthbeam.templates import template_hash
 from synthbeam.transforms.accounting import CountBy
@@ -30,7 +29,7 @@ from synthbeam.transforms.read_records import ReadRecords
 RECIPE = "evol_instruct"
 
 
-class EvolInstructOptions(common.SynthbeamOptions):
+class EvolInstructOptions(common.SynthbeamOptions, PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("evol_instruct recipe")
@@ -40,9 +39,17 @@ class EvolInstructOptions(common.SynthbeamOptions):
             help=f"Comma-separated evolutions applied to every row: {', '.join(MODES)}.",
         )
         group.add_argument(
+            "--evol_rounds",
+            type=int,
+            default=1,
+            help="Rounds of evolution; each later round rewrites every rewrite again, in one mode picked by hashing.",
+        )
+        group.add_argument(
             "--keep_originals", action="store_true", help="Write the input rows too, beside their evolutions."
         )
-        derived_rows.add_shared_args(group)
+
+
+OPTIONS = EvolInstructOptions
 
 
 def parse_modes(text: str) -> tuple[str, ...]:
@@ -60,13 +67,13 @@ def build(pipeline: beam.Pipeline, opts: EvolInstructOptions) -> beam.PCollectio
     inputs = derived_rows.record_inputs(opts)
     read = pipeline | "ReadRecords" >> ReadRecords(inputs)
     records = read.main | "Limit" >> derived_rows.TakeFirst(opts.limit)
-    evolved = records | "Evolve" >> EvolveInstructions(
-        config, modes, opts.seed, answer_max_tokens=opts.max_answer_tokens
+    evolve = EvolveInstructions(
+        config, modes, opts.seed, answer_max_tokens=opts.max_answer_tokens, rounds=opts.evol_rounds
     )
+    evolved = records | "Evolve" >> evolve
 
     rows = evolved.main
-    requests = records | "PerMode" >> beam.FlatMap(lambda r: [r] * len(modes) if has_instruction(r) else [r])
-    rows_in = [requests]
+    rows_in = [evolved.requests]  # each request ends as one row written, filtered or dead-lettered
     if opts.keep_originals:
         rows = (rows, records) | "WithOriginals" >> beam.Flatten()
         rows_in.append(records)
@@ -76,7 +83,7 @@ def build(pipeline: beam.Pipeline, opts: EvolInstructOptions) -> beam.PCollectio
     ]
     templates = [EvolInstruction().template, AnswerInstruction().template]
     info = common.run_info(RECIPE, opts, config, {t: template_hash(t) for t in templates})
-    info.update(inputs=inputs, evol_modes=list(modes), task=TASK)
+    info.update(inputs=inputs, evol_modes=list(modes), evol_rounds=opts.evol_rounds, task=TASK)
     return derived_rows.curate_and_write(
         rows, opts, info, rejected=[evolved.rejected], dead=[read.dead_letter, evolved.dead_letter], counts=counts
     )
@@ -84,13 +91,7 @@ def build(pipeline: beam.Pipeline, opts: EvolInstructOptions) -> beam.PCollectio
 
 def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None) -> None:
     """Runs the recipe; tests pass a ``TestPipeline``."""
-    options = pipeline_options.PipelineOptions(argv)
-    opts = options.view_as(EvolInstructOptions)
-    pipeline = test_pipeline or beam.Pipeline(options=options)
-    build(pipeline, opts)
-    pipeline.run().wait_until_finish()
-    if options.get_all_options().get("runner") in (None, "DirectRunner"):
-        common.print_summary(FileSystems.join(opts.output, "manifest.json"))
+    common.run_recipe(build, OPTIONS, argv, test_pipeline)
 
 
 if __name__ == "__main__":

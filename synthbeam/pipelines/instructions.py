@@ -13,6 +13,7 @@ import logging
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
 
 from synthbeam.pipelines.common import (
     SynthbeamOptions,
@@ -39,15 +40,13 @@ RECIPE = "instructions"
 REQUESTS_KEY = "requests"
 
 
-class InstructionsOptions(SynthbeamOptions):
+class InstructionsOptions(SynthbeamOptions, PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("instructions recipe")
         group.add_argument("--per_passage", type=int, default=2, help="Instruction/response pairs asked per passage.")
         group.add_argument("--question_types", default=",".join(QUESTION_TYPES), help=f"Comma-separated question types to rotate through: {', '.join(QUESTION_TYPES)}.")
         group.add_argument("--max_chars", type=int, default=1500, help="Passages longer than this are chunked.")
-        group.add_argument("--min_response_chars", type=int, default=20, help="Shorter responses are filtered as too_short.")
-        group.add_argument("--max_response_chars", type=int, default=4000, help="Longer responses are filtered as too_long.")
 
 
 OPTIONS = InstructionsOptions

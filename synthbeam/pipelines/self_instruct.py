@@ -14,8 +14,7 @@ import argparse
 import logging
 
 import apache_beam as beam
-from apache_beam.io.filesystems import FileSystems
-from apache_beam.options import pipeline_options
+from apache_beam.options.pipeline_options import PipelineOptions
 
 from synthbeam.pipelines import common, derived_rows
 from synthbeam.schemas.record import SamplingParams
@@ -26,7 +25,6 @@ from synthbeam.tasks.self_instruct import (
     SelfInstructGenerate,
     load_seed_tasks,
     plan_prompts,
-    seed_tasks_path,
     seed_texts,
 )
 from synthbeam.templates import template_hash
@@ -38,7 +36,7 @@ from synthbeam.transforms.generate_records import GenerateRecords
 RECIPE = "self_instruct"
 
 
-class SelfInstructOptions(common.SynthbeamOptions):
+class SelfInstructOptions(common.SynthbeamOptions, PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("self_instruct recipe")
@@ -59,19 +57,20 @@ class SelfInstructOptions(common.SynthbeamOptions):
         group.add_argument(
             "--instructions_per_prompt", type=int, default=3, help="New instructions asked for per call."
         )
-        derived_rows.add_shared_args(group)
+
+
+OPTIONS = SelfInstructOptions
 
 
 def build(pipeline: beam.Pipeline, opts: SelfInstructOptions) -> beam.PCollection:
     """Wires the recipe onto ``pipeline``; returns the manifest collection."""
     config = common.llm_config_from_options(opts)
     seeds = load_seed_tasks(opts.seed_tasks)  # a bad seed file fails here, before any work
-    seed_uri = seed_tasks_path(opts.seed_tasks)
     generate = SelfInstructGenerate(instructions_per_prompt=opts.instructions_per_prompt)
     answer = AnswerInstruction(TASK, sampling=SamplingParams(max_tokens=opts.max_answer_tokens))
 
     prompts = pipeline | "PlanPrompts" >> beam.Create(
-        plan_prompts(seeds, opts.num_prompts, opts.examples_per_prompt, opts.seed, seed_uri)
+        plan_prompts(seeds, opts.num_prompts, opts.examples_per_prompt, opts.seed, opts.seed_tasks)
     )
     generated = prompts | "GenerateInstructions" >> GenerateRecords(generate, config, opts.seed)
     novel = generated.main | "NovelInstructions" >> ApplyFilters([NovelInstruction(seed_texts(seeds))])
@@ -82,7 +81,7 @@ def build(pipeline: beam.Pipeline, opts: SelfInstructOptions) -> beam.PCollectio
         derived_rows.count_rows_in("CountRowsIn", [generated.main, generated.rejected, generated.dead_letter]),
     ]
     info = common.run_info(RECIPE, opts, config, {t.template: template_hash(t.template) for t in (generate, answer)})
-    info["inputs"] = [seed_uri]
+    info["inputs"] = [opts.seed_tasks]
     return derived_rows.curate_and_write(
         answered.main,
         opts,
@@ -95,13 +94,7 @@ def build(pipeline: beam.Pipeline, opts: SelfInstructOptions) -> beam.PCollectio
 
 def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None) -> None:
     """Runs the recipe; tests pass a ``TestPipeline``."""
-    options = pipeline_options.PipelineOptions(argv)
-    opts = options.view_as(SelfInstructOptions)
-    pipeline = test_pipeline or beam.Pipeline(options=options)
-    build(pipeline, opts)
-    pipeline.run().wait_until_finish()
-    if options.get_all_options().get("runner") in (None, "DirectRunner"):
-        common.print_summary(FileSystems.join(opts.output, "manifest.json"))
+    common.run_recipe(build, OPTIONS, argv, test_pipeline)
 
 
 if __name__ == "__main__":

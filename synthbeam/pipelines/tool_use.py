@@ -17,6 +17,7 @@ from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.options.pipeline_options import PipelineOptions
 
 from synthbeam.llm.config import LLMConfig
 from synthbeam.pipelines.common import (
@@ -50,7 +51,7 @@ RECIPE = "tool_use"
 REQUESTS_KEY = "requests"
 
 
-class ToolUseOptions(SynthbeamOptions):
+class ToolUseOptions(SynthbeamOptions, PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("tool_use recipe")

@@ -1,4 +1,4 @@
-"""Answering a conversation that ends with a user turn, and helpers the rewrite tasks share.
+"""Answering a conversation that ends with a user turn, and the checks the rewrite tasks share.
 
 Several recipes first write a new user turn (self-instruct, evol-instruct, multi-turn) and
 then ask the model to answer it. ``AnswerInstruction`` is that second call: the

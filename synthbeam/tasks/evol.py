@@ -36,6 +36,11 @@ def evol_augmentation(parent: Record, mode: str) -> str:
     return f"{previous}>{mode}" if previous.startswith("evol:") else f"evol:{mode}"
 
 
+def round_mode(row_id: str, round_number: int, modes: list[str] | tuple[str, ...]) -> str:
+    """The mode a row is evolved in at a later round: a hash of its id, the same on every run."""
+    return modes[int(stable_id(row_id, round_number)[:8], 16) % len(modes)]
+
+
 @dataclass(frozen=True)
 class EvolInstruction:
     """GenerationTask: instruction ``Record`` -> one evolved, unanswered ``Record``.

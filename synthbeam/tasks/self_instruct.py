@@ -32,7 +32,8 @@ from synthbeam.templates import render_messages
 
 TASK = "self_instruct"
 _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s+")
-BUNDLED_SEED_TASKS = "bundled:seed_tasks"
+# Resolved where the file is read (a worker's install may live elsewhere than the launcher's).
+BUNDLED_SEED_TASKS = "synthbeam://seed_tasks"
 MIN_WORDS = 3  # shorter "instructions" are fragments of a list the model broke off
 
 
@@ -60,7 +61,7 @@ class SelfInstructPrompt:
 
 
 def seed_tasks_path(path: str) -> str:
-    """Resolves ``bundled:seed_tasks`` to the file shipped in the package."""
+    """Resolves ``synthbeam://seed_tasks`` to the file shipped in this install of the package."""
     if path == BUNDLED_SEED_TASKS:
         return str(importlib.resources.files("synthbeam.data") / "seed_tasks.jsonl")
     return path
@@ -95,7 +96,7 @@ def load_seed_tasks(path: str) -> list[SeedTask]:
 
 
 def plan_prompts(
-    seeds: list[SeedTask], num_prompts: int, examples_per_prompt: int, run_seed: int = 0, uri: str = ""
+    seeds: list[SeedTask], num_prompts: int, examples_per_prompt: int, run_seed: int = 0, uri: str = BUNDLED_SEED_TASKS
 ) -> list[SelfInstructPrompt]:
     """``num_prompts`` prompts, each showing the ``k`` seeds with the smallest hash for it."""
     if examples_per_prompt < 1:
@@ -108,7 +109,7 @@ def plan_prompts(
             SelfInstructPrompt(
                 id=stable_id("self_instruct_prompt", run_seed, i),
                 examples=tuple(ranked[:k]),
-                source=Source(uri=uri, position=i),
+                source=Source(uri=uri),
             )
         )
     return prompts

@@ -9,6 +9,7 @@ return ``StageOutputs`` whose ``rejected`` and ``dead_letter`` gather every step
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -18,7 +19,7 @@ from synthbeam.llm.config import LLMConfig
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Record, SamplingParams
 from synthbeam.tasks.answer import AnswerInstruction, has_instruction
-from synthbeam.tasks.evol import MODES, EvolInstruction
+from synthbeam.tasks.evol import MODES, EvolInstruction, round_mode
 from synthbeam.tasks.multi_turn import TASK as MULTI_TURN
 from synthbeam.tasks.multi_turn import FollowUpQuestion, is_single_turn
 from synthbeam.tasks.paraphrase import ParaphraseInstruction, paraphrase_items
@@ -181,20 +182,35 @@ class ExtendConversations(beam.PTransform):
         return merge("All", [asked, answered])
 
 
-class EvolveInstructions(beam.PTransform):
-    """Evol-instruct: each row's instruction rewritten once per mode, then answered.
+class EvolOutputs(NamedTuple):
+    """``StageOutputs`` plus one element per evolution request (for the run's accounting)."""
 
-    Input: PCollection[Record]. Output: ``StageOutputs``: ``main`` ``evol_instruct`` rows
-    (``augmentation="evol:<mode>"``, parent pointer; answered unless ``answer=False``),
-    ``rejected`` (rows without an instruction, rewrites eliminated with a reason code,
-    unparseable answers), ``dead_letter``.
+    main: beam.PCollection
+    rejected: beam.PCollection
+    dead_letter: beam.PCollection
+    requests: beam.PCollection
+
+
+class EvolveInstructions(beam.PTransform):
+    """Evol-instruct: instructions rewritten into harder ones, round after round, then answered.
+
+    Round 1 rewrites each row once per mode; each later round rewrites every rewrite of the
+    round before once more, in one mode picked by hashing its id (as WizardLM evolves an
+    instruction several times). Every round's rewrites are kept.
+
+    Input: PCollection[Record]. Output: ``EvolOutputs``: ``main`` ``evol_instruct`` rows
+    (``augmentation="evol:<mode>[><mode>...]"``, ``parent_id`` the row it was rewritten
+    from; answered unless ``answer=False``), ``rejected`` (rows without an instruction,
+    rewrites eliminated with a reason code, unparseable answers), ``dead_letter``, and
+    ``requests`` (one element per rewrite asked for, plus one per row without instruction).
 
     Args:
         llm_config: Where the model is served.
-        modes: Evolution modes (``synthbeam.tasks.evol.MODES``), one rewrite each per row.
+        modes: Evolution modes (``synthbeam.tasks.evol.MODES``).
         run_seed: Run seed; request seeds derive from it and the row id.
         answer: Whether to answer the evolved instructions (False: one-turn rows).
         answer_max_tokens: ``max_tokens`` of each answer.
+        rounds: Evolution rounds (1: one rewrite per row and mode).
     """
 
     def __init__(
@@ -204,21 +220,40 @@ class EvolveInstructions(beam.PTransform):
         run_seed: int = 0,
         answer: bool = True,
         answer_max_tokens: int = 256,
+        rounds: int = 1,
     ) -> None:
         super().__init__()
+        if rounds < 1:
+            raise ValueError(f"rounds={rounds} must be >= 1.")
         self._tasks = [EvolInstruction(mode) for mode in modes]  # bad modes fail here
-        self._config, self._seed = llm_config, run_seed
+        self._config, self._seed, self._rounds = llm_config, run_seed, rounds
         sampling = SamplingParams(max_tokens=answer_max_tokens)
         self._answer = AnswerInstruction("evol_instruct", sampling=sampling) if answer else None
 
-    def expand(self, records: beam.PCollection) -> StageOutputs:
+    def expand(self, records: beam.PCollection) -> EvolOutputs:
         usable = records | "SelectInstructions" >> ApplyFilters([HasInstruction()])
         empty = records.pipeline | "NoDeadLetters" >> beam.Create([])
-        steps = [StageOutputs(usable.main, usable.rejected, empty)]
+        steps, evolved = [StageOutputs(usable.main, usable.rejected, empty)], []
+        n = len(self._tasks)
+        requests = [usable.rejected, usable.main | "Round1Requests" >> beam.FlatMap(lambda r: [r.id] * n)]
         for task in self._tasks:
             steps.append(usable.main | f"Evolve_{task.mode}" >> GenerateRecords(task, self._config, self._seed))
-        evolved = tuple(s.main for s in steps[1:]) | "AllModes" >> beam.Flatten()
+        evolved.append(tuple(s.main for s in steps[1:]) | "Round1" >> beam.Flatten())
+        modes = [task.mode for task in self._tasks]
+        for r in range(2, self._rounds + 1):
+            parts = evolved[-1] | f"Round{r}Modes" >> beam.Partition(
+                lambda row, _, r=r: modes.index(round_mode(row.id, r, modes)), n
+            )
+            outs = [
+                parts[i] | f"Round{r}_{t.mode}" >> GenerateRecords(t, self._config, self._seed)
+                for i, t in enumerate(self._tasks)
+            ]
+            steps += outs
+            requests.append(evolved[-1])
+            evolved.append(tuple(o.main for o in outs) | f"Round{r}" >> beam.Flatten())
+        all_evolved = tuple(evolved) | "AllRounds" >> beam.Flatten()
+        all_requests = tuple(requests) | "AllRequests" >> beam.Flatten()
         if self._answer is not None:
-            steps.append(evolved | "Answer" >> GenerateRecords(self._answer, self._config, self._seed))
-            return merge("All", steps)
-        return merge("All", steps, main=evolved)
+            steps.append(all_evolved | "Answer" >> GenerateRecords(self._answer, self._config, self._seed))
+            return EvolOutputs(*merge("All", steps), all_requests)
+        return EvolOutputs(*merge("All", steps, main=all_evolved), all_requests)

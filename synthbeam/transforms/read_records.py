@@ -24,6 +24,7 @@ from apache_beam.pvalue import DoOutputsTuple, PBegin, TaggedOutput
 
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Lineage, Message, Record, Source, stable_id
+from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS, seed_tasks_path
 from synthbeam.transforms.outputs import DEAD_LETTER, MAIN
 from synthbeam.transforms.read_formats import dead_letter, detect_format, iter_lines
 
@@ -113,12 +114,13 @@ class ReadRecordsFn(beam.DoFn):
         self._dead = Metrics.counter("read_records", "dead_letters")
 
     def process(self, uri: str) -> Iterator[Record | TaggedOutput]:
-        fmt = detect_format(uri)
+        path = seed_tasks_path(uri)
+        fmt = detect_format(path)
         if fmt not in ("jsonl", "parquet"):
             self._dead.inc()
             yield TaggedOutput(DEAD_LETTER, dead_letter(reasons.UNSUPPORTED_FORMAT, "use .jsonl or .parquet", uri))
             return
-        with FileSystems.open(uri) as handle:
+        with FileSystems.open(path) as handle:
             reader = read_parquet_records if fmt == "parquet" else read_jsonl_records
             for item in reader(handle, uri):
                 if isinstance(item, DeadLetter):
@@ -136,7 +138,8 @@ class ReadRecords(beam.PTransform):
     ``.dead_letter`` (``DeadLetter`` per unreadable line, row or file).
 
     Args:
-        patterns: File patterns (local or any Beam file system), ``.jsonl[.gz]`` or ``.parquet``.
+        patterns: File patterns (local or any Beam file system), ``.jsonl[.gz]`` or
+            ``.parquet``, or ``synthbeam://seed_tasks`` for the bundled seed tasks.
     """
 
     def __init__(self, patterns: list[str]) -> None:
@@ -146,11 +149,19 @@ class ReadRecords(beam.PTransform):
         self._patterns = patterns
 
     def expand(self, pbegin: PBegin) -> DoOutputsTuple:
+        bundled = [p for p in self._patterns if p == BUNDLED_SEED_TASKS]
+        patterns = [p for p in self._patterns if p != BUNDLED_SEED_TASKS]
+        uris = [pbegin | "BundledFiles" >> beam.Create(bundled)]
+        if patterns:
+            uris.append(
+                pbegin
+                | "FilePatterns" >> beam.Create(patterns)
+                | "MatchFiles" >> fileio.MatchAll()
+                | "FilePaths" >> beam.Map(lambda metadata: metadata.path)
+            )
         return (
-            pbegin
-            | "FilePatterns" >> beam.Create(self._patterns)
-            | "MatchFiles" >> fileio.MatchAll()
-            | "FilePaths" >> beam.Map(lambda metadata: metadata.path)
+            tuple(uris)
+            | "AllFiles" >> beam.Flatten()
             | "DistinctFiles" >> beam.Distinct()
             | "ReadFiles" >> beam.ParDo(ReadRecordsFn()).with_outputs(DEAD_LETTER, main=MAIN)
         )

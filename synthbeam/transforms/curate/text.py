@@ -1,4 +1,4 @@
-"""Text helpers shared by the curation stages: which text a record has, and its normal form."""
+"""Text shared by the curation stages: which text a record has, and its normal form."""
 
 from __future__ import annotations
 

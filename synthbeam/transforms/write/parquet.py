@@ -208,6 +208,15 @@ class WriteParquetShards(beam.PTransform):
     ``datasets.load_dataset("parquet", data_files=...)``. Works on any Beam filesystem
     path (local, ``gs://``). Existing files with the same names are overwritten.
 
+    Args:
+        output_dir: directory (local or any Beam filesystem URL) to write under.
+        schema: Arrow schema of the rows.
+        to_row: element -> dict matching ``schema``.
+        target_shard_mb: shard size target in uncompressed Arrow MB (files are smaller).
+        row_group_rows: rows per Parquet row group (the last one of a file may be short).
+        compression: Parquet codec, one of ``COMPRESSIONS``.
+        partition: element -> sub-directory; defaults to the record's split.
+
     Input: ``PCollection[Record]`` (or any element ``to_row`` accepts, see ``WriteRejects``).
     Output: ``PCollection[WrittenShard]``, one per file written.
     """
