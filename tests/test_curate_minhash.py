@@ -152,6 +152,4 @@ def test_star_steps() -> None:
 
 def test_local_stars_contract_each_component_to_its_smallest_node() -> None:
     edges = [("d", "c"), ("c", "b"), ("x", "y"), ("b", "a"), ("e", "d")]
-    assert sorted(components.local_stars(edges)) == [
-        ("b", "a"), ("c", "a"), ("d", "a"), ("e", "a"), ("y", "x")
-    ]
+    assert sorted(components.local_stars(edges)) == [("b", "a"), ("c", "a"), ("d", "a"), ("e", "a"), ("y", "x")]

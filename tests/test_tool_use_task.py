@@ -10,7 +10,7 @@ import pytest
 
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Completion, SamplingParams
-from synthbeam.tasks.base import ParseError
+from synthbeam.tasks.base import ParseError, build_request
 from synthbeam.tasks.tool_use import (
     EXAMPLES,
     KINDS,
@@ -209,12 +209,12 @@ def test_output_schema_irrelevance_has_no_calls() -> None:
 
 
 def test_request_carries_the_item_schema_in_property_order() -> None:
-    request = ToolUseTask().request_for(SINGLE, run_seed=3)
+    request = build_request(ToolUseTask(), SINGLE, run_seed=3)
     assert request.response_format == json.dumps(output_schema(SINGLE))
     assert request.response_format.index('"query"') < request.response_format.index('"calls"')
     assert request.sampling == SamplingParams(temperature=0.8, max_tokens=320)
-    assert request == ToolUseTask().request_for(SINGLE, run_seed=3)
-    assert request.seed != ToolUseTask().request_for(SINGLE, run_seed=4).seed
+    assert request == build_request(ToolUseTask(), SINGLE, run_seed=3)
+    assert request.seed != build_request(ToolUseTask(), SINGLE, run_seed=4).seed
 
 
 def test_format_output_single_exact_row() -> None:

@@ -19,7 +19,6 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from synthbeam.llm.config import LLMConfig
 from synthbeam.pipelines.common import (
     SynthbeamOptions,
     WriteDeadLetters,
@@ -39,9 +38,7 @@ from synthbeam.transforms.curate.decontaminate import Decontaminate
 from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
 from synthbeam.transforms.curate.split import SplitTrainEval
 from synthbeam.transforms.export import WriteToolUseExports, to_selection_record
-from synthbeam.transforms.generate import GenerateCompletions
-from synthbeam.transforms.generate_records import ParseCompletionFn
-from synthbeam.transforms.outputs import MAIN, REJECTED, StageOutputs
+from synthbeam.transforms.generate_records import GenerateRecords
 from synthbeam.transforms.verify import execution, semantic
 from synthbeam.transforms.verify import format as format_check
 from synthbeam.transforms.verify.base import VerifyRecords
@@ -105,26 +102,6 @@ def parse_mix(text: str) -> dict[str, float]:
     return mix
 
 
-class GenerateToolUse(beam.PTransform):
-    """Asks the model once per ``ToolUseSpec``, with a response schema built from its tools.
-
-    Input: ``PCollection[ToolUseSpec]``. Output: ``StageOutputs``: ``main`` (tool-use
-    ``Record``), ``rejected`` (unparseable completions, raw text kept), ``dead_letter``.
-    """
-
-    def __init__(self, task: ToolUseTask, llm_config: LLMConfig, run_seed: int = 0) -> None:
-        super().__init__()
-        self._task, self._config, self._seed = task, llm_config, run_seed
-
-    def expand(self, specs: beam.PCollection) -> StageOutputs:
-        task, seed = self._task, self._seed
-        requests = specs | "BuildRequests" >> beam.Map(lambda spec: (task.request_for(spec, seed), spec))
-        keyed = requests | "KeepRequest" >> beam.Map(lambda pair: (pair[0], pair))
-        generated = keyed | "Generate" >> GenerateCompletions(self._config)
-        parsed = generated.main | "Parse" >> beam.ParDo(ParseCompletionFn(task)).with_outputs(REJECTED, main=MAIN)
-        return StageOutputs(parsed.main, parsed.rejected, generated.dead_letter)
-
-
 def _count_kept(stage: str) -> Any:
     return CountBy(lambda _: f"kept/{stage}")
 
@@ -144,7 +121,7 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
         | "Indexes" >> beam.Create(range(opts.num_examples))
         | "SampleToolSets" >> beam.Map(sample_spec, library, seed, opts.max_tools, mix)
     )
-    generated = specs | "GenerateToolUse" >> GenerateToolUse(task, config, seed)
+    generated = specs | "GenerateToolUse" >> GenerateRecords(task, config, seed)
     formatted = generated.main | "VerifyFormat" >> VerifyRecords(
         format_check.ToolCallFormatCheck(map(tool_name, library)), format_check.STAGE
     )

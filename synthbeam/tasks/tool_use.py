@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from synthbeam.schemas import reasons
-from synthbeam.schemas.record import ChatRequest, Completion, Message, Record, SamplingParams, ToolCall, stable_id
-from synthbeam.tasks.base import ParseError, request_seed
+from synthbeam.schemas.record import Completion, Message, Record, SamplingParams, ToolCall, stable_id
+from synthbeam.tasks.base import ParseError
 from synthbeam.templates import render_messages
 from synthbeam.tools.schema import ToolDef, strict_schema, tool_name, tool_parameters
 
@@ -142,8 +142,8 @@ def output_schema(spec: ToolUseSpec) -> dict[str, Any]:
 class ToolUseTask:
     """GenerationTask: ``ToolUseSpec`` -> one chat-format tool-use ``Record``.
 
-    The schema of the answer depends on the offered tools, so requests are built with
-    ``request_for(spec, run_seed)`` (``response_format`` here is the empty default).
+    The schema of the answer depends on the offered tools: ``response_format_for(spec)``
+    gives it per item (``response_format`` here is the empty default).
     """
 
     sampling: SamplingParams = field(default_factory=lambda: SamplingParams(temperature=0.8, max_tokens=320))
@@ -157,15 +157,6 @@ class ToolUseTask:
     def response_format_for(self, item: ToolUseSpec) -> str:
         # Not sorted: the grammar follows property order, and the query must come first.
         return json.dumps(output_schema(item))
-
-    def request_for(self, item: ToolUseSpec, run_seed: int) -> ChatRequest:
-        return ChatRequest(
-            id=stable_id(self.name, item.id),
-            messages=self.format_input(item),
-            sampling=self.sampling,
-            seed=request_seed(run_seed, item.id, self.name),
-            response_format=self.response_format_for(item),
-        )
 
     def format_input(self, item: ToolUseSpec) -> list[Message]:
         tools = [t["function"] for t in item.offered()]

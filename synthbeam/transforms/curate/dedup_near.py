@@ -259,7 +259,8 @@ class DeduplicateNear(beam.PTransform):
         )
         labels = (
             hashed[MAIN]
-            | "SplitByPartition" >> beam.FlatMap(
+            | "SplitByPartition"
+            >> beam.FlatMap(
                 lambda batch, p: lsh.split_by_partition(batch[1], p),
                 p=pvalue.AsSingleton(partitions),
             )

@@ -112,9 +112,7 @@ def write_row_groups(writer: pq.ParquetWriter, tables: Iterable[pa.Table], row_g
     return written
 
 
-def route_to_shards(
-    directory: str, payload: bytes, shard_counts: dict[str, int]
-) -> Iterator[tuple[ShardKey, bytes]]:
+def route_to_shards(directory: str, payload: bytes, shard_counts: dict[str, int]) -> Iterator[tuple[ShardKey, bytes]]:
     """Splits one batch of a directory into its shards (by a hash of each row's id)."""
     shards = shard_counts[directory]
     if shards == 1:
@@ -260,14 +258,14 @@ class WriteParquetShards(beam.PTransform):
         )
         return (
             batches
-            | "RouteToShards" >> beam.FlatMap(
+            | "RouteToShards"
+            >> beam.FlatMap(
                 lambda batch, counts: route_to_shards(batch[0], batch[1], counts),
                 counts=beam.pvalue.AsDict(shard_counts),
             )
             | "GroupByShard" >> beam.GroupByKey()
-            | "WriteShards" >> beam.ParDo(
-                WriteShardFn(self._output_dir, self._schema, self._compression, self._row_group_rows)
-            )
+            | "WriteShards"
+            >> beam.ParDo(WriteShardFn(self._output_dir, self._schema, self._compression, self._row_group_rows))
         )
 
 
