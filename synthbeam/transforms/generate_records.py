@@ -9,7 +9,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from synthbeam.llm.config import LLMConfig
-from synthbeam.schemas.record import ChatRequest, Completion, Record, Rejected, Source, stable_id
+from synthbeam.schemas.record import ChatRequest, Completion, Lineage, Record, Rejected, Source, stable_id
 from synthbeam.tasks.base import GenerationTask, ParseError, build_request, stamp_lineage
 from synthbeam.transforms.generate import GenerateCompletions
 from synthbeam.transforms.outputs import MAIN, REJECTED, StageOutputs
@@ -17,14 +17,24 @@ from synthbeam.transforms.outputs import MAIN, REJECTED, StageOutputs
 PARSE_STAGE = "parse"
 
 
-def unparsed_record(task: GenerationTask[Any], completion: Completion, item: Any) -> Record:
-    """The row kept for inspection when a completion cannot be parsed."""
-    source = getattr(item, "source", None) or getattr(getattr(item, "passage", None), "source", None)
+def item_source(item: Any) -> Source:
+    """The corpus position an item came from, wherever the item keeps it."""
+    for holder in (item, getattr(item, "passage", None), getattr(item, "record", None)):
+        source = getattr(holder, "source", None)
+        if isinstance(source, Source):
+            return source
+    return Source()
+
+
+def unparsed_record(task: GenerationTask[Any], request: ChatRequest, completion: Completion, item: Any) -> Record:
+    """The row kept for inspection when a completion cannot be parsed: prompt plus raw answer."""
+    parent = item if isinstance(item, Record) else getattr(item, "record", None)
     return Record(
         id=stable_id(task.name, task.item_id(item)),
         task=task.name,
-        messages=[],
-        source=source if isinstance(source, Source) else Source(),
+        messages=[*request.messages, {"role": "assistant", "content": completion.text}],
+        source=item_source(item),
+        lineage=Lineage(parent_id=parent.id if isinstance(parent, Record) else ""),
     )
 
 
@@ -42,7 +52,7 @@ class ParseCompletionFn(beam.DoFn):
             records = self._task.format_output(completion, item)
         except ParseError as error:
             self._failures.inc()
-            row = stamp_lineage(unparsed_record(self._task, completion, item), self._task, request, completion)
+            row = stamp_lineage(unparsed_record(self._task, request, completion, item), self._task, request, completion)
             yield beam.pvalue.TaggedOutput(REJECTED, Rejected(row, PARSE_STAGE, error.reason, error.detail))
             return
         for record in records:
