@@ -12,8 +12,7 @@ a fresh process per corpus size.
 
 P5: ``WriteParquetShards`` in a Beam run (CPU time minus the same pipeline without the
 sink) against ``pyarrow`` building a table from the same rows and ``pq.write_table`` (zstd),
-MB being the Arrow size of the rows; once with ``record_to_row`` and once with a converter
-compiled from the same type hints (identical rows), to separate the sink from conversion.
+MB being the Arrow size of the rows; the sink's time includes turning records into rows.
 
 Usage: python benchmarks/dedup.py [--quick]
 """
@@ -21,7 +20,6 @@ Usage: python benchmarks/dedup.py [--quick]
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import random
@@ -30,8 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import types
-import typing
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -259,29 +255,6 @@ def run_sink(n: int, out_dir: str | None, to_row: Any = record_to_row) -> float:
     return time.process_time() - start
 
 
-def compile_to_row(tp: Any) -> Any:
-    """A converter for ``tp`` resolved once from its type hints: the same rows as
-    ``record_to_row`` (which re-reads the hints for every value), about 30x faster.
-    Measured here as what the sink does with a fast ``to_row``."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
-        return compile_to_row(inner)
-    if origin is list:
-        item = compile_to_row(typing.get_args(tp)[0])
-        if item is None:
-            return lambda v: None if v is None else list(v)
-        return lambda v: None if v is None else [item(x) for x in v]
-    if isinstance(tp, type) and issubclass(tp, dict) and hasattr(tp, "__annotations__"):
-        keys = [(k, compile_to_row(h)) for k, h in typing.get_type_hints(tp).items()]
-        return lambda v: None if v is None else {k: c(v.get(k)) if c else v.get(k) for k, c in keys}
-    if dataclasses.is_dataclass(tp):
-        hints = typing.get_type_hints(tp)
-        attrs = [(f.name, compile_to_row(hints[f.name])) for f in dataclasses.fields(tp)]
-        return lambda v: None if v is None else {k: c(getattr(v, k)) if c else getattr(v, k) for k, c in attrs}
-    return None
-
-
 def bench_parquet(n: int, to_row: Any = record_to_row) -> dict[str, float]:
     records = [tool_record(i) for i in range(n)]
     start = time.process_time()
@@ -353,10 +326,7 @@ def main() -> None:
 
     rows = 10_000 if args.quick else 30_000
     parquet = bench_parquet(rows)
-    fast_to_row = compile_to_row(Record)
-    assert all(fast_to_row(r) == record_to_row(r) for r in map(tool_record, range(100)))
-    fast = bench_parquet(rows, fast_to_row)
-    for name, result in (("record_to_row", parquet), ("precompiled to_row", fast)):
+    for name, result in (("record_to_row", parquet),):
         print(
             f"parquet ({name}): {result['mb']:.0f} MB; sink {result['sink_mb_s']:.1f} MB/s per CPU-s (end to end "
             f"{result['sink_end_to_end_mb_s']:.1f}); pyarrow from_pylist+write_table {result['pyarrow_mb_s']:.1f}, "
@@ -380,7 +350,6 @@ def main() -> None:
                     parquet["sink_mb_s"] / parquet["pyarrow_write_only_mb_s"], 3
                 ),
                 "p5_sink_mb_s": round(parquet["sink_mb_s"], 1),
-                "p5_parquet_over_pyarrow_fast_to_row": round(fast["sink_mb_s"] / fast["pyarrow_mb_s"], 3),
             }
         )
     )

@@ -31,6 +31,7 @@ def test_reconcile_balances_generation_rows_and_ignores_reading_dead_letters():
     }
     assert reconcile(counts, "requests", ["generate"]) == {
         "rows_in": 10,
+        "rows_added": 0,
         "rows_written": 6,
         "rows_filtered": 3,
         "rows_dead_lettered": 1,
@@ -38,6 +39,8 @@ def test_reconcile_balances_generation_rows_and_ignores_reading_dead_letters():
     }
     counts["requests"] = 11
     assert reconcile(counts, "requests", ["generate"])["balanced"] is False
+    counts["requests"], counts["added/oversample/x"] = 9, 1
+    assert reconcile(counts, "requests", ["generate"])["balanced"] is True
 
 
 def test_manifest_is_written_with_counts_per_stage_and_reason(tmp_path):

@@ -42,6 +42,7 @@ def _run(llm_endpoint: str, bundled_model_dir: str, output: str, inputs: str, ca
         "--per_passage=2",
         "--eval_fraction=0.25",
         "--run_id=e2e",
+        "--oversample=max",
     ]
     instructions.run(argv, test_pipeline=TestPipeline(argv=argv, blocking=True))
     with open(os.path.join(output, "manifest.json")) as handle:
@@ -73,6 +74,12 @@ def test_instructions_recipe_end_to_end_with_bad_input(tmp_path, llm_endpoint, b
         assert row["split"] in ("train", "eval")
     loaded = datasets.load_dataset("parquet", data_files={"train": data_files}, split="train")
     assert loaded.num_rows == table.num_rows
+    copies = [r for r in table.to_pylist() if r["lineage"]["oversampled_from"]]
+    assert len(copies) == rec["rows_added"]
+
+    card = open(os.path.join(output, "README.md")).read()
+    assert card.startswith("---\n") and "configs:" in card
+    assert os.path.exists(os.path.join(output, "class_balance.png"))
 
     dead_rows = [json.loads(line) for path in glob.glob(f"{output}/dead_letter/*.jsonl") for line in open(path)]
     assert {d["reason"] for d in dead_rows} >= {"invalid_json", "invalid_utf8", "empty_file"}

@@ -45,6 +45,8 @@ class SynthbeamOptions(PipelineOptions):
         group.add_argument("--max_response_chars", type=int, default=4000, help="Longer responses are filtered as too_long.")
         group.add_argument("--near_dup_threshold", type=float, default=0.8, help="MinHash LSH Jaccard threshold for near-duplicate removal (5-word shingles, 128 permutations).")
         group.add_argument("--eval_sets", default="", help="Evaluation sets to decontaminate against: name=file_pattern pairs, comma separated (13-gram overlap drops a row as contaminated:<name>).")
+        group.add_argument("--oversample", default="off", help="Balance classes of the label column before the split: 'off', 'max' (up to the largest class) or a number of rows per class.")
+        group.add_argument("--oversample_max_factor", type=float, default=3.0, help="No row is repeated more than this many times when oversampling (augmented variants are used first).")
         group.add_argument("--run_id", default="", help="Identifier recorded in the manifest (default: random).")
 
 
@@ -61,6 +63,17 @@ def parse_eval_sets(text: str) -> dict[str, str]:
             raise ValueError(f"--eval_sets item {item!r} must look like name=file_pattern")
         sets[name.strip()] = pattern.strip()
     return sets
+
+
+def oversample_target(text: str) -> str | int | None:
+    """``--oversample``: None when off, ``"max"``, or a per-class row count."""
+    if text == "off":
+        return None
+    if text == "max":
+        return text
+    if text.isdigit():
+        return int(text)
+    raise ValueError(f"--oversample={text!r}: use off, max or a number of rows per class")
 
 
 def default_cache_root(output: str) -> str:
@@ -165,8 +178,9 @@ def print_summary(manifest_path: str) -> dict[str, Any]:
     lines = [f"synthbeam {manifest['recipe']} run {manifest['run_id']} finished: {manifest['output']}"]
     lines += [f"  {key:<48} {value:>8}" for key, value in manifest["counts"].items()]
     rec = manifest["reconciliation"]
+    added = f" + added {rec['rows_added']}" if rec.get("rows_added") else ""
     lines.append(
-        f"  rows in {rec['rows_in']} = written {rec['rows_written']} + filtered {rec['rows_filtered']}"
+        f"  rows in {rec['rows_in']}{added} = written {rec['rows_written']} + filtered {rec['rows_filtered']}"
         f" + dead-lettered {rec['rows_dead_lettered']}: {'balanced' if rec['balanced'] else 'NOT BALANCED'}"
     )
     print("\n".join(lines))

@@ -20,6 +20,7 @@ from synthbeam.pipelines.common import (
     WriteDeadLetters,
     input_patterns,
     llm_config_from_options,
+    oversample_target,
     parse_eval_sets,
     run_info,
     run_recipe,
@@ -31,12 +32,18 @@ from synthbeam.transforms.curate.decontaminate import Decontaminate
 from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
 from synthbeam.transforms.curate.dedup_near import DeduplicateNear
 from synthbeam.transforms.curate.filters import ApplyFilters, basic_filters
+from synthbeam.transforms.curate.oversample import Oversample
 from synthbeam.transforms.curate.split import SplitTrainEval
 from synthbeam.transforms.generate_records import GenerateRecords
 from synthbeam.transforms.read import ReadCorpus
+from synthbeam.transforms.write.dataset_card import WriteDatasetCard
 from synthbeam.transforms.write.parquet import WriteParquetShards, WriteRejects
 
 RECIPE = "instructions"
+CARD_DESCRIPTION = (
+    "Instruction/response pairs generated from corpus passages by synthbeam's `instructions` recipe. "
+    "Every row records its source passage, prompt template hash, model, sampling parameters and seed."
+)
 REQUESTS_KEY = "requests"
 
 
@@ -45,7 +52,11 @@ class InstructionsOptions(SynthbeamOptions, PipelineOptions):
     def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("instructions recipe")
         group.add_argument("--per_passage", type=int, default=2, help="Instruction/response pairs asked per passage.")
-        group.add_argument("--question_types", default=",".join(QUESTION_TYPES), help=f"Comma-separated question types to rotate through: {', '.join(QUESTION_TYPES)}.")
+        group.add_argument(
+            "--question_types",
+            default=",".join(QUESTION_TYPES),
+            help=f"Comma-separated question types to rotate through: {', '.join(QUESTION_TYPES)}.",
+        )
         group.add_argument("--max_chars", type=int, default=1500, help="Passages longer than this are chunked.")
 
 
@@ -74,11 +85,15 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
     config = llm_config_from_options(opts)
     task = InstructionsFromPassage()
     question_types = tuple(t.strip() for t in opts.question_types.split(",") if t.strip())
-    corpus = pipeline | "ReadCorpus" >> ReadCorpus(input_patterns(opts), text_field=opts.text_field, max_chars=opts.max_chars)
+    corpus = pipeline | "ReadCorpus" >> ReadCorpus(
+        input_patterns(opts), text_field=opts.text_field, max_chars=opts.max_chars
+    )
     passages = corpus.main | "Limit" >> TakeFirstPassages(opts.limit)
     seeds = passages | "PlanQuestions" >> beam.FlatMap(seeds_for_passage, question_types, opts.per_passage)
     generated = seeds | "GenerateInstructions" >> GenerateRecords(task, config, opts.seed)
-    filtered = generated.main | "Filter" >> ApplyFilters(basic_filters(opts.min_response_chars, opts.max_response_chars))
+    filtered = generated.main | "Filter" >> ApplyFilters(
+        basic_filters(opts.min_response_chars, opts.max_response_chars)
+    )
     deduped = filtered.main | "DeduplicateExact" >> DeduplicateExact()
     near = deduped.main | "DeduplicateNear" >> DeduplicateNear(threshold=opts.near_dup_threshold)
     stage_rejects = [generated.rejected, filtered.rejected, deduped.rejected, near.rejected]
@@ -87,6 +102,13 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
         clean = kept | "Decontaminate" >> Decontaminate(parse_eval_sets(opts.eval_sets))
         kept = clean.main
         stage_rejects.append(clean.rejected)
+    target = oversample_target(opts.oversample)
+    balanced = None
+    if target is not None:
+        balanced = kept | "Oversample" >> Oversample(
+            target=target, max_factor=opts.oversample_max_factor, seed=opts.seed
+        )
+        kept = balanced["main"]
     rows = kept | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=opts.seed)
     shards = rows | "WriteShards" >> WriteParquetShards(opts.output)
 
@@ -94,6 +116,12 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
     rejected | "WriteRejects" >> WriteRejects(FileSystems.join(opts.output, "rejected"))
     dead = (corpus.dead_letter, generated.dead_letter) | "AllDeadLetters" >> beam.Flatten()
     dead | "WriteDeadLetters" >> WriteDeadLetters(opts.output)
+    card_inputs = {"shards": shards, "records": rows, "rejected": rejected}
+    if balanced is not None:
+        card_inputs["class_counts"] = balanced["class_counts"]
+    card_inputs | "WriteDatasetCard" >> WriteDatasetCard(
+        opts.output, pretty_name="synthbeam instructions", description=CARD_DESCRIPTION
+    )
 
     counts = (
         corpus.files | "CountDocuments" >> CountBy(lambda f: ("documents_read", f.documents), weighted=True),
@@ -103,6 +131,9 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
         shards | "CountWritten" >> CountBy(shard_rows, weighted=True),
         rejected | "CountFiltered" >> CountBy(filtered_key),
         dead | "CountDeadLetters" >> CountBy(dead_letter_key),
+        rows
+        | "Copies" >> beam.Filter(lambda r: bool(r.lineage.oversampled_from))
+        | "CountAdded" >> CountBy(lambda r: f"added/oversample/{r.label}"),
     )
     info = run_info(RECIPE, opts, config, {task.template: template_hash(task.template)})
     manifest_path = FileSystems.join(opts.output, "manifest.json")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
+from collections.abc import Callable
 from typing import Any, Union
 
 import pyarrow as pa
@@ -50,27 +52,37 @@ def arrow_schema(cls: type) -> pa.Schema:
     )
 
 
-def _normalise(value: Any, tp: Any) -> Any:
-    """Fills absent TypedDict keys with None so rows match the schema exactly."""
+Converter = Callable[[Any], Any]
+
+
+@functools.cache
+def row_converter(tp: Any) -> Converter | None:
+    """A function turning a ``tp`` value into plain Arrow-ready data, built once per type.
+
+    Absent TypedDict keys become None so rows match the schema exactly; None means the
+    value is already plain. Type hints are resolved here, never per row.
+    """
     origin = typing.get_origin(tp)
-    if value is None:
-        return None
     if origin in (Union, types.UnionType):
         (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
-        return _normalise(value, inner)
+        return row_converter(inner)
     if origin is list:
-        (item,) = typing.get_args(tp)
-        return [_normalise(v, item) for v in value]
+        item = row_converter(typing.get_args(tp)[0])
+        if item is None:
+            return lambda v: None if v is None else list(v)
+        return lambda v: None if v is None else [item(x) for x in v]
     if _is_typeddict(tp):
-        hints = typing.get_type_hints(tp)
-        return {k: _normalise(value.get(k), h) for k, h in hints.items()}
+        keys = [(k, row_converter(h)) for k, h in typing.get_type_hints(tp).items()]
+        return lambda v: None if v is None else {k: c(v.get(k)) if c else v.get(k) for k, c in keys}
     if dataclasses.is_dataclass(tp):
         hints = typing.get_type_hints(tp)
-        return {f.name: _normalise(getattr(value, f.name), hints[f.name]) for f in dataclasses.fields(tp)}
-    return value
+        attrs = [(f.name, row_converter(hints[f.name])) for f in dataclasses.fields(tp)]
+        return lambda v: None if v is None else {k: c(getattr(v, k)) if c else getattr(v, k) for k, c in attrs}
+    return None
 
 
 RECORD_SCHEMA: pa.Schema = arrow_schema(Record)
+_RECORD_TO_ROW: Converter = row_converter(Record)  # type: ignore[assignment]
 REJECTED_SCHEMA: pa.Schema = RECORD_SCHEMA.append(pa.field("drop_stage", pa.string())).append(
     pa.field("drop_reason", pa.string())
 ).append(pa.field("drop_detail", pa.string()))
@@ -78,7 +90,7 @@ REJECTED_SCHEMA: pa.Schema = RECORD_SCHEMA.append(pa.field("drop_stage", pa.stri
 
 def record_to_row(record: Record) -> dict[str, Any]:
     """A record as a plain dict matching ``RECORD_SCHEMA``."""
-    return _normalise(record, Record)
+    return _RECORD_TO_ROW(record)
 
 
 def rejected_to_row(rejected: Rejected) -> dict[str, Any]:

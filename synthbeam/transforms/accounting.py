@@ -19,6 +19,7 @@ from synthbeam.schemas.record import DeadLetter, Record, Rejected
 WRITTEN = "written"
 FILTERED = "filtered"
 DEAD_LETTERED = "dead_lettered"
+ADDED = "added"  # rows a stage creates on purpose (oversampled copies, augmented variants)
 
 
 def written_key(record: Record) -> str:
@@ -60,21 +61,22 @@ def total(counts: dict[str, int], prefix: str) -> int:
 
 
 def reconcile(counts: dict[str, int], rows_in_key: str, dead_letter_stages: Iterable[str]) -> dict[str, Any]:
-    """rows in = written + filtered + dead-lettered, for the rows that entered ``rows_in_key``.
+    """rows in (+ rows added) = written + filtered + dead-lettered, for ``rows_in_key``'s rows.
 
     Dead letters of stages before ``rows_in_key`` (reading) are reconciled separately
     against ``documents_in``.
     """
     stages = set(dead_letter_stages)
     dead = sum(n for key, n in counts.items() if key.startswith(DEAD_LETTERED + "/") and key.split("/")[1] in stages)
-    rows_in = counts.get(rows_in_key, 0)
+    rows_in, added = counts.get(rows_in_key, 0), total(counts, ADDED)
     written, filtered = total(counts, WRITTEN), total(counts, FILTERED)
     return {
         "rows_in": rows_in,
+        "rows_added": added,
         "rows_written": written,
         "rows_filtered": filtered,
         "rows_dead_lettered": dead,
-        "balanced": rows_in == written + filtered + dead,
+        "balanced": rows_in + added == written + filtered + dead,
     }
 
 
