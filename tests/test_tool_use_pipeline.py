@@ -32,6 +32,7 @@ def _run(llm_endpoint: str, model_dir: str, output: str, cache: str, extra: list
         "--kind_mix=single=2,multiple=1,parallel=1,irrelevance=1",
         "--eval_fraction=0.25",
         "--run_id=e2e",
+        "--oversample=max",
         *extra,
     ]
     tool_use.run(argv, test_pipeline=TestPipeline(argv=argv, blocking=True))

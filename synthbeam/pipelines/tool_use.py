@@ -23,6 +23,7 @@ from synthbeam.pipelines.common import (
     SynthbeamOptions,
     WriteDeadLetters,
     llm_config_from_options,
+    oversample_target,
     parse_eval_sets,
     run_info,
     run_recipe,
@@ -36,6 +37,7 @@ from synthbeam.tools.schema import tool_name
 from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, shard_rows
 from synthbeam.transforms.curate.decontaminate import Decontaminate
 from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
+from synthbeam.transforms.curate.oversample import Oversample
 from synthbeam.transforms.curate.split import SplitTrainEval
 from synthbeam.transforms.export import WriteToolUseExports, to_selection_record
 from synthbeam.transforms.generate_records import GenerateRecords
@@ -149,7 +151,16 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     rows = verified | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=seed)
     shards = rows | "WriteShards" >> WriteParquetShards(opts.output)
     selection = rows | "ToSelectionRows" >> beam.FlatMap(lambda r: [s] if (s := to_selection_record(r)) else [])
-    selection | "WriteSelection" >> WriteParquetShards(FileSystems.join(opts.output, "tool_selection"))
+    target = oversample_target(opts.oversample)
+    if target is not None:
+        # A router learns rare tools only if it sees them: balance labels, copies follow their split.
+        balanced = selection | "OversampleSelection" >> Oversample(
+            target=target, max_factor=opts.oversample_max_factor, seed=seed
+        )
+        selection = balanced["main"]
+    selection_shards = selection | "WriteSelection" >> WriteParquetShards(
+        FileSystems.join(opts.output, "tool_selection")
+    )
     rows | "Export" >> WriteToolUseExports(FileSystems.join(opts.output, "export"))
 
     rejected = tuple(stage_rejects) | "AllRejected" >> beam.Flatten()
@@ -163,6 +174,8 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
         rejected | "CountFiltered" >> CountBy(filtered_key),
         dead_letters | "CountDeadLetters" >> CountBy(dead_letter_key),
         selection | "CountSelectionLabels" >> CountBy(lambda r: f"selection_label/{r.label}"),
+        selection_shards
+        | "CountSelectionRows" >> CountBy(lambda s: ("selection_rows_written", s["num_rows"]), weighted=True),
         generated.main | "CountGenerated" >> CountBy(lambda _: "kept/generate"),
         curated | "CountCurated" >> CountBy(lambda _: "kept/curate"),
         *(out.main | f"CountKept_{stage}" >> _count_kept(stage) for stage, out in stages),
