@@ -27,9 +27,21 @@ def test_cpu_command_uses_python_module_fp32_and_eager() -> None:
         "--dtype",
         "float32",
         "--enforce-eager",
+        "--no-enable-chunked-prefill",
+        "--max-num-batched-tokens",
+        "4096",
         "--max-num-seqs",
         "64",
     ]
+
+
+def test_cpu_command_prefills_whole_prompts_unless_told_otherwise() -> None:
+    big = server_command(LLMConfig(model="/m", max_model_len=8192), "/m", 1, "tiny", gpu=False)
+    assert big[big.index("--max-num-batched-tokens") + 1] == "8192"
+    chosen = LLMConfig(model="/m", extra_server_args=("--enable-chunked-prefill",))
+    assert "--no-enable-chunked-prefill" not in server_command(chosen, "/m", 1, "tiny", gpu=False)
+    gpu = server_command(LLMConfig(model="/m"), "/m", 1, "tiny", gpu=True)
+    assert "--no-enable-chunked-prefill" not in gpu
 
 
 def test_gpu_command_lets_vllm_choose_unless_told() -> None:
