@@ -18,6 +18,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from synthbeam.local_cache import cache_home
+
 DEFAULT_CORPUS_URI = "synthbeam://pydoc_topics"
 CORPUS_FILE = "pydoc_topics.jsonl"
 # The field names of every line of the default corpus.
@@ -27,10 +29,7 @@ TEXT_FIELD = "text"
 
 
 def corpus_cache_dir() -> Path:
-    root = os.environ.get("SYNTHBEAM_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "synthbeam"
-    )
-    return Path(root) / "corpus"
+    return cache_home() / "corpus"
 
 
 def pydoc_topics() -> dict[str, str]:

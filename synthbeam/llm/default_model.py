@@ -13,6 +13,8 @@ import os
 import shutil
 from pathlib import Path
 
+from synthbeam.local_cache import cache_home
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
@@ -21,10 +23,7 @@ _READY_MARKER = ".synthbeam-ready"
 
 
 def default_cache_dir() -> Path:
-    root = os.environ.get("SYNTHBEAM_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "synthbeam"
-    )
-    return Path(root) / "models" / DEFAULT_MODEL_NAME
+    return cache_home() / "models" / DEFAULT_MODEL_NAME
 
 
 def gguf_path() -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +15,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from synthbeam.data.corpus import DEFAULT_CORPUS_URI
 from synthbeam.llm.config import LLMConfig
+from synthbeam.local_cache import cache_home
 from synthbeam.schemas.record import DeadLetter
 
 logger = logging.getLogger(__name__)
@@ -79,8 +79,7 @@ def oversample_target(text: str) -> str | int | None:
 def default_cache_root(output: str) -> str:
     if output.startswith("gs://"):
         return FileSystems.join(output, "_llm_cache")
-    base = os.environ.get("SYNTHBEAM_CACHE") or os.path.expanduser("~/.cache/synthbeam")
-    return os.path.join(base, "responses")
+    return str(cache_home() / "responses")
 
 
 def llm_config_from_options(opts: SynthbeamOptions) -> LLMConfig:

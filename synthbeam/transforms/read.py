@@ -95,6 +95,31 @@ class ReadFileFn(beam.DoFn):
             yield from read_documents(handle, uri, fmt, fields, self._min_chars)
 
 
+class ListFiles(beam.PTransform):
+    """PBegin -> PCollection[str]: the files the patterns match, each once.
+
+    Patterns listed in ``bundled`` (``synthbeam://...`` URIs of data shipped with the
+    package) pass through unmatched; the reader resolves them on the worker.
+    """
+
+    def __init__(self, patterns: list[str], bundled: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self._bundled = [p for p in patterns if p in bundled]
+        self._patterns = [p for p in patterns if p not in bundled]
+
+    def expand(self, pbegin: PBegin) -> beam.PCollection:
+        uris = [pbegin | "BundledFiles" >> beam.Create(self._bundled)]
+        if self._patterns:
+            uris.append(
+                pbegin
+                | "FilePatterns" >> beam.Create(self._patterns)
+                | "MatchFiles" >> fileio.MatchAll()
+                | "FilePaths" >> beam.Map(lambda metadata: metadata.path)
+            )
+        # Distinct drops files matched twice and, being a grouping, spreads files over workers.
+        return tuple(uris) | "AllFiles" >> beam.Flatten() | "DistinctFiles" >> beam.Distinct()
+
+
 class ReadCorpus(beam.PTransform):
     """Reads corpus files into passages.
 
@@ -147,22 +172,8 @@ class ReadCorpus(beam.PTransform):
         self._fn = ReadFileFn(format, Fields(text_field, id_field, title_field), max_chars, min_chars, overlap_chars)
 
     def expand(self, pbegin: PBegin) -> DoOutputsTuple:
-        builtin = [p for p in self._patterns if p == corpus.DEFAULT_CORPUS_URI]
-        patterns = [p for p in self._patterns if p != corpus.DEFAULT_CORPUS_URI]
-        uris = []
-        if patterns:
-            uris.append(
-                pbegin
-                | "FilePatterns" >> beam.Create(patterns)
-                | "MatchFiles" >> fileio.MatchAll()
-                | "FilePaths" >> beam.Map(lambda metadata: metadata.path)
-            )
-        if builtin:
-            uris.append(pbegin | "BuiltinCorpus" >> beam.Create(builtin))
         return (
-            tuple(uris)
-            | "AllFiles" >> beam.Flatten()
-            # Distinct drops files matched twice and, being a grouping, spreads files over workers.
-            | "DistinctFiles" >> beam.Distinct()
+            pbegin
+            | "ListFiles" >> ListFiles(self._patterns, bundled=(corpus.DEFAULT_CORPUS_URI,))
             | "ReadFiles" >> beam.ParDo(self._fn).with_outputs(DEAD_LETTER, FILES, main=MAIN)
         )

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 import apache_beam as beam
-from apache_beam.io import fileio
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PBegin, TaggedOutput
@@ -26,6 +25,7 @@ from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Lineage, Message, Record, Source, stable_id
 from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS, seed_tasks_path
 from synthbeam.transforms.outputs import DEAD_LETTER, MAIN
+from synthbeam.transforms.read import ListFiles
 from synthbeam.transforms.read_formats import dead_letter, detect_format, iter_lines
 
 _PAYLOAD_CHARS = 500
@@ -149,19 +149,8 @@ class ReadRecords(beam.PTransform):
         self._patterns = patterns
 
     def expand(self, pbegin: PBegin) -> DoOutputsTuple:
-        bundled = [p for p in self._patterns if p == BUNDLED_SEED_TASKS]
-        patterns = [p for p in self._patterns if p != BUNDLED_SEED_TASKS]
-        uris = [pbegin | "BundledFiles" >> beam.Create(bundled)]
-        if patterns:
-            uris.append(
-                pbegin
-                | "FilePatterns" >> beam.Create(patterns)
-                | "MatchFiles" >> fileio.MatchAll()
-                | "FilePaths" >> beam.Map(lambda metadata: metadata.path)
-            )
         return (
-            tuple(uris)
-            | "AllFiles" >> beam.Flatten()
-            | "DistinctFiles" >> beam.Distinct()
+            pbegin
+            | "ListFiles" >> ListFiles(self._patterns, bundled=(BUNDLED_SEED_TASKS,))
             | "ReadFiles" >> beam.ParDo(ReadRecordsFn()).with_outputs(DEAD_LETTER, main=MAIN)
         )
