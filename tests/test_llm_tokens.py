@@ -5,7 +5,7 @@ import json
 import pytest
 
 from synthbeam.llm.tokens import PromptTokenCounter, context_detail, fits_context
-from synthbeam.schemas.record import ChatRequest
+from synthbeam.schemas.record import ChatRequest, SamplingParams
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,25 @@ def test_tools_go_through_the_model_template(counter: PromptTokenCounter) -> Non
     plain = counter.count(ChatRequest(id="a", messages=messages))  # type: ignore[arg-type]
     with_tools = counter.count(ChatRequest(id="a", messages=messages, tools=json.dumps(tools)))  # type: ignore[arg-type]
     assert with_tools == plain
+
+
+def test_short_prompts_surely_fit_without_the_tokenizer() -> None:
+    from synthbeam.llm.tokens import TEMPLATE_ALLOWANCE, surely_fits
+
+    short = ChatRequest(id="s", messages=[{"role": "user", "content": "hi"}], sampling=SamplingParams(max_tokens=100))
+    assert surely_fits(short, 2048)
+    assert not surely_fits(short, TEMPLATE_ALLOWANCE + 100)  # the allowance alone fills the window
+    near = ChatRequest(id="n", messages=[{"role": "user", "content": "é" * 1000}], sampling=SamplingParams(max_tokens=8))
+    assert not surely_fits(near, 2048)  # 2,000 bytes: only the tokenizer can tell
+    with_tools = ChatRequest(id="t", messages=short.messages, tools="x" * 2000, sampling=SamplingParams(max_tokens=8))
+    assert not surely_fits(with_tools, 2048)
+
+
+def test_the_byte_bound_holds_for_the_bundled_tokenizer(bundled_model_dir: str) -> None:
+    from synthbeam.llm.tokens import TEMPLATE_ALLOWANCE
+
+    counter = PromptTokenCounter(bundled_model_dir)
+    for text in ["hello", "ünïcödé " * 50, "def f(x):\n    return x ** 2\n" * 20, "日本語のテキスト" * 30]:
+        request = ChatRequest(id="b", messages=[{"role": "user", "content": text}])
+        size = sum(len(json.dumps(m, ensure_ascii=False).encode("utf-8")) for m in request.messages)
+        assert counter.count(request) <= size + TEMPLATE_ALLOWANCE

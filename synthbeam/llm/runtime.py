@@ -24,7 +24,7 @@ from synthbeam.llm.client import LLMClient, Outcome
 from synthbeam.llm.config import LLMConfig
 from synthbeam.llm.model_store import model_identity
 from synthbeam.llm.progress import Progress
-from synthbeam.llm.tokens import PromptTokenCounter, context_detail, fits_context
+from synthbeam.llm.tokens import PromptTokenCounter, context_detail, fits_context, surely_fits
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import ChatRequest
 
@@ -113,14 +113,12 @@ class GenerationRuntime:
             hit = await loop.run_in_executor(self._io, self._cache.get, key)
             if hit is not None:
                 return Outcome(request.id, completion=hit, cache_hit=True)
-        counter = await self._ensure_counter()
-        if not self._max_model_len:
-            await self._ensure_client()
-        prompt_tokens = counter.count(request)
-        if not fits_context(prompt_tokens, request.sampling.max_tokens, self._max_model_len):
-            detail = context_detail(prompt_tokens, request.sampling.max_tokens, self._max_model_len)
-            return Outcome(request.id, reason=reasons.CONTEXT_LENGTH, detail=detail)
-        client = await self._ensure_client()
+        client = await self._ensure_client()  # also learns the server's max_model_len
+        if not surely_fits(request, self._max_model_len):
+            prompt_tokens = (await self._ensure_counter()).count(request)
+            if not fits_context(prompt_tokens, request.sampling.max_tokens, self._max_model_len):
+                detail = context_detail(prompt_tokens, request.sampling.max_tokens, self._max_model_len)
+                return Outcome(request.id, reason=reasons.CONTEXT_LENGTH, detail=detail)
         outcome = await client.complete(request, key)
         if outcome.completion is not None and self._cache is not None:
             await loop.run_in_executor(self._io, self._cache.put, key, outcome.completion)

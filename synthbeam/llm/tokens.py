@@ -13,6 +13,23 @@ def fits_context(prompt_tokens: int, max_tokens: int, max_model_len: int) -> boo
     return prompt_tokens + max_tokens <= max_model_len
 
 
+# Tokens a chat template may add around the messages (role markers, a default system
+# prompt, tool descriptions' framing) on top of the messages' own text.
+TEMPLATE_ALLOWANCE = 256
+
+
+def surely_fits(request: ChatRequest, max_model_len: int) -> bool:
+    """True when the prompt fits without tokenizing it.
+
+    A token covers at least one byte of text, so the UTF-8 size of everything the template
+    renders (plus an allowance for the template's own text) bounds the prompt's token count.
+    Only prompts near the limit need the tokenizer, which takes seconds to load.
+    """
+    size = sum(len(json.dumps(message, ensure_ascii=False).encode("utf-8")) for message in request.messages)
+    size += len(request.tools.encode("utf-8"))
+    return size + TEMPLATE_ALLOWANCE + request.sampling.max_tokens <= max_model_len
+
+
 def context_detail(prompt_tokens: int, max_tokens: int, max_model_len: int) -> str:
     return f"prompt {prompt_tokens} + max_tokens {max_tokens} > max_model_len {max_model_len}"
 
