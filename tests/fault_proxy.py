@@ -49,6 +49,7 @@ class FaultProxy:
         self._thread.join(timeout=30)
 
     async def _start(self) -> None:
+        self._release = asyncio.Event()
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=900))
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
@@ -61,6 +62,7 @@ class FaultProxy:
 
     async def _stop(self) -> None:
         assert self._runner is not None and self._session is not None
+        self._release.set()  # hung handlers return, so the server can shut down
         await self._runner.cleanup()
         await self._session.close()
 
@@ -77,7 +79,8 @@ class FaultProxy:
             action = self._decide()
             if action == "hang":
                 self.stats["hangs"] += 1
-                await asyncio.sleep(3600)  # cancelled when the client times out and disconnects
+                await self._release.wait()  # until the proxy stops; the client gives up long before
+                return web.json_response({"error": "hung"}, status=503)
             if action == "fault":
                 status, retry_after = self._rng.choice(FAULTS)
                 self.stats[f"injected_{status}"] += 1
