@@ -17,10 +17,10 @@ from synthbeam.schemas.record import ChatRequest, SamplingParams
 Reply = Callable[[int], Awaitable[web.Response]]
 
 
-def _ok(text: str = "Hello.") -> web.Response:
+def _ok(text: str = "Hello.", finish_reason: str = "stop") -> web.Response:
     return web.json_response(
         {
-            "choices": [{"message": {"content": text}, "finish_reason": "stop"}],
+            "choices": [{"message": {"content": text}, "finish_reason": finish_reason}],
             "usage": {"prompt_tokens": 3, "completion_tokens": 2},
         }
     )
@@ -153,6 +153,16 @@ def test_structured_output_is_validated_again() -> None:
     good, bad = run_client(reply, [_request(0, schema), _request(1, schema)], max_in_flight=1)[0]
     assert good.completion is not None and json.loads(good.completion.text) == {"n": 1}
     assert bad.completion is None and bad.reason == reasons.STRUCTURED_OUTPUT_INVALID and bad.llm_calls == 1
+
+
+def test_structured_output_cut_by_max_tokens_is_passed_on_for_the_parser() -> None:
+    schema = json.dumps({"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]})
+
+    async def reply(n: int) -> web.Response:
+        return _ok('{"n": ', finish_reason="length")
+
+    (cut,) = run_client(reply, [_request(0, schema)], max_in_flight=1)[0]
+    assert cut.completion is not None and cut.completion.text == '{"n": ' and cut.completion.finish_reason == "length"
 
 
 def test_connection_error_asks_owner_to_recover() -> None:

@@ -1,8 +1,7 @@
 import jinja2
 import pytest
 
-from synthbeam.templates import render_messages, template_hash
-from synthbeam.templates import _environment
+from synthbeam.templates import _environment, render_messages, template_hash
 
 
 def test_render_splits_system_and_user_sections():

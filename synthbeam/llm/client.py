@@ -141,7 +141,9 @@ class _ClientError(Exception):
 
 
 def _checked(request: ChatRequest, completion: Completion, retries: int) -> Outcome:
-    if request.response_format:
+    """Structured output is validated again; a completion cut by ``max_tokens`` goes on as it
+    is (the parse step rejects it as truncated, keeping its raw text for inspection)."""
+    if request.response_format and completion.finish_reason != "length":
         problem = protocol.schema_violation(completion.text, request.response_format)
         if problem:
             return Outcome(

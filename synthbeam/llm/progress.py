@@ -18,12 +18,18 @@ class Progress:
         self._every_s = every_s
         self._lock = threading.Lock()
         self._started = time.monotonic()
+        self._ready_at: float | None = None
         self._last_log = self._started
         self.submitted = 0
         self.finished = 0
         self.cached = 0
         self.failed = 0
         self.completion_tokens = 0
+
+    def ready(self) -> None:
+        """The server answers: rates are measured from here, not from the server's start."""
+        with self._lock:
+            self._ready_at = self._ready_at or time.monotonic()
 
     def submit(self) -> None:
         with self._lock:
@@ -43,8 +49,15 @@ class Progress:
         logger.info("%s", line)
 
     def summary(self, now: float | None = None) -> str:
-        elapsed = max((now or time.monotonic()) - self._started, 1e-9)
-        return (
+        now = now or time.monotonic()
+        elapsed = max(now - self._started, 1e-9)
+        generating = max(now - (self._ready_at or self._started), 1e-9)
+        pending = self.submitted - self.finished
+        line = (
             f"LLM requests {self.finished}/{self.submitted} done ({self.cached} cached, {self.failed} failed), "
-            f"{self.completion_tokens / elapsed:.1f} output tok/s over {elapsed:.0f} s"
+            f"{self.completion_tokens / generating:.1f} output tok/s, {elapsed:.0f} s elapsed"
         )
+        per_request = generating / max(self.finished - self.cached, 1)
+        if pending and self.finished > self.cached:
+            line += f", ~{pending * per_request:.0f} s left for those submitted"
+        return line

@@ -154,6 +154,7 @@ class GenerationRuntime:
             max_retries=self.config.max_retries,
             recover=self._recover,
         )
+        self.progress.ready()
         logger.info(
             "LLM client ready: %s at %s (max_model_len %d, pid %d)",
             served_name,

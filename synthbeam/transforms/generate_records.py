@@ -9,6 +9,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from synthbeam.llm.config import LLMConfig
+from synthbeam.schemas import reasons
 from synthbeam.schemas.record import ChatRequest, Completion, Lineage, Record, Rejected, Source, stable_id
 from synthbeam.tasks.base import GenerationTask, ParseError, build_request, stamp_lineage
 from synthbeam.transforms.generate import GenerateCompletions
@@ -53,7 +54,8 @@ class ParseCompletionFn(beam.DoFn):
         except ParseError as error:
             self._failures.inc()
             row = stamp_lineage(unparsed_record(self._task, request, completion, item), self._task, request, completion)
-            yield beam.pvalue.TaggedOutput(REJECTED, Rejected(row, PARSE_STAGE, error.reason, error.detail))
+            reason = reasons.TRUNCATED if completion.finish_reason == "length" else error.reason
+            yield beam.pvalue.TaggedOutput(REJECTED, Rejected(row, PARSE_STAGE, reason, error.detail))
             return
         for record in records:
             self._rows.inc()
