@@ -12,7 +12,8 @@ install: $(VENV)/.installed
 $(VENV)/.installed: setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet --no-index "torch==2.13.0+cpu" 2>/dev/null || \
+	# Where pip is already configured with a source for it, no extra index is consulted.
+	$(PIP) install --quiet "torch==2.13.0+cpu" 2>/dev/null || \
 		$(PIP) install --quiet --extra-index-url $(TORCH_INDEX) "torch==2.13.0+cpu"
 	$(PIP) install --quiet -e ".[cpu,dev]"
 	# PyPI's torchvision/torchaudio/torchcodec do not match the +cpu torch and break

@@ -57,7 +57,10 @@ def towards_larger(edge: Edge) -> Iterator[Edge]:
 
 
 def large_star(node: str, neighbours: Iterable[str]) -> Iterator[Edge]:
-    """Links every larger neighbour of ``node`` to the smallest node of its neighbourhood."""
+    """Links every larger neighbour of ``node`` to the smallest node of its neighbourhood.
+
+    Edges come out as (larger, smaller), ready for small-star's grouping.
+    """
     distinct = set(neighbours)
     smallest = min(distinct | {node})
     for v in distinct:
@@ -72,6 +75,12 @@ def small_star(node: str, smaller: Iterable[str]) -> Iterator[Edge]:
     for v in group:
         if v != smallest:
             yield v, smallest
+
+
+def small_star_both(node: str, smaller: Iterable[str]) -> Iterator[Edge]:
+    """``small_star``'s edges in both directions."""
+    for edge in small_star(node, smaller):
+        yield from both_directions(edge)
 
 
 def label(node: str, neighbours: Iterable[str]) -> tuple[str, str]:
@@ -109,19 +118,17 @@ class ConnectedComponents(beam.PTransform):
         self._rounds = rounds
 
     def expand(self, edges: beam.PCollection) -> beam.PCollection:
+        # Each DoFn costs fixed work per bundle on the portable runners, so the re-keying
+        # steps are folded into the star steps: ``large_star`` already emits edges towards
+        # the larger node (what small-star groups by) and ``small_star_both`` emits both
+        # directions (what the next large-star or the labelling groups by).
+        edges = edges | "BothDirections" >> beam.FlatMap(both_directions)
         for i in range(self._rounds):
             edges = (
                 edges
-                | f"LargeStarEmit{i}" >> beam.FlatMap(both_directions)
                 | f"LargeStarGroup{i}" >> beam.GroupByKey()
                 | f"LargeStar{i}" >> beam.FlatMapTuple(large_star)
-                | f"SmallStarEmit{i}" >> beam.FlatMap(towards_larger)
                 | f"SmallStarGroup{i}" >> beam.GroupByKey()
-                | f"SmallStar{i}" >> beam.FlatMapTuple(small_star)
+                | f"SmallStar{i}" >> beam.FlatMapTuple(small_star_both)
             )
-        return (
-            edges
-            | "LabelEmit" >> beam.FlatMap(both_directions)
-            | "LabelGroup" >> beam.GroupByKey()
-            | "Label" >> beam.ParDo(LabelFn())
-        )
+        return edges | "LabelGroup" >> beam.GroupByKey() | "Label" >> beam.ParDo(LabelFn())
