@@ -147,6 +147,7 @@ def test_oversized_bucket_compares_with_anchors_only() -> None:
 def test_star_steps() -> None:
     assert sorted(components.large_star("b", ["a", "c", "d"])) == [("c", "a"), ("d", "a")]
     assert sorted(components.small_star("d", ["b", "c"])) == [("c", "b"), ("d", "b")]
+    assert sorted(components.small_star_both("d", ["b", "c"])) == [("b", "c"), ("b", "d"), ("c", "b"), ("d", "b")]
     assert components.label("c", ["a", "d"]) == ("c", "a")
 
 
