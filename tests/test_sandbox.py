@@ -132,7 +132,7 @@ def test_no_working_directory_is_left_behind(sandbox: Sandbox) -> None:
     assert after == before
 
 
-@pytest.mark.skipif(isolation_mode() != "namespaces", reason="needs root and unshare")
+@pytest.mark.skipif(isolation_mode() != "namespaces", reason="needs root, unshare, and a checkout outside /tmp")
 class TestOperatingSystemIsolation:
     """The namespace layer alone, without the child's audit hook: what a native escape would meet."""
 

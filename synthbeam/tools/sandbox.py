@@ -20,6 +20,7 @@ import functools
 import json
 import os
 import selectors
+import shlex
 import shutil
 import signal
 import subprocess
@@ -90,7 +91,10 @@ def isolation_mode() -> str:
     """``namespaces`` when this process can build them (probed once), else ``process``."""
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         return "process"
-    probe = isolated_command(["/bin/sh", "-c", "test ! -w /etc && test -w /tmp"])
+    # The private /tmp hides whatever lives under the host's /tmp: an interpreter or a checkout
+    # there cannot run inside, and then the process sandbox is all there is.
+    visible = " && ".join(f"test -e {shlex.quote(path)}" for path in (sys.executable, CHILD, PACKAGE_ROOT))
+    probe = isolated_command(["/bin/sh", "-c", f"test ! -w /etc && test -w /tmp && {visible}"])
     try:
         done = subprocess.run(probe, stdin=subprocess.DEVNULL, capture_output=True, timeout=20, check=False)
     except (OSError, subprocess.TimeoutExpired):
