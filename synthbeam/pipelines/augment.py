@@ -86,7 +86,7 @@ def build(pipeline: beam.Pipeline, opts: AugmentOptions) -> beam.PCollection:
     methods = parse_list(opts.methods, "methods", METHODS)
     inputs = derived_rows.record_inputs(opts)
     read = pipeline | "ReadRecords" >> ReadRecords(inputs)
-    originals = read.main | "Limit" >> derived_rows.TakeFirst(opts.limit)
+    originals = read.main | "Limit" >> common.TakeFirst(opts.limit)
     rows, rejected, dead, templates = [originals], [], [read.dead_letter], []
     if "eda" in methods:
         ops, roles = parse_list(opts.eda_ops, "eda_ops"), parse_list(opts.eda_roles, "eda_roles")

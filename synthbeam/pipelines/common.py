@@ -21,32 +21,101 @@ from synthbeam.schemas.record import DeadLetter
 logger = logging.getLogger(__name__)
 
 
-
 class SynthbeamOptions(PipelineOptions):
     """Options shared by every recipe (Beam's own options, e.g. --runner, come on top)."""
 
     @classmethod
     def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("synthbeam")
-        group.add_argument("--input", default=DEFAULT_CORPUS_URI, help="Corpus file pattern(s), comma separated: local or gs://, .jsonl/.txt/.parquet. Default: the bundled Python reference-documentation corpus.")
+        group.add_argument(
+            "--input",
+            default=DEFAULT_CORPUS_URI,
+            help="Corpus file pattern(s), comma separated: local or gs://, .jsonl/.txt/.parquet. Default: the bundled Python reference-documentation corpus.",
+        )
         group.add_argument("--text_field", default="text", help="JSONL/Parquet column holding the text.")
-        group.add_argument("--output", default="out/instructions", help="Output directory (local or gs://): Parquet shards per split, rejects, dead letters, manifest.json, README.md.")
-        group.add_argument("--model", default="", help="Model to serve: a local HF directory or a gs:// path to one (with --llm_endpoint: the same model's directory, used for its tokenizer). Default: the bundled SmolLM2-135M-Instruct, prepared offline.")
-        group.add_argument("--llm_endpoint", default="", help="URL of an already-running OpenAI-compatible vLLM server (e.g. http://10.0.0.5:8000). When set, no server is started.")
-        group.add_argument("--served_model_name", default="", help="Model name the endpoint serves (default: asked from its /v1/models).")
-        group.add_argument("--max_in_flight", type=int, default=256, help="Concurrent requests per worker; match the server's max_num_seqs (vLLM's default is 256) to keep its scheduler full.")
-        group.add_argument("--max_model_len", type=int, default=2048, help="Context length the managed server is started with; longer prompts are dead-lettered as context_length.")
-        group.add_argument("--cache_root", default="", help="Response cache directory (local or gs://). Reruns answer from it. Default: ~/.cache/synthbeam/responses, or OUTPUT/_llm_cache for gs:// outputs. 'none' disables it.")
-        group.add_argument("--seed", type=int, default=0, help="Run seed: every request's seed derives from it and the record id.")
-        group.add_argument("--limit", type=int, default=0, help="Use at most this many passages (0 = all), chosen deterministically.")
-        group.add_argument("--eval_fraction", type=float, default=0.1, help="Share of rows in the eval split (stratified by label, by id hash).")
-        group.add_argument("--max_answer_tokens", type=int, default=256, help="max_tokens of each answer the model writes (recipes that answer instructions).")
-        group.add_argument("--min_response_chars", type=int, default=20, help="Shorter responses are filtered as too_short.")
-        group.add_argument("--max_response_chars", type=int, default=4000, help="Longer responses are filtered as too_long.")
-        group.add_argument("--near_dup_threshold", type=float, default=0.8, help="MinHash LSH Jaccard threshold for near-duplicate removal (5-word shingles, 128 permutations).")
-        group.add_argument("--eval_sets", default="", help="Evaluation sets to decontaminate against: name=file_pattern pairs, comma separated (13-gram overlap drops a row as contaminated:<name>).")
-        group.add_argument("--oversample", default="off", help="Balance classes of the label column before the split: 'off', 'max' (up to the largest class) or a number of rows per class.")
-        group.add_argument("--oversample_max_factor", type=float, default=3.0, help="No row is repeated more than this many times when oversampling (augmented variants are used first).")
+        group.add_argument(
+            "--output",
+            default="out/instructions",
+            help="Output directory (local or gs://): Parquet shards per split, rejects, dead letters, manifest.json, README.md.",
+        )
+        group.add_argument(
+            "--model",
+            default="",
+            help="Model to serve: a local HF directory or a gs:// path to one (with --llm_endpoint: the same model's directory, used for its tokenizer). Default: the bundled SmolLM2-135M-Instruct, prepared offline.",
+        )
+        group.add_argument(
+            "--llm_endpoint",
+            default="",
+            help="URL of an already-running OpenAI-compatible vLLM server (e.g. http://10.0.0.5:8000). When set, no server is started.",
+        )
+        group.add_argument(
+            "--served_model_name",
+            default="",
+            help="Model name the endpoint serves (default: asked from its /v1/models).",
+        )
+        group.add_argument(
+            "--max_in_flight",
+            type=int,
+            default=256,
+            help="Concurrent requests per worker; match the server's max_num_seqs (vLLM's default is 256) to keep its scheduler full.",
+        )
+        group.add_argument(
+            "--max_model_len",
+            type=int,
+            default=2048,
+            help="Context length the managed server is started with; longer prompts are dead-lettered as context_length.",
+        )
+        group.add_argument(
+            "--cache_root",
+            default="",
+            help="Response cache directory (local or gs://). Reruns answer from it. Default: ~/.cache/synthbeam/responses, or OUTPUT/_llm_cache for gs:// outputs. 'none' disables it.",
+        )
+        group.add_argument(
+            "--seed", type=int, default=0, help="Run seed: every request's seed derives from it and the record id."
+        )
+        group.add_argument(
+            "--limit", type=int, default=0, help="Use at most this many passages (0 = all), chosen deterministically."
+        )
+        group.add_argument(
+            "--eval_fraction",
+            type=float,
+            default=0.1,
+            help="Share of rows in the eval split (stratified by label, by id hash).",
+        )
+        group.add_argument(
+            "--max_answer_tokens",
+            type=int,
+            default=256,
+            help="max_tokens of each answer the model writes (recipes that answer instructions).",
+        )
+        group.add_argument(
+            "--min_response_chars", type=int, default=20, help="Shorter responses are filtered as too_short."
+        )
+        group.add_argument(
+            "--max_response_chars", type=int, default=4000, help="Longer responses are filtered as too_long."
+        )
+        group.add_argument(
+            "--near_dup_threshold",
+            type=float,
+            default=0.8,
+            help="MinHash LSH Jaccard threshold for near-duplicate removal (5-word shingles, 128 permutations).",
+        )
+        group.add_argument(
+            "--eval_sets",
+            default="",
+            help="Evaluation sets to decontaminate against: name=file_pattern pairs, comma separated (13-gram overlap drops a row as contaminated:<name>).",
+        )
+        group.add_argument(
+            "--oversample",
+            default="off",
+            help="Balance classes of the label column before the split: 'off', 'max' (up to the largest class) or a number of rows per class.",
+        )
+        group.add_argument(
+            "--oversample_max_factor",
+            type=float,
+            default=3.0,
+            help="No row is repeated more than this many times when oversampling (augmented variants are used first).",
+        )
         group.add_argument("--run_id", default="", help="Identifier recorded in the manifest (default: random).")
 
 
@@ -110,6 +179,23 @@ def run_info(recipe: str, opts: SynthbeamOptions, config: LLMConfig, templates: 
         "templates": templates,
         "output": opts.output,
     }
+
+
+class TakeFirst(beam.PTransform):
+    """Keeps the ``limit`` elements with the smallest ids (deterministic; 0 keeps all)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self._limit = limit
+
+    def expand(self, pcoll: beam.PCollection) -> beam.PCollection:
+        if self._limit <= 0:
+            return pcoll
+        return (
+            pcoll
+            | "Smallest" >> beam.combiners.Top.Of(self._limit, key=lambda element: element.id, reverse=True)
+            | "Explode" >> beam.FlatMap(lambda top: top)
+        )
 
 
 def dead_letter_row(dead: DeadLetter) -> str:

@@ -31,23 +31,6 @@ def record_inputs(opts: common.SynthbeamOptions) -> list[str]:
     return [p.strip() for p in opts.input.split(",") if p.strip()]
 
 
-class TakeFirst(beam.PTransform):
-    """Keeps the ``limit`` elements with the smallest ids (deterministic; 0 keeps all)."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self._limit = limit
-
-    def expand(self, pcoll: beam.PCollection) -> beam.PCollection:
-        if self._limit <= 0:
-            return pcoll
-        return (
-            pcoll
-            | "Smallest" >> beam.combiners.Top.Of(self._limit, key=lambda element: element.id, reverse=True)
-            | "Explode" >> beam.FlatMap(lambda top: top)
-        )
-
-
 def count_rows_in(label: str, collections: list[beam.PCollection]) -> beam.PCollection:
     """Counts the rows that enter curation under ``rows_in`` (every one must leave somehow)."""
     return tuple(collections) | f"{label}Flatten" >> beam.Flatten() | label >> CountBy(lambda _: ROWS_IN)

@@ -66,7 +66,7 @@ def build(pipeline: beam.Pipeline, opts: EvolInstructOptions) -> beam.PCollectio
     config = common.llm_config_from_options(opts)
     inputs = derived_rows.record_inputs(opts)
     read = pipeline | "ReadRecords" >> ReadRecords(inputs)
-    records = read.main | "Limit" >> derived_rows.TakeFirst(opts.limit)
+    records = read.main | "Limit" >> common.TakeFirst(opts.limit)
     evolve = EvolveInstructions(
         config, modes, opts.seed, answer_max_tokens=opts.max_answer_tokens, rounds=opts.evol_rounds
     )

@@ -17,6 +17,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from synthbeam.pipelines.common import (
     SynthbeamOptions,
+    TakeFirst,
     WriteDeadLetters,
     input_patterns,
     llm_config_from_options,
@@ -63,23 +64,6 @@ class InstructionsOptions(SynthbeamOptions, PipelineOptions):
 OPTIONS = InstructionsOptions
 
 
-class TakeFirstPassages(beam.PTransform):
-    """Keeps the ``limit`` passages with the smallest ids (deterministic; 0 keeps all)."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__()
-        self._limit = limit
-
-    def expand(self, passages: beam.PCollection) -> beam.PCollection:
-        if self._limit <= 0:
-            return passages
-        return (
-            passages
-            | "Smallest" >> beam.combiners.Top.Of(self._limit, key=lambda p: p.id, reverse=True)
-            | "Explode" >> beam.FlatMap(lambda top: top)
-        )
-
-
 def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollection:
     """Wires the recipe onto ``pipeline``; returns the manifest collection."""
     config = llm_config_from_options(opts)
@@ -88,7 +72,7 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
     corpus = pipeline | "ReadCorpus" >> ReadCorpus(
         input_patterns(opts), text_field=opts.text_field, max_chars=opts.max_chars
     )
-    passages = corpus.main | "Limit" >> TakeFirstPassages(opts.limit)
+    passages = corpus.main | "Limit" >> TakeFirst(opts.limit)
     seeds = passages | "PlanQuestions" >> beam.FlatMap(seeds_for_passage, question_types, opts.per_passage)
     generated = seeds | "GenerateInstructions" >> GenerateRecords(task, config, opts.seed)
     filtered = generated.main | "Filter" >> ApplyFilters(
