@@ -109,6 +109,7 @@ class ServerReadyWatch(threading.Thread):
     def __init__(self, model_dir: str) -> None:
         super().__init__(daemon=True)
         self.model_dir, self.ready_at, self.stop = model_dir, 0.0, threading.Event()
+        self._earlier = set(self._servers())  # e.g. our own server, still shutting down
 
     def run(self) -> None:
         while not self.stop.wait(0.2):
@@ -118,14 +119,20 @@ class ServerReadyWatch(threading.Thread):
                 return
 
     def _port(self) -> str | None:
+        ports = [port for pid, port in self._servers().items() if pid not in self._earlier]
+        return ports[0] if ports else None
+
+    def _servers(self) -> dict[str, str]:
+        """pid -> port of the vLLM API servers of this model running now."""
+        servers = {}
         for entry in filter(str.isdigit, os.listdir("/proc")):
             try:
                 argv = Path(f"/proc/{entry}/cmdline").read_bytes().decode(errors="replace").split("\0")
             except OSError:
                 continue
             if "vllm.entrypoints.openai.api_server" in argv and self.model_dir in argv and "--port" in argv:
-                return argv[argv.index("--port") + 1]
-        return None
+                servers[entry] = argv[argv.index("--port") + 1]
+        return servers
 
 
 def run_beam_handler(model_dir: str, n: int, max_tokens: int, server_flags: dict[str, str | None]) -> dict[str, float]:
