@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -122,6 +124,12 @@ class ServerReadyWatch(threading.Thread):
         ports = [port for pid, port in self._servers().items() if pid not in self._earlier]
         return ports[0] if ports else None
 
+    def stop_new_servers(self) -> None:
+        """Beam's handler leaves its server running after the pipeline: stop it here."""
+        for pid in set(self._servers()) - self._earlier:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(pid), signal.SIGTERM)
+
     def _servers(self) -> dict[str, str]:
         """pid -> port of the vLLM API servers of this model running now."""
         servers = {}
@@ -159,6 +167,7 @@ def run_beam_handler(model_dir: str, n: int, max_tokens: int, server_flags: dict
     pipeline.run().wait_until_finish()
     finished = time.monotonic()
     watch.stop.set()
+    watch.stop_new_servers()
     if not watch.ready_at:
         raise RuntimeError("never saw Beam's vLLM server become ready")
     wall = finished - watch.ready_at
