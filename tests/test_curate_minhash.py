@@ -14,7 +14,6 @@ from synthbeam.transforms.curate.minhash import (
     band_keys,
     best_bands,
     jaccard,
-    permutations,
     shingle_sets,
     signatures,
 )
@@ -77,7 +76,6 @@ def test_char_shingles() -> None:
 
 def test_signature_agreement_estimates_jaccard() -> None:
     rng = random.Random(0)
-    a, b = permutations(128, 1)
     errors = []
     for _ in range(60):
         words = [f"w{rng.randrange(10_000)}" for _ in range(100)]
@@ -85,22 +83,46 @@ def test_signature_agreement_estimates_jaccard() -> None:
         for i in rng.sample(range(100), rng.randint(1, 20)):
             edited[i] = f"x{rng.random()}"
         values, offsets = shingle_sets([" ".join(words), " ".join(edited)], 5, "word")
-        sigs = signatures(values, offsets, a, b)
+        sigs = signatures(values, offsets, 128, 1)
         truth = jaccard(values[offsets[0] : offsets[1]], values[offsets[1] : offsets[2]])
         errors.append((sigs[0] == sigs[1]).mean() - truth)
     assert abs(np.mean(errors)) < 0.02
     assert np.std(errors) < 0.06
 
 
-def test_signatures_are_chunk_independent(monkeypatch) -> None:
-    import synthbeam.transforms.curate.minhash as minhash
-
-    texts = [" ".join(f"w{i + j}" for j in range(40)) for i in range(30)]
+def test_signatures_are_batch_independent_and_seeded() -> None:
+    texts = [" ".join(f"w{i + j}" for j in range(40)) for i in range(30)] + ["one two three four five"]
     values, offsets = shingle_sets(texts, 5, "word")
-    a, b = permutations(64, 7)
-    whole = signatures(values, offsets, a, b)
-    monkeypatch.setattr(minhash, "_CHUNK_SHINGLES", 50)
-    assert np.array_equal(signatures(values, offsets, a, b), whole)
+    whole = signatures(values, offsets, 64, 7)
+    for i in (0, 17, 30):
+        alone = signatures(values[offsets[i] : offsets[i + 1]], np.array([0, offsets[i + 1] - offsets[i]]), 64, 7)
+        assert np.array_equal(alone[0], whole[i])
+    assert not np.array_equal(signatures(values, offsets, 64, 8), whole)
+
+
+def test_densified_bins_copy_filled_bins_of_the_same_document() -> None:
+    """A one-shingle document has one filled bin; densification copies it everywhere."""
+    values, offsets = shingle_sets(["just five words right here", "two words"], 5, "word")
+    sigs = signatures(values, offsets, 128, 1)
+    assert len(set(sigs[0])) == 1 and len(set(sigs[1])) == 1 and sigs[0, 0] != sigs[1, 0]
+
+
+def test_candidate_probability_follows_the_s_curve() -> None:
+    """Pairs at Jaccard ~0.8 and ~0.9 become LSH candidates as often as theory says."""
+    rng = np.random.default_rng(5)
+    params = LshParams()
+    for shared, unique in ((80, 10), (90, 5)):
+        pairs = 400
+        base = rng.integers(0, 2**32, size=(pairs, shared + 2 * unique), dtype=np.uint64).astype(np.uint32)
+        sets = [np.unique(row[: shared + unique]) for row in base] + [
+            np.unique(np.concatenate((row[:shared], row[shared + unique :]))) for row in base
+        ]
+        values = np.concatenate(sets)
+        offsets = np.concatenate(([0], np.cumsum([len(x) for x in sets])))
+        keys = band_keys(signatures(values, offsets, 128, 1), params.bands, params.rows)
+        hit = (keys[:pairs] == keys[pairs:]).any(axis=1).mean()
+        expected = params.candidate_probability(shared / (shared + 2 * unique))
+        assert abs(hit - expected) < 0.04, (shared, hit, expected)
 
 
 def test_band_keys_differ_per_band_and_match_equal_bands() -> None:
@@ -119,26 +141,47 @@ def test_params_validation_and_band_choice() -> None:
 
 
 def test_partition_payloads_round_trip_to_buckets() -> None:
-    hasher = lsh.BatchHasher(LshParams())
+    params = LshParams()
     base = " ".join(f"w{i}" for i in range(60))
     near = base.replace("w30", "zz")
-    batch = hasher.hash_batch(["a", "b", "c", "e"], [base, near, "other words entirely here ok", ""])
+    batch = lsh.hash_batch(params, ["a", "b", "c", "e"], [base, near, "other words entirely here ok", ""])
     assert batch.ids == ["a", "b", "c"] and batch.empty == 1
-    parts = list(lsh.split_by_partition(lsh.encode_batch(batch), 4))
+    parts = list(lsh.split_by_partition(lsh.encode_batch(batch, "k1"), 4))
+    assert len(parts) > 1 and all(payload[0] == "k1" for _, payload in parts)
     pairs = set()
     for _, payload in parts:
         table = lsh.PartitionTable.concat([payload])
-        pairs |= {(table.ids[x], table.ids[y], round(table.jaccard(x, y), 3)) for x, y in table.candidate_pairs(64)}
-    assert {(p[0], p[1]) for p in pairs} == {("a", "b")}
-    assert pairs.pop()[2] == pytest.approx(51 / 61, abs=1e-3)
+        pairs |= {
+            (table.record_id(x), table.record_id(y), int(table.rows[x]), int(table.rows[y]))
+            for x, y in table.candidate_pairs(64)
+        }
+    assert pairs == {("a", "b", 0, 1)}
+    sets = lsh.decode_sets(lsh.encode_sets(batch))
+    assert jaccard(sets.row(0), sets.row(1)) == pytest.approx(51 / 61, abs=1e-3)
+
+
+def test_partition_table_concatenates_batches() -> None:
+    params = LshParams()
+    text = " ".join(f"w{i}" for i in range(30))
+    first = lsh.encode_batch(lsh.hash_batch(params, ["x1", "x2"], ["unrelated words go here now", text]), "k1")
+    second = lsh.encode_batch(lsh.hash_batch(params, ["y1"], [text]), "k2")
+    table = lsh.PartitionTable.concat([first, second])
+    found = {
+        (table.record_id(a), table.batch_key(a), table.record_id(b), table.batch_key(b))
+        for a, b in table.candidate_pairs(64)
+    }
+    assert found == {("x2", "k1", "y1", "k2")}
 
 
 def test_oversized_bucket_compares_with_anchors_only() -> None:
+    ids = lsh.encode_ids([f"d{i}" for i in range(10)])
     table = lsh.PartitionTable(
         keys=np.zeros(10, dtype=np.uint64),
         docs=np.arange(10),
-        ids=[f"d{i}" for i in range(10)],
-        shingles=[],
+        rows=np.arange(10, dtype=np.int32),
+        batches=np.zeros(10, dtype=np.int64),
+        batch_keys=["k"],
+        ids=ids,
     )
     pairs = list(table.candidate_pairs(max_bucket=5))
     assert len(pairs) == 6 + 6 * 4  # anchors among themselves, then each other member x 4

@@ -1,142 +1,49 @@
 """Near-duplicate removal: MinHash LSH, exact Jaccard check, connected components.
 
-Signatures are computed per bundle in batches (``minhash``). LSH band entries are routed to
-``P`` shuffle partitions, ``P`` computed from the corpus size so that one partition holds at
-most ``max_partition_entries`` entries; a partition is one GroupByKey group, where equal
-band keys are found by sorting. Each batch sends one columnar payload per partition, not one
-element per band, which keeps the shuffle cheap. Verified pairs become edges, connected
-components give clusters, and the smallest id of each cluster survives.
+Signatures are computed per bundle in batches (``minhash``, ``near_pairs``). LSH band
+entries are routed to ``P`` shuffle partitions, ``P`` computed from the corpus size so that
+one partition holds at most ``max_partition_entries`` entries; a partition is one
+GroupByKey group, where equal band keys are found by sorting. Each batch sends one columnar
+payload per partition, not one element per band, which keeps the shuffle cheap. Candidate
+pairs collect their two shingle sets from their batches and are checked exactly; verified
+pairs become edges, connected components give clusters, and the smallest id of each cluster
+survives.
 
 Records travel to the final join in the same batches (one shuffle element per batch, not
-per record): a graph node is ``"{record id}\x1f{batch key}"``, so a cluster label says
-which batch to deliver it to, and the smallest node is the smallest record id.
+per record): a graph node names its record's batch, so a cluster label says which batch to
+deliver it to.
 """
 
 from __future__ import annotations
 
-import math
-import pickle
 from collections.abc import Iterable, Iterator, Sequence
 
 import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
-from apache_beam.transforms.window import GlobalWindow
-from apache_beam.utils.windowed_value import WindowedValue
 
 from synthbeam.schemas.reasons import NEAR_DUPLICATE
-from synthbeam.schemas.record import Record, Rejected, stable_id
+from synthbeam.schemas.record import Record, Rejected
 from synthbeam.transforms.curate import lsh
-from synthbeam.transforms.curate.components import ConnectedComponents, local_stars
+from synthbeam.transforms.curate.components import ConnectedComponents
 from synthbeam.transforms.curate.minhash import LshParams, best_bands, threshold_of
-from synthbeam.transforms.curate.text import MESSAGES, check_fields, normalise, record_text
+from synthbeam.transforms.curate.near_pairs import (
+    RECORDS,
+    SETS,
+    STAGE,
+    CandidatePairsFn,
+    HashBatchesFn,
+    VerifyPairsFn,
+    attach_sets,
+    loads_records,
+    node_name,
+    partition_count,
+    split_node,
+)
+from synthbeam.transforms.curate.text import MESSAGES, check_fields
 from synthbeam.transforms.outputs import MAIN, REJECTED
 
-STAGE = "dedup_near"
 CLUSTER_META_KEY = "near_dup_cluster"
-
-
-RECORDS = "records"
-_SEP = "\x1f"
-
-
-def partition_count(docs: int, bands: int, max_partition_entries: int, minimum: int = 8) -> int:
-    return max(minimum, math.ceil(docs * bands / max_partition_entries))
-
-
-def node_name(record_id: str, batch_key: str) -> str:
-    return f"{record_id}{_SEP}{batch_key}"
-
-
-def split_node(node: str) -> tuple[str, str]:
-    """(record id, batch key) of a graph node."""
-    record_id, _, batch_key = node.rpartition(_SEP)
-    return record_id, batch_key
-
-
-class HashBatchesFn(beam.DoFn):
-    """Buffers records per bundle; per full batch emits ``(docs, LSH payload)`` on main
-    and ``(batch key, records)`` on ``records``."""
-
-    def __init__(
-        self,
-        params: LshParams,
-        fields: Sequence[str],
-        strip_punctuation: bool,
-        with_shingles: bool,
-        batch_size: int,
-    ) -> None:
-        self._params = params
-        self._fields = tuple(fields)
-        self._strip = strip_punctuation
-        self._with_shingles = with_shingles
-        self._batch_size = batch_size
-        self._records: list[Record] = []
-        self._texts: list[str] = []
-        self._no_shingles = Metrics.counter(STAGE, "no_shingles")
-
-    def setup(self) -> None:
-        self._hasher = lsh.BatchHasher(self._params)
-
-    def start_bundle(self) -> None:
-        self._records, self._texts = [], []
-
-    def process(self, record: Record) -> Iterator[object]:
-        self._records.append(record)
-        self._texts.append(normalise(record_text(record, self._fields), self._strip))
-        if len(self._records) >= self._batch_size:
-            yield from self._flush()
-
-    def finish_bundle(self) -> Iterator[object]:
-        window = GlobalWindow()
-        for output in self._flush():
-            if isinstance(output, pvalue.TaggedOutput):
-                value = WindowedValue(output.value, window.max_timestamp(), [window])
-                yield pvalue.TaggedOutput(output.tag, value)
-            else:
-                yield WindowedValue(output, window.max_timestamp(), [window])
-
-    def _flush(self) -> Iterator[object]:
-        if not self._records:
-            return
-        records, texts = tuple(self._records), self._texts
-        self._records, self._texts = [], []
-        batch_key = stable_id(len(records), *(r.id for r in records))
-        nodes = [node_name(r.id, batch_key) for r in records]
-        batch = self._hasher.hash_batch(nodes, texts, self._with_shingles)
-        self._no_shingles.inc(batch.empty)
-        yield len(batch.ids), lsh.encode_batch(batch)
-        # One pickle per batch: far cheaper than the coder's per-record fallback pickling.
-        yield pvalue.TaggedOutput(RECORDS, (batch_key, (RECORDS, pickle.dumps(records, protocol=5))))
-
-
-class CandidatePairsFn(beam.DoFn):
-    """Finds documents sharing a band key in one partition; emits verified pairs as edges
-    of stars (node, smallest node of its local component)."""
-
-    def __init__(self, threshold: float, verify: bool, max_bucket: int) -> None:
-        self._threshold = threshold
-        self._verify = verify
-        self._max_bucket = max_bucket
-        self._candidates = Metrics.counter(STAGE, "candidate_pairs")
-        self._verified = Metrics.counter(STAGE, "verified_pairs")
-
-    def process(self, keyed: tuple[int, Iterable[tuple]]) -> Iterator[tuple[str, str]]:
-        _, payloads = keyed
-        yield from local_stars(self._verified_pairs(lsh.PartitionTable.concat(payloads)))
-
-    def _verified_pairs(self, table: lsh.PartitionTable) -> Iterator[tuple[str, str]]:
-        seen: set[tuple[str, str]] = set()
-        for a, b in table.candidate_pairs(self._max_bucket):
-            pair = (table.ids[a], table.ids[b])
-            pair = pair if pair[0] < pair[1] else (pair[1], pair[0])
-            if pair[0] == pair[1] or pair in seen:
-                continue
-            seen.add(pair)
-            self._candidates.inc()
-            if not self._verify or table.jaccard(a, b) >= self._threshold:
-                self._verified.inc()
-                yield pair
 
 
 def label_by_batch(node: str, cluster_node: str) -> tuple[str, tuple[str, tuple[str, str]]]:
@@ -165,7 +72,7 @@ class AssignClustersFn(beam.DoFn):
         batches: list[tuple[Record, ...]] = []
         for kind, value in values:
             if kind == RECORDS:
-                batches.append(pickle.loads(value))
+                batches.append(loads_records(value))
             else:
                 node, cluster_node = value
                 labels[node] = cluster_node
@@ -250,22 +157,31 @@ class DeduplicateNear(beam.PTransform):
         bands, max_entries = self.params.bands, self._max_entries
         hashed = pcoll | "MinHashBatches" >> beam.ParDo(
             HashBatchesFn(self.params, self._fields, self._strip, self._verify, self._batch_size)
-        ).with_outputs(RECORDS, main=MAIN)
+        ).with_outputs(SETS, RECORDS, main=MAIN)
         partitions = (
             hashed[MAIN]
             | "DocsPerBatch" >> beam.MapTuple(lambda docs, _: docs)
             | "CountDocs" >> beam.CombineGlobally(sum)
             | "CountPartitions" >> beam.Map(partition_count, bands, max_entries)
         )
-        labels = (
+        candidates = (
             hashed[MAIN]
             | "SplitByPartition"
-            >> beam.FlatMap(
-                lambda batch, p: lsh.split_by_partition(batch[1], p),
-                p=pvalue.AsSingleton(partitions),
-            )
+            >> beam.FlatMap(lambda batch, p: lsh.split_by_partition(batch[1], p), p=pvalue.AsSingleton(partitions))
             | "GroupByPartition" >> beam.GroupByKey()
-            | "CandidatePairs" >> beam.ParDo(CandidatePairsFn(self._threshold, self._verify, self._max_bucket))
+            | "CandidatePairs" >> beam.ParDo(CandidatePairsFn(self._verify, self._max_bucket))
+        )
+        if self._verify:
+            candidates = (
+                (hashed[SETS], candidates)
+                | "MergeMentions" >> beam.Flatten()
+                | "GroupByBatch" >> beam.GroupByKey()
+                | "AttachSets" >> beam.FlatMap(attach_sets)
+                | "GroupByPair" >> beam.GroupByKey()
+                | "VerifyPairs" >> beam.ParDo(VerifyPairsFn(self._threshold))
+            )
+        labels = (
+            candidates
             | "Clusters" >> ConnectedComponents(self._rounds)
             | "LabelByBatch" >> beam.MapTuple(label_by_batch)
         )

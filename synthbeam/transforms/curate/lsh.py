@@ -1,10 +1,13 @@
 """LSH bucketing over shuffle partitions, as plain numpy (the Beam wiring is in ``dedup_near``).
 
-A batch of documents becomes one payload per partition: the band keys that fall in that
-partition, which document each key belongs to, those documents' ids and, for the exact
-Jaccard check, their shingle sets (sorted unique uint32 as bytes, decoded only for
-documents that share a bucket). A partition's payloads are concatenated and sorted by
-key; runs of equal keys are the LSH buckets.
+A batch of documents becomes one payload per partition: the batch's key, the band keys that
+fall in that partition, which document each key belongs to, and those documents' rows in
+the batch and ids. Every array is one flat byte string (ids are CSR: bytes one after the
+other plus boundaries), so a payload costs the shuffle a handful of buffers however many
+documents it carries, and an id is decoded only for documents that share a bucket. Shingle
+sets for the exact Jaccard check travel once per batch, not with every band (see
+``dedup_near``). A partition's payloads are concatenated and sorted by key; runs of equal
+keys are the LSH buckets.
 """
 
 from __future__ import annotations
@@ -15,17 +18,57 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synthbeam.transforms.curate.minhash import (
-    LshParams,
-    band_keys,
-    jaccard,
-    permutations,
-    shingle_sets,
-    signatures,
-)
+from synthbeam.transforms.curate.minhash import LshParams, band_keys, shingle_sets, signatures
 
-Payload = tuple[bytes, bytes, tuple[str, ...], tuple[bytes, ...]]
+# batch key, band keys (uint64 per entry), docs (int32 per entry), rows (int32 per doc), id bytes, id offsets
+Payload = tuple[str, bytes, bytes, bytes, bytes, bytes]
 ANCHORS = 4  # in an oversized bucket, every member is compared with this many anchors
+
+
+@dataclass(frozen=True)
+class Csr:
+    """Variable-length rows stored flat: row ``i`` is ``values[offsets[i]:offsets[i + 1]]``."""
+
+    values: np.ndarray
+    offsets: np.ndarray  # int64, rows + 1
+
+    @classmethod
+    def empty(cls, dtype: type) -> Csr:
+        return cls(np.zeros(0, dtype=dtype), np.zeros(1, dtype=np.int64))
+
+    @classmethod
+    def from_bytes(cls, values: bytes, offsets: bytes, dtype: type) -> Csr:
+        return cls(np.frombuffer(values, dtype=dtype), np.frombuffer(offsets, dtype=np.int64))
+
+    @classmethod
+    def concat(cls, parts: Sequence[Csr], dtype: type) -> Csr:
+        if not parts:
+            return cls.empty(dtype)
+        starts = np.cumsum([0] + [len(p.values) for p in parts[:-1]])
+        offsets = [parts[0].offsets[:1]] + [p.offsets[1:] + s for p, s in zip(parts, starts, strict=True)]
+        return cls(np.concatenate([p.values for p in parts]), np.concatenate(offsets))
+
+    def row(self, i: int) -> np.ndarray:
+        return self.values[self.offsets[i] : self.offsets[i + 1]]
+
+    def take(self, rows: np.ndarray) -> Csr:
+        """The given rows, in that order."""
+        starts = self.offsets[rows]
+        lengths = self.offsets[rows + 1] - starts
+        offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        index = np.arange(offsets[-1], dtype=np.int64) + np.repeat(starts - offsets[:-1], lengths)
+        return Csr(self.values[index], offsets)
+
+    def to_bytes(self) -> tuple[bytes, bytes]:
+        return self.values.tobytes(), self.offsets.tobytes()
+
+
+def encode_ids(ids: Sequence[str]) -> Csr:
+    encoded = [i.encode("utf-8") for i in ids]
+    offsets = np.zeros(len(ids) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    return Csr(np.frombuffer(b"".join(encoded), dtype=np.uint8), offsets)
 
 
 @dataclass(frozen=True)
@@ -34,51 +77,49 @@ class HashedBatch:
 
     ids: list[str]
     keys: np.ndarray  # (docs, bands) uint64
-    shingles: list[bytes]  # per document, empty when not asked for
+    shingles: Csr  # per document; no rows when not asked for
     empty: int  # documents skipped for having no shingle
 
 
-class BatchHasher:
-    """Holds the permutation tables of one ``LshParams``; hashes batches of texts."""
-
-    def __init__(self, params: LshParams) -> None:
-        self.params = params
-        self._a, self._b = permutations(params.num_perm, params.seed)
-
-    def hash_batch(self, ids: Sequence[str], texts: Sequence[str], with_shingles: bool = True) -> HashedBatch:
-        values, offsets = shingle_sets(texts, self.params.ngram, self.params.unit)
-        sizes = np.diff(offsets)
-        keep = np.flatnonzero(sizes > 0)
-        if len(keep) < len(ids):
-            values, offsets = gather_csr(values, offsets, keep)
-        sigs = signatures(values, offsets, self._a, self._b)
-        keys = band_keys(sigs, self.params.bands, self.params.rows)
-        shingles = [values[offsets[i] : offsets[i + 1]].tobytes() for i in range(len(keep))] if with_shingles else []
-        return HashedBatch([ids[i] for i in keep], keys, shingles, len(ids) - len(keep))
+def hash_batch(params: LshParams, ids: Sequence[str], texts: Sequence[str], with_shingles: bool = True) -> HashedBatch:
+    """Shingles, signatures and band keys of a batch of normalised texts."""
+    values, offsets = shingle_sets(texts, params.ngram, params.unit)
+    keep = np.flatnonzero(np.diff(offsets) > 0)
+    sets = Csr(values, offsets)
+    if len(keep) < len(ids):
+        sets = sets.take(keep)
+    sigs = signatures(sets.values, sets.offsets, params.num_perm, params.seed)
+    keys = band_keys(sigs, params.bands, params.rows)
+    return HashedBatch(
+        [ids[i] for i in keep], keys, sets if with_shingles else Csr.empty(np.uint32), len(ids) - len(keep)
+    )
 
 
-def gather_csr(values: np.ndarray, offsets: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The CSR rows ``docs`` of (values, offsets), in that order."""
-    starts = offsets[docs]
-    lengths = offsets[docs + 1] - starts
-    new_offsets = np.zeros(len(docs) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=new_offsets[1:])
-    index = np.arange(new_offsets[-1], dtype=np.int64) + np.repeat(starts - new_offsets[:-1], lengths)
-    return values[index], new_offsets
-
-
-def encode_batch(batch: HashedBatch) -> Payload:
-    """A hashed batch as plain bytes/str tuples (cheap for Beam's default coder)."""
+def encode_batch(batch: HashedBatch, batch_key: str) -> Payload:
+    """A hashed batch's band entries as flat byte strings (cheap for Beam's default coder)."""
     bands = batch.keys.shape[1] if batch.keys.ndim == 2 else 1
-    docs = np.repeat(np.arange(len(batch.ids), dtype=np.int32), bands)
-    return batch.keys.reshape(-1).tobytes(), docs.tobytes(), tuple(batch.ids), tuple(batch.shingles)
+    rows = np.arange(len(batch.ids), dtype=np.int32)
+    id_bytes, id_offsets = encode_ids(batch.ids).to_bytes()
+    docs = np.repeat(rows, bands)
+    return batch_key, batch.keys.reshape(-1).tobytes(), docs.tobytes(), rows.tobytes(), id_bytes, id_offsets
+
+
+def encode_sets(batch: HashedBatch) -> tuple[bytes, bytes]:
+    """A hashed batch's shingle sets (one row per document) as flat byte strings."""
+    return batch.shingles.to_bytes()
+
+
+def decode_sets(encoded: tuple[bytes, bytes]) -> Csr:
+    return Csr.from_bytes(*encoded, np.uint32)
 
 
 def split_by_partition(payload: Payload, partitions: int) -> Iterator[tuple[int, Payload]]:
     """One ``(partition, payload)`` per partition that receives any of the batch's keys."""
-    key_bytes, doc_bytes, ids, shingles = payload
+    batch_key, key_bytes, doc_bytes, row_bytes, id_bytes, id_offsets = payload
     keys = np.frombuffer(key_bytes, dtype=np.uint64)
     docs = np.frombuffer(doc_bytes, dtype=np.int32)
+    rows = np.frombuffer(row_bytes, dtype=np.int32)
+    ids = Csr.from_bytes(id_bytes, id_offsets, np.uint8)
     part = (keys % np.uint64(partitions)).astype(np.int64)
     order = np.argsort(part, kind="stable")
     bounds = np.searchsorted(part[order], np.arange(partitions + 1))
@@ -90,10 +131,11 @@ def split_by_partition(payload: Payload, partitions: int) -> Iterator[tuple[int,
         yield (
             p,
             (
+                batch_key,
                 keys[entries].tobytes(),
                 local.astype(np.int32).tobytes(),
-                tuple(ids[i] for i in members),
-                tuple(shingles[i] for i in members) if shingles else (),
+                rows[members].tobytes(),
+                *ids.take(members).to_bytes(),
             ),
         )
 
@@ -103,27 +145,41 @@ class PartitionTable:
     """All band entries of one partition, with the documents they point at."""
 
     keys: np.ndarray  # uint64 per entry
-    docs: np.ndarray  # int64 per entry, index into ids
-    ids: list[str]
-    shingles: list[bytes]  # per document, empty without the exact check
+    docs: np.ndarray  # int64 per entry: the document (index into the arrays below)
+    rows: np.ndarray  # int32 per document: its row in its batch
+    batches: np.ndarray  # int64 per document: index into batch_keys
+    batch_keys: list[str]
+    ids: Csr  # utf-8 bytes per document
 
     @classmethod
     def concat(cls, payloads: Iterable[Payload]) -> PartitionTable:
         keys: list[np.ndarray] = []
         docs: list[np.ndarray] = []
-        ids: list[str] = []
-        shingles: list[bytes] = []
-        for key_bytes, doc_bytes, payload_ids, payload_shingles in payloads:
+        rows: list[np.ndarray] = []
+        ids: list[Csr] = []
+        batch_keys: list[str] = []
+        count = 0
+        for batch_key, key_bytes, doc_bytes, row_bytes, id_bytes, id_offsets in payloads:
             keys.append(np.frombuffer(key_bytes, dtype=np.uint64))
-            docs.append(np.frombuffer(doc_bytes, dtype=np.int32).astype(np.int64) + len(ids))
-            ids.extend(payload_ids)
-            shingles.extend(payload_shingles)
+            docs.append(np.frombuffer(doc_bytes, dtype=np.int32).astype(np.int64) + count)
+            rows.append(np.frombuffer(row_bytes, dtype=np.int32))
+            count += len(rows[-1])
+            ids.append(Csr.from_bytes(id_bytes, id_offsets, np.uint8))
+            batch_keys.append(batch_key)
         return cls(
             keys=np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64),
             docs=np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64),
-            ids=ids,
-            shingles=shingles,
+            rows=np.concatenate(rows) if rows else np.zeros(0, dtype=np.int32),
+            batches=np.repeat(np.arange(len(rows)), [len(r) for r in rows]),
+            batch_keys=batch_keys,
+            ids=Csr.concat(ids, np.uint8),
         )
+
+    def record_id(self, doc: int) -> str:
+        return self.ids.row(doc).tobytes().decode("utf-8")
+
+    def batch_key(self, doc: int) -> str:
+        return self.batch_keys[self.batches[doc]]
 
     def buckets(self) -> Iterator[np.ndarray]:
         """Document indices of every band key shared by two or more entries."""
@@ -138,15 +194,10 @@ class PartitionTable:
     def candidate_pairs(self, max_bucket: int) -> Iterator[tuple[int, int]]:
         """Pairs of document indices sharing a bucket (anchored when a bucket is huge)."""
         for bucket in self.buckets():
-            members = sorted(set(bucket.tolist()), key=lambda d: (self.ids[d], d))
+            members = sorted(set(bucket.tolist()), key=lambda d: (self.record_id(d), self.batch_key(d), d))
             if len(members) <= max_bucket:
                 yield from itertools.combinations(members, 2)
             else:
                 anchors = members[:ANCHORS]
                 yield from itertools.combinations(anchors, 2)
                 yield from ((a, m) for m in members[ANCHORS:] for a in anchors)
-
-    def jaccard(self, a: int, b: int) -> float:
-        x = np.frombuffer(self.shingles[a], dtype=np.uint32)
-        y = np.frombuffer(self.shingles[b], dtype=np.uint32)
-        return jaccard(x, y)

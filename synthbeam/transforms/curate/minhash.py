@@ -2,9 +2,13 @@
 
 A batch of normalised texts becomes one byte array. Word hashes come from prefix sums of a
 polynomial hash (mod 2^64) over those bytes, n-gram hashes from a rolling hash over the word
-hashes, and every permutation is applied to all shingles of the batch at once
-(multiply-add-shift hashing), with ``np.minimum.reduceat`` taking per-document minima.
-Python does no per-word or per-shingle work.
+hashes. Signatures use one-permutation hashing with optimal densification (Shrivastava,
+"Optimal Densification for Fast and Accurate Minwise Hashing", ICML 2017): each shingle is
+hashed once, the hash picks one of ``num_perm`` bins and the rest of it is the value, a bin
+keeps its minimum, and an empty bin borrows the value of the first non-empty bin in a probe
+sequence that depends only on the bin. Two sets agree on a bin with probability equal to
+their Jaccard, as with ``num_perm`` independent permutations, at a cost of one hash per
+shingle instead of ``num_perm``. Python does no per-word or per-shingle work.
 
 Shingle sets are kept as CSR pairs: ``values`` (sorted unique uint32 per document, documents
 one after the other) and ``offsets`` (``len(docs) + 1`` boundaries).
@@ -23,12 +27,14 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 _BASE = 0x100000001B3  # odd, so it has an inverse mod 2^64
 _BASE_INV = pow(_BASE, -1, 1 << 64)
 _SPACE = 32
-_CHUNK_SHINGLES = 1 << 14  # shingles per permutation step: 128 perms x 16k x 8 B = 16 MB
+_LOW32 = np.uint64(0xFFFFFFFF)
+_PROBE = np.uint64(0xD6E8FEB86659FD93)
 
 
 @dataclass(frozen=True)
 class LshParams:
-    """MinHash/LSH configuration: ``bands * rows`` hashes in all."""
+    """MinHash/LSH configuration: signatures of ``num_perm`` values in ``bands`` bands of
+    ``rows`` (``num_perm`` keeps the name it has in datasketch; it is the signature length)."""
 
     num_perm: int = 128
     bands: int = 16
@@ -55,17 +61,22 @@ def threshold_of(bands: int, rows: int) -> float:
     return (1.0 / bands) ** (1.0 / rows)
 
 
-def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Random odd multipliers and offsets of the multiply-add-shift hash family."""
-    rng = np.random.default_rng(seed)
-    a = rng.integers(1, 1 << 63, size=num_perm, dtype=np.uint64) | np.uint64(1)
-    b = rng.integers(0, 1 << 63, size=num_perm, dtype=np.uint64)
-    return a, b
-
-
 def _mix(h: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         return (h ^ (h >> np.uint64(31))) * _MIX
+
+
+def _splitmix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: every output bit depends on every input bit."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def _below(h: np.ndarray, bound: int) -> np.ndarray:
+    """The high 32 bits of ``h`` scaled to [0, bound) (multiply-shift range reduction)."""
+    return (((h >> np.uint64(32)) * np.uint64(bound)) >> np.uint64(32)).astype(np.int64)
 
 
 _POWERS: dict[int, np.ndarray] = {}
@@ -160,28 +171,34 @@ def shingle_sets(texts: Sequence[str], ngram: int, unit: str) -> tuple[np.ndarra
     return values, offsets.astype(np.int64)
 
 
-def signatures(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """MinHash signatures (docs, num_perm) uint32 of CSR shingle sets; no set may be empty."""
-    num_perm, docs = len(a), len(offsets) - 1
-    out = np.empty((docs, num_perm), dtype=np.uint32)
-    lengths = np.diff(offsets)
-    width = int(max(_CHUNK_SHINGLES, lengths.max(initial=0)))
-    buffer = np.empty((num_perm, width), dtype=np.uint64)
-    first = 0
-    while first < docs:
-        # As many whole documents as fit in the buffer.
-        last = int(np.searchsorted(offsets, offsets[first] + width, side="right")) - 1
-        last = max(last, first + 1)
-        chunk = values[offsets[first] : offsets[last]].astype(np.uint64)
-        view = buffer[:, : len(chunk)]
+def signatures(values: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """MinHash signatures (docs, num_perm) uint32 of CSR shingle sets; no set may be empty.
+
+    One-permutation hashing with optimal densification (see the module docstring).
+    """
+    docs = len(offsets) - 1
+    salt = _splitmix(np.uint64(seed * int(_MIX) % (1 << 64)))
+    with np.errstate(over="ignore"):
+        h = _splitmix(values.astype(np.uint64) + salt)
+    doc_of = np.repeat(np.arange(docs, dtype=np.int64), np.diff(offsets))
+    slot = doc_of * num_perm + _below(h, num_perm)
+    binned = np.full(docs * num_perm, 0xFFFFFFFF, dtype=np.uint32)
+    np.minimum.at(binned, slot, (h & _LOW32).astype(np.uint32))
+    filled = np.zeros(docs * num_perm, dtype=bool)
+    filled[slot] = True
+    out = binned.copy()
+    empty = np.flatnonzero(~filled)
+    attempt = 0
+    while len(empty):
+        bins = empty % num_perm
         with np.errstate(over="ignore"):
-            np.multiply(a[:, None], chunk[None, :], out=view)
-            view += b[:, None]
-        view >>= np.uint64(32)
-        starts = offsets[first:last] - offsets[first]
-        out[first:last] = np.minimum.reduceat(view, starts, axis=1).T
-        first = last
-    return out
+            probe = _splitmix(bins.astype(np.uint64) * _MIX + np.uint64(attempt) * _PROBE + salt)
+        source = empty - bins + _below(probe, num_perm)
+        found = filled[source]
+        out[empty[found]] = binned[source[found]]
+        empty = empty[~found]
+        attempt += 1
+    return out.reshape(docs, num_perm)
 
 
 def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
