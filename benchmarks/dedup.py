@@ -2,13 +2,22 @@
 
 P3: ``DeduplicateNear`` in a Beam DirectRunner run (one in-process worker) against
 ``datasketch.MinHashLSH`` (query then insert per document) in this process, same corpus,
-same shingles (5 normalised words), 128 permutations, 16 bands x 8 rows. Times are CPU
-seconds of this process (all threads), so the figures are per core and hold up when other
-work shares the machine; wall times are printed too. The stage's time is the pipeline's
-minus that of the same pipeline without the stage (generation and output are common).
-Recall and precision are measured against exact Jaccard on planted near-duplicates (all
-pairs sharing any shingle are checked, not only planted ones). Peak memory is the VmHWM of
-a fresh process per corpus size.
+same shingles (5 normalised words), 128 hash values per signature, 16 bands x 8 rows.
+datasketch runs twice: one ``MinHash`` per document as its README shows (the headline
+ratio), and ``MinHash.bulk`` (its faster batch path). Times are CPU seconds of this process
+(all threads), so the figures are per core and hold up when other work shares the machine;
+wall times are printed too. The stage's time is the pipeline's minus that of the same
+pipeline without the stage (generating documents and writing each one's cluster are
+common to both); its fixed part (building and starting ~40 Beam steps) is measured on a
+tiny corpus and printed. Recall and precision are measured against exact Jaccard on planted
+near-duplicates (all pairs sharing any shingle are checked, not only planted ones).
+
+Memory: a fresh process per corpus size. Ours runs on the DirectRunner in multi-process
+mode, where workers run the DoFns and the runner holds the shuffle; the figure is the
+largest worker's peak RSS. The DirectRunner hands a worker a whole shuffled PCollection per
+bundle, so here any shuffle grows worker memory with the corpus: the same pipeline with a
+plain ``beam.Reshuffle`` of the records in place of the stage is measured as that floor.
+datasketch's figure is its process's peak (its index lives in memory).
 
 P5: ``WriteParquetShards`` in a Beam run (CPU time minus the same pipeline without the
 sink) against ``pyarrow`` building a table from the same rows and ``pq.write_table`` (zstd),
@@ -27,11 +36,11 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
@@ -41,7 +50,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from synthbeam.schemas.arrow import RECORD_SCHEMA, record_to_row
+from synthbeam.schemas.arrow import RECORD_SCHEMA, record_to_row, records_to_table
 from synthbeam.schemas.record import Lineage, Record, Source
 from synthbeam.transforms.curate.dedup_near import CLUSTER_META_KEY, DeduplicateNear
 from synthbeam.transforms.write.parquet import WriteParquetShards
@@ -125,23 +134,38 @@ class Clock:
         self.cpu = time.process_time() - self._cpu
 
 
-def run_ours(n: int, with_stage: bool, out_dir: str) -> Clock:
+def cluster_of(record: Record) -> tuple[str, str]:
+    return record.id, json.loads(record.meta).get(CLUSTER_META_KEY, "")
+
+
+def run_ours(n: int, with_stage: bool, out_dir: str, options: list[str] = OPTIONS, reshuffle: bool = False) -> Clock:
+    """One pipeline: generate n originals (and copies), run the stage or not, write each
+    document's cluster. ``reshuffle`` puts a plain ``beam.Reshuffle`` where the stage goes."""
     clock = Clock().__enter__()
-    with beam.Pipeline(options=PipelineOptions(OPTIONS)) as p:
+    with beam.Pipeline(options=PipelineOptions(options)) as p:
         records = (
             p | "Chunks" >> beam.Create(range(CHUNKS)) | "Generate" >> beam.FlatMap(lambda c: chunk_docs(n, c))
         ) | "AsRecords" >> beam.Map(as_record)
         if with_stage:
             out = records | DeduplicateNear(threshold=THRESHOLD)
             tagged = (
-                out.main | "Kept" >> beam.Map(lambda r: (r.id, json.loads(r.meta).get(CLUSTER_META_KEY, ""))),
+                out.main | "Kept" >> beam.Map(cluster_of),
                 out.rejected | "Dropped" >> beam.Map(lambda r: (r.record.id, r.detail)),
             ) | beam.Flatten()
         else:
-            tagged = records | "Ids" >> beam.Map(lambda r: (r.id, ""))
+            tagged = (records | beam.Reshuffle() if reshuffle else records) | "Kept" >> beam.Map(cluster_of)
         _ = tagged | beam.Map(json.dumps) | beam.io.WriteToText(os.path.join(out_dir, "clusters"))
     clock.__exit__()
     return clock
+
+
+def stage_cpu(n: int) -> tuple[float, Clock, Clock, dict[str, str]]:
+    """CPU seconds of the stage on n originals, both runs' clocks, and the clusters found."""
+    with tempfile.TemporaryDirectory() as base_dir, tempfile.TemporaryDirectory() as stage_dir:
+        base = run_ours(n, False, base_dir)
+        total = run_ours(n, True, stage_dir)
+        clusters = read_clusters(stage_dir)
+    return max(total.cpu - base.cpu, 1e-9), base, total, clusters
 
 
 def read_clusters(out_dir: str) -> dict[str, str]:
@@ -155,7 +179,7 @@ def read_clusters(out_dir: str) -> dict[str, str]:
     return clusters
 
 
-def run_datasketch(docs: list[tuple[str, str]]) -> tuple[Clock, dict[str, str]]:
+def run_datasketch(docs: list[tuple[str, str]], bulk: bool = False) -> tuple[Clock, dict[str, str]]:
     from datasketch import MinHash, MinHashLSH
 
     clock = Clock().__enter__()
@@ -167,9 +191,18 @@ def run_datasketch(docs: list[tuple[str, str]]) -> tuple[Clock, dict[str, str]]:
             x = parent[x]
         return x
 
-    for doc_id, text in docs:
-        sketch = MinHash(num_perm=128)
-        sketch.update_batch([s.encode("utf-8") for s in shingles(text)])
+    def sketches() -> Iterator[MinHash]:
+        if bulk:
+            for start in range(0, len(docs), 1000):
+                chunk = docs[start : start + 1000]
+                yield from MinHash.bulk([[s.encode("utf-8") for s in shingles(t)] for _, t in chunk], num_perm=128)
+            return
+        for _, text in docs:
+            sketch = MinHash(num_perm=128)
+            sketch.update_batch([s.encode("utf-8") for s in shingles(text)])
+            yield sketch
+
+    for (doc_id, _), sketch in zip(docs, sketches(), strict=True):
         for other in lsh.query(sketch):
             ra, rb = find(doc_id), find(other)
             if ra != rb:
@@ -180,30 +213,74 @@ def run_datasketch(docs: list[tuple[str, str]]) -> tuple[Clock, dict[str, str]]:
     return clock, members
 
 
-def peak_rss_mb(kind: str, n: int) -> float:
-    """Peak RSS of a fresh process running one job on n documents."""
+def peak_rss_mb(kind: str, n: int) -> dict[str, float]:
+    """Peak RSS of a fresh process (and of its Beam workers) running one job on n documents."""
     cmd = [sys.executable, __file__, "--_memory", kind, str(n)]
     result = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return float(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def memory_child(kind: str, n: int) -> None:
-    if kind == "ours":
+    if kind in ("ours", "reshuffle"):
+        watch = WorkerMemory()
+        options = ["--direct_num_workers=1", "--direct_running_mode=multi_processing"]
         with tempfile.TemporaryDirectory() as tmp:
-            run_ours(n, True, tmp)
+            run_ours(n, kind == "ours", tmp, options, reshuffle=kind == "reshuffle")
+        print(json.dumps({"worker": watch.stop(), "runner": high_water_mb()}))
     else:
         run_datasketch(corpus(n))
-    print(high_water_mb())
+        print(json.dumps({"process": high_water_mb()}))
 
 
-def high_water_mb() -> float:
-    """Peak resident memory of this process (VmHWM; ru_maxrss would carry over the parent's
+def high_water_mb(pid: str = "self") -> float:
+    """Peak resident memory of a process (VmHWM; ru_maxrss would carry over the parent's
     peak across fork and exec)."""
-    with open("/proc/self/status") as status:
+    with open(f"/proc/{pid}/status") as status:
         for line in status:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class WorkerMemory:
+    """Samples the peak RSS of this process's descendants (Beam's SDK workers) until stopped."""
+
+    def __init__(self, interval_s: float = 0.1) -> None:
+        self._peaks: dict[int, float] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(interval_s,), daemon=True)
+        self._thread.start()
+
+    def _run(self, interval_s: float) -> None:
+        while not self._done.wait(interval_s):
+            for pid in descendants(os.getpid()):
+                try:
+                    self._peaks[pid] = high_water_mb(str(pid))
+                except (OSError, ValueError):
+                    pass  # exited between listing and reading
+
+    def stop(self) -> float:
+        self._done.set()
+        self._thread.join()
+        return max(self._peaks.values(), default=0.0)
+
+
+def descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = defaultdict(list)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children[ppid].append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 # ---- P5: Parquet sink vs pyarrow -------------------------------------------------------------
@@ -238,7 +315,7 @@ def tool_record(i: int) -> Record:
     )
 
 
-def run_sink(n: int, out_dir: str | None, to_row: Any = record_to_row) -> float:
+def run_sink(n: int, out_dir: str | None) -> float:
     """CPU seconds of a pipeline generating n rows and writing them (or only counting)."""
     start = time.process_time()
     with beam.Pipeline(options=PipelineOptions(OPTIONS)) as p:
@@ -249,17 +326,18 @@ def run_sink(n: int, out_dir: str | None, to_row: Any = record_to_row) -> float:
             >> beam.FlatMap(lambda c: (tool_record(i) for i in range(c * n // CHUNKS, (c + 1) * n // CHUNKS)))
         )
         if out_dir:
-            _ = rows | WriteParquetShards(out_dir, compression="zstd", to_row=to_row)
+            _ = rows | WriteParquetShards(out_dir, compression="zstd")
         else:
             _ = rows | beam.combiners.Count.Globally()
     return time.process_time() - start
 
 
-def bench_parquet(n: int, to_row: Any = record_to_row) -> dict[str, float]:
+def bench_parquet(n: int) -> dict[str, float]:
     records = [tool_record(i) for i in range(n)]
+    rows = [record_to_row(r) for r in records]
     start = time.process_time()
-    rows = [to_row(r) for r in records]
-    to_row_s = time.process_time() - start
+    records_to_table(records)
+    to_table_s = time.process_time() - start
     start = time.process_time()
     table = pa.Table.from_pylist(rows, schema=RECORD_SCHEMA)
     build_s = time.process_time() - start
@@ -269,7 +347,7 @@ def bench_parquet(n: int, to_row: Any = record_to_row) -> dict[str, float]:
         pq.write_table(table, os.path.join(tmp, "raw.parquet"), compression="zstd")
         write_s = time.process_time() - start
         base_s = run_sink(n, None)
-        sink_total = run_sink(n, os.path.join(tmp, "out"), to_row)
+        sink_total = run_sink(n, os.path.join(tmp, "out"))
     sink_s = max(sink_total - base_s, 1e-9)
     sink_total = max(sink_total, 1e-9)
     return {
@@ -277,9 +355,14 @@ def bench_parquet(n: int, to_row: Any = record_to_row) -> dict[str, float]:
         "sink_mb_s": megabytes / sink_s,
         "pyarrow_mb_s": megabytes / (build_s + write_s),
         "pyarrow_write_only_mb_s": megabytes / write_s,
-        "to_row_us_per_row": to_row_s / n * 1e6,
+        "to_table_us_per_row": to_table_s / n * 1e6,
+        "from_pylist_us_per_row": build_s / n * 1e6,
         "sink_end_to_end_mb_s": megabytes / sink_total,
     }
+
+
+def peaks(sizes: tuple[int, ...], measured: list[dict[str, float]], what: str) -> dict[str, int]:
+    return {str(size): round(m[what]) for size, m in zip(sizes, measured, strict=True)}
 
 
 # ---- main -----------------------------------------------------------------------------------
@@ -293,58 +376,61 @@ def main() -> None:
     if args._memory:
         memory_child(args._memory[0], int(args._memory[1]))
         return
-    n = 10_000 if args.quick else 30_000
+    n = 10_000 if args.quick else 100_000
     docs = corpus(n)
     print(f"corpus: {len(docs)} docs ({n} originals, 10% with an edited copy)")
     truth = ground_truth(docs)
     print(f"ground truth: {sum(j >= THRESHOLD for j in truth.values())} pairs at Jaccard >= {THRESHOLD}")
 
     ds, ds_clusters = run_datasketch(docs)
-    with tempfile.TemporaryDirectory() as base_dir, tempfile.TemporaryDirectory() as stage_dir:
-        base = run_ours(n, False, base_dir)
-        total = run_ours(n, True, stage_dir)
-        clusters = read_clusters(stage_dir)
-    stage_cpu = max(total.cpu - base.cpu, 1e-9)
+    ds_bulk, _ = run_datasketch(docs, bulk=True)
+    cpu, base, total, clusters = stage_cpu(n)
+    fixed_cpu = stage_cpu(CHUNKS * 10)[0]
     recall, precision = score(clusters, truth)
     ds_recall, ds_precision = score(ds_clusters, truth)
-    ours_dps, ds_dps = len(docs) / stage_cpu, len(docs) / ds.cpu
+    ours_dps, ds_dps, bulk_dps = len(docs) / cpu, len(docs) / ds.cpu, len(docs) / ds_bulk.cpu
     print(
         f"datasketch MinHashLSH: {ds_dps:,.0f} docs per CPU-s, {len(docs) / ds.wall:,.0f} docs/s wall "
-        f"(recall {ds_recall:.3f}, precision {ds_precision:.3f})"
+        f"(recall {ds_recall:.3f}, precision {ds_precision:.3f}); with MinHash.bulk {bulk_dps:,.0f} docs per CPU-s"
     )
     print(
         f"DeduplicateNear (Beam DirectRunner): stage {ours_dps:,.0f} docs per CPU-s "
-        f"({len(docs) / max(total.wall - base.wall, 1e-9):,.0f} docs/s wall); whole pipeline "
-        f"{len(docs) / total.cpu:,.0f} docs per CPU-s, {total.cpu:.1f} CPU-s vs {base.cpu:.1f} without the stage"
+        f"({len(docs) / max(total.wall - base.wall, 1e-9):,.0f} docs/s wall), of which {fixed_cpu:.2f} CPU-s fixed; "
+        f"whole pipeline {len(docs) / total.cpu:,.0f} docs per CPU-s, {total.cpu:.1f} CPU-s vs {base.cpu:.1f} "
+        "without the stage"
     )
     print(f"DeduplicateNear recall {recall:.4f} precision {precision:.4f} (pairs at Jaccard >= {THRESHOLD})")
 
     sizes = (5_000, 20_000) if args.quick else (10_000, 40_000)
-    rss = {kind: [peak_rss_mb(kind, s) for s in sizes] for kind in ("ours", "datasketch")}
-    for kind, values in rss.items():
-        print(f"peak RSS {kind}: " + ", ".join(f"{s} docs {v:.0f} MB" for s, v in zip(sizes, values, strict=True)))
+    rss = {kind: [peak_rss_mb(kind, size) for size in sizes] for kind in ("ours", "reshuffle", "datasketch")}
+    for kind, what in (("ours", "worker"), ("ours", "runner"), ("reshuffle", "worker"), ("datasketch", "process")):
+        figures = ", ".join(f"{size} docs {m[what]:.0f} MB" for size, m in zip(sizes, rss[kind], strict=True))
+        print(f"peak RSS, {kind} {what}: {figures}")
 
     rows = 10_000 if args.quick else 30_000
     parquet = bench_parquet(rows)
-    for name, result in (("record_to_row", parquet),):
-        print(
-            f"parquet ({name}): {result['mb']:.0f} MB; sink {result['sink_mb_s']:.1f} MB/s per CPU-s (end to end "
-            f"{result['sink_end_to_end_mb_s']:.1f}); pyarrow from_pylist+write_table {result['pyarrow_mb_s']:.1f}, "
-            f"write_table only {result['pyarrow_write_only_mb_s']:.1f}; to_row "
-            f"{result['to_row_us_per_row']:.0f} us/row"
-        )
+    print(
+        f"parquet: {parquet['mb']:.0f} MB; sink {parquet['sink_mb_s']:.1f} MB/s per CPU-s (end to end "
+        f"{parquet['sink_end_to_end_mb_s']:.1f}); pyarrow from_pylist+write_table {parquet['pyarrow_mb_s']:.1f}, "
+        f"write_table only {parquet['pyarrow_write_only_mb_s']:.1f}; records_to_table "
+        f"{parquet['to_table_us_per_row']:.0f} us/row, from_pylist {parquet['from_pylist_us_per_row']:.0f} us/row"
+    )
     print(
         json.dumps(
             {
                 "p3_speedup_vs_datasketch": round(ours_dps / ds_dps, 2),
+                "p3_speedup_vs_datasketch_bulk": round(ours_dps / bulk_dps, 2),
                 "p3_speedup_end_to_end": round((len(docs) / total.cpu) / ds_dps, 2),
+                "p3_stage_fixed_cpu_s": round(fixed_cpu, 2),
                 "p3_cores": 1,
                 "p3_docs": len(docs),
                 "p3_recall": round(recall, 4),
                 "p3_precision": round(precision, 4),
                 "p3_datasketch_recall": round(ds_recall, 4),
-                "p3_peak_rss_mb": dict(zip(map(str, sizes), rss["ours"], strict=True)),
-                "p3_datasketch_peak_rss_mb": dict(zip(map(str, sizes), rss["datasketch"], strict=True)),
+                "p3_peak_rss_mb": peaks(sizes, rss["ours"], "worker"),
+                "p3_runner_peak_rss_mb": peaks(sizes, rss["ours"], "runner"),
+                "p3_reshuffle_peak_rss_mb": peaks(sizes, rss["reshuffle"], "worker"),
+                "p3_datasketch_peak_rss_mb": peaks(sizes, rss["datasketch"], "process"),
                 "p5_parquet_over_pyarrow": round(parquet["sink_mb_s"] / parquet["pyarrow_mb_s"], 3),
                 "p5_parquet_over_pyarrow_write_only": round(
                     parquet["sink_mb_s"] / parquet["pyarrow_write_only_mb_s"], 3

@@ -209,11 +209,17 @@ def main() -> None:
 
     run_direct(endpoint, served, 4, 4)  # warm-up, not measured
     direct = run_direct(endpoint, served, n, max_tokens)
-    print(f"direct asyncio client: {direct['tokens']} tokens in {direct['wall_s']:.1f} s = {direct['tok_s']:.1f} tok/s", flush=True)
+    print(
+        f"direct asyncio client: {direct['tokens']} tokens in {direct['wall_s']:.1f} s = {direct['tok_s']:.1f} tok/s",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory() as cache:
         config = LLMConfig(model=model_dir, endpoint=endpoint, max_in_flight=256, cache_root=cache)
         cold = run_pipeline(config, n, max_tokens)
-        print(f"pipeline (cold cache): {cold['tokens']} tokens in {cold['wall_s']:.1f} s = {cold['tok_s']:.1f} tok/s, {cold['llm_calls']} LLM calls", flush=True)
+        print(
+            f"pipeline (cold cache): {cold['tokens']} tokens in {cold['wall_s']:.1f} s = {cold['tok_s']:.1f} tok/s, {cold['llm_calls']} LLM calls",
+            flush=True,
+        )
         warm = run_pipeline(config, n, max_tokens)
         print(f"pipeline rerun (warm cache): {warm['llm_calls']} LLM calls in {warm['wall_s']:.1f} s", flush=True)
     if server is not None:

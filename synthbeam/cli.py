@@ -1,10 +1,10 @@
 """``synthbeam`` command line: run a YAML recipe with Beam pipeline options on top.
 
-    synthbeam run recipes/demo.yaml                       # local DirectRunner
-    synthbeam run recipes/demo.yaml --runner DataflowRunner --project P --region R ...
-    synthbeam run recipes/demo.yaml --help                # every flag of that recipe
-    synthbeam recipes                                     # list recipes
-    synthbeam prepare-model                               # convert the bundled model once
+synthbeam run recipes/demo.yaml                       # local DirectRunner
+synthbeam run recipes/demo.yaml --runner DataflowRunner --project P --region R ...
+synthbeam run recipes/demo.yaml --help                # every flag of that recipe
+synthbeam recipes                                     # list recipes
+synthbeam prepare-model                               # convert the bundled model once
 """
 
 from __future__ import annotations
@@ -83,9 +83,13 @@ def print_recipe_help(module: ModuleType) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = argparse.ArgumentParser(prog="synthbeam", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="synthbeam", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    run_parser = sub.add_parser("run", help="Run a YAML recipe; extra flags are pipeline options and override the file.", add_help=False)
+    run_parser = sub.add_parser(
+        "run", help="Run a YAML recipe; extra flags are pipeline options and override the file.", add_help=False
+    )
     run_parser.add_argument("recipe_file", nargs="?")
     sub.add_parser("recipes", help="List the recipes.")
     sub.add_parser("prepare-model", help="Convert the bundled model into a cached HF directory.")

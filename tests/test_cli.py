@@ -42,7 +42,16 @@ def test_recipe_help_explains_every_flag(tmp_path, capsys):
     path.write_text("recipe: instructions\n")
     assert cli.main(["run", str(path), "--help"]) == 0
     out = capsys.readouterr().out
-    for flag in ("--input", "--output", "--model", "--llm_endpoint", "--max_in_flight", "--cache_root", "--per_passage", "--limit"):
+    for flag in (
+        "--input",
+        "--output",
+        "--model",
+        "--llm_endpoint",
+        "--max_in_flight",
+        "--cache_root",
+        "--per_passage",
+        "--limit",
+    ):
         assert flag in out
 
 

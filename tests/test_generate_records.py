@@ -42,7 +42,10 @@ def test_unparsed_record_points_to_the_record_it_was_derived_from():
 
 def test_parse_step_splits_rows_and_rejects_with_full_lineage():
     request = build_request(TASK, SEED, run_seed=0)
-    good = (_completion(json.dumps({"instruction": "What do dicts map?", "response": "Keys to values."})), (request, SEED))
+    good = (
+        _completion(json.dumps({"instruction": "What do dicts map?", "response": "Keys to values."})),
+        (request, SEED),
+    )
     bad = (_completion('{"instruction": '), (request, SEED))
     with TestPipeline() as p:
         out = p | beam.Create([good, bad]) | beam.ParDo(ParseCompletionFn(TASK)).with_outputs(REJECTED, main=MAIN)
@@ -52,7 +55,8 @@ def test_parse_step_splits_rows_and_rejects_with_full_lineage():
             label="rows",
         )
         assert_that(
-            out.rejected | "Why" >> beam.Map(lambda r: (r.stage, r.reason, r.record.completion, r.record.lineage.template)),
+            out.rejected
+            | "Why" >> beam.Map(lambda r: (r.stage, r.reason, r.record.completion, r.record.lineage.template)),
             equal_to([(PARSE_STAGE, reasons.PARSE_FAILED, '{"instruction": ', TASK.template)]),
             label="rejects",
         )

@@ -57,7 +57,9 @@ def test_short_prompts_surely_fit_without_the_tokenizer() -> None:
     short = ChatRequest(id="s", messages=[{"role": "user", "content": "hi"}], sampling=SamplingParams(max_tokens=100))
     assert surely_fits(short, 2048)
     assert not surely_fits(short, TEMPLATE_ALLOWANCE + 100)  # the allowance alone fills the window
-    near = ChatRequest(id="n", messages=[{"role": "user", "content": "é" * 1000}], sampling=SamplingParams(max_tokens=8))
+    near = ChatRequest(
+        id="n", messages=[{"role": "user", "content": "é" * 1000}], sampling=SamplingParams(max_tokens=8)
+    )
     assert not surely_fits(near, 2048)  # 2,000 bytes: only the tokenizer can tell
     with_tools = ChatRequest(id="t", messages=short.messages, tools="x" * 2000, sampling=SamplingParams(max_tokens=8))
     assert not surely_fits(with_tools, 2048)

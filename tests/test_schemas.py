@@ -14,7 +14,9 @@ def _record() -> Record:
             {
                 "role": "assistant",
                 "content": "",
-                "tool_calls": [{"id": "c0", "type": "function", "function": {"name": "add", "arguments": '{"a": 2, "b": 2}'}}],
+                "tool_calls": [
+                    {"id": "c0", "type": "function", "function": {"name": "add", "arguments": '{"a": 2, "b": 2}'}}
+                ],
             },
             {"role": "tool", "content": "4", "tool_call_id": "c0", "name": "add"},
         ],
@@ -27,11 +29,23 @@ def _record() -> Record:
 
 def test_record_schema_is_derived_from_the_dataclass():
     assert RECORD_SCHEMA.names == [
-        "id", "task", "messages", "tools", "label", "completion", "finish_reason", "source", "lineage", "split", "meta",
+        "id",
+        "task",
+        "messages",
+        "tools",
+        "label",
+        "completion",
+        "finish_reason",
+        "source",
+        "lineage",
+        "split",
+        "meta",
     ]
     message = RECORD_SCHEMA.field("messages").type.value_type
     assert [f.name for f in message] == ["role", "content", "tool_calls", "tool_call_id", "name"]
-    assert RECORD_SCHEMA.field("source").type == pa.struct([("uri", pa.string()), ("position", pa.int64()), ("chunk", pa.int64())])
+    assert RECORD_SCHEMA.field("source").type == pa.struct(
+        [("uri", pa.string()), ("position", pa.int64()), ("chunk", pa.int64())]
+    )
 
 
 def test_record_round_trips_through_parquet(tmp_path):

@@ -6,7 +6,7 @@ import dataclasses
 import functools
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Union
 
 import pyarrow as pa
@@ -47,9 +47,7 @@ def arrow_type(tp: Any) -> pa.DataType:
 def arrow_schema(cls: type) -> pa.Schema:
     """Arrow schema of a dataclass, one column per field."""
     hints = typing.get_type_hints(cls)
-    return pa.schema(
-        [pa.field(f.name, arrow_type(hints[f.name])) for f in dataclasses.fields(cls)]
-    )
+    return pa.schema([pa.field(f.name, arrow_type(hints[f.name])) for f in dataclasses.fields(cls)])
 
 
 Converter = Callable[[Any], Any]
@@ -83,9 +81,11 @@ def row_converter(tp: Any) -> Converter | None:
 
 RECORD_SCHEMA: pa.Schema = arrow_schema(Record)
 _RECORD_TO_ROW: Converter = row_converter(Record)  # type: ignore[assignment]
-REJECTED_SCHEMA: pa.Schema = RECORD_SCHEMA.append(pa.field("drop_stage", pa.string())).append(
-    pa.field("drop_reason", pa.string())
-).append(pa.field("drop_detail", pa.string()))
+REJECTED_SCHEMA: pa.Schema = (
+    RECORD_SCHEMA.append(pa.field("drop_stage", pa.string()))
+    .append(pa.field("drop_reason", pa.string()))
+    .append(pa.field("drop_detail", pa.string()))
+)
 
 
 def record_to_row(record: Record) -> dict[str, Any]:
@@ -97,6 +97,39 @@ def rejected_to_row(rejected: Rejected) -> dict[str, Any]:
     row = record_to_row(rejected.record)
     row.update(drop_stage=rejected.stage, drop_reason=rejected.reason, drop_detail=rejected.detail)
     return row
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _columns(values: Sequence[Any], cls: type, fields: Sequence[pa.Field]) -> list[pa.Array]:
+    """One Arrow array per field of the dataclass ``cls`` over ``values``, built column by
+    column (nested dataclasses become struct arrays of their own columns)."""
+    arrays = []
+    for field in fields:
+        column = [getattr(v, field.name) for v in values]
+        hint = _hints(cls)[field.name]
+        if dataclasses.is_dataclass(hint):
+            children = list(field.type)
+            arrays.append(pa.StructArray.from_arrays(_columns(column, hint, children), fields=children))
+        else:
+            arrays.append(pa.array(column, type=field.type))
+    return arrays
+
+
+def records_to_table(records: Sequence[Record]) -> pa.Table:
+    """Records as a table of ``RECORD_SCHEMA``, converted a column at a time (no row dicts)."""
+    return pa.Table.from_arrays(_columns(records, Record, list(RECORD_SCHEMA)), schema=RECORD_SCHEMA)
+
+
+def rejected_to_table(rejected: Sequence[Rejected]) -> pa.Table:
+    """Rejected rows as a table of ``REJECTED_SCHEMA``."""
+    columns = _columns([r.record for r in rejected], Record, list(RECORD_SCHEMA))
+    for name in ("stage", "reason", "detail"):
+        columns.append(pa.array([getattr(r, name) for r in rejected], type=pa.string()))
+    return pa.Table.from_arrays(columns, schema=REJECTED_SCHEMA)
 
 
 def row_to_record(row: dict[str, Any]) -> Record:

@@ -74,4 +74,6 @@ def stamp_lineage(record: Record, task: GenerationTask[Any], request: ChatReques
         seed=request.seed,
         request_hash=completion.request_hash,
     )
-    return dataclasses.replace(record, lineage=lineage, completion=completion.text, finish_reason=completion.finish_reason)
+    return dataclasses.replace(
+        record, lineage=lineage, completion=completion.text, finish_reason=completion.finish_reason
+    )

@@ -44,10 +44,7 @@ class InstructionSeed:
 def seeds_for_passage(passage: Passage, question_types: tuple[str, ...], per_passage: int) -> list[InstructionSeed]:
     """``per_passage`` seeds, rotating through the types from a passage-dependent start."""
     start = int(stable_id(passage.id)[:6], 16) % len(question_types)
-    return [
-        InstructionSeed(passage, question_types[(start + i) % len(question_types)], i)
-        for i in range(per_passage)
-    ]
+    return [InstructionSeed(passage, question_types[(start + i) % len(question_types)], i) for i in range(per_passage)]
 
 
 @dataclass(frozen=True)

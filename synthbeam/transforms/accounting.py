@@ -80,7 +80,9 @@ def reconcile(counts: dict[str, int], rows_in_key: str, dead_letter_stages: Iter
     }
 
 
-def build_manifest(counts: dict[str, int], run_info: dict[str, Any], rows_in_key: str, generation_stages: Iterable[str]) -> dict[str, Any]:
+def build_manifest(
+    counts: dict[str, int], run_info: dict[str, Any], rows_in_key: str, generation_stages: Iterable[str]
+) -> dict[str, Any]:
     """The manifest document: run facts, every count, and the reconciliation."""
     return {
         **run_info,
@@ -102,7 +104,9 @@ class WriteManifest(beam.PTransform):
     Input: a tuple of PCollection[(str, int)]. Output: PCollection with the manifest dict.
     """
 
-    def __init__(self, path: str, run_info: dict[str, Any], rows_in_key: str, generation_stages: tuple[str, ...]) -> None:
+    def __init__(
+        self, path: str, run_info: dict[str, Any], rows_in_key: str, generation_stages: tuple[str, ...]
+    ) -> None:
         super().__init__()
         self._path = path
         self._run_info = run_info

@@ -46,6 +46,30 @@ from synthbeam.transforms.outputs import MAIN, REJECTED
 CLUSTER_META_KEY = "near_dup_cluster"
 
 
+class PartitionCountFn(beam.CombineFn):
+    """How many shuffle partitions the band entries of all batches need."""
+
+    def __init__(self, bands: int, max_partition_entries: int) -> None:
+        self._bands = bands
+        self._max_entries = max_partition_entries
+
+    def create_accumulator(self) -> int:
+        return 0
+
+    def add_input(self, docs: int, batch: tuple[int, lsh.Payload]) -> int:
+        return docs + batch[0]
+
+    def merge_accumulators(self, counts: Iterable[int]) -> int:
+        return sum(counts)
+
+    def extract_output(self, docs: int) -> int:
+        return partition_count(docs, self._bands, self._max_entries)
+
+
+def split_by_partition(batch: tuple[int, lsh.Payload], p: int) -> Iterator[tuple[int, lsh.Payload]]:
+    return lsh.split_by_partition(batch[1], p)
+
+
 def label_by_batch(node: str, cluster_node: str) -> tuple[str, tuple[str, tuple[str, str]]]:
     """A cluster label keyed by the batch its record travels in."""
     _, batch_key = split_node(node)
@@ -158,16 +182,11 @@ class DeduplicateNear(beam.PTransform):
         hashed = pcoll | "MinHashBatches" >> beam.ParDo(
             HashBatchesFn(self.params, self._fields, self._strip, self._verify, self._batch_size)
         ).with_outputs(SETS, RECORDS, main=MAIN)
-        partitions = (
-            hashed[MAIN]
-            | "DocsPerBatch" >> beam.MapTuple(lambda docs, _: docs)
-            | "CountDocs" >> beam.CombineGlobally(sum)
-            | "CountPartitions" >> beam.Map(partition_count, bands, max_entries)
-        )
+        partitions = hashed[MAIN] | "CountPartitions" >> beam.CombineGlobally(PartitionCountFn(bands, max_entries))
         candidates = (
             hashed[MAIN]
             | "SplitByPartition"
-            >> beam.FlatMap(lambda batch, p: lsh.split_by_partition(batch[1], p), p=pvalue.AsSingleton(partitions))
+            >> beam.FlatMap(split_by_partition, p=pvalue.AsSingleton(partitions)).with_output_types(tuple[int, tuple])
             | "GroupByPartition" >> beam.GroupByKey()
             | "CandidatePairs" >> beam.ParDo(CandidatePairsFn(self._verify, self._max_bucket))
         )

@@ -1,7 +1,8 @@
 """Parquet output: one directory per split, shards sized from the data, any Beam filesystem.
 
-Rows are converted to Arrow as soon as they arrive, so everything downstream (the size
-combine, the shuffle) moves a few columnar batches instead of one pickled object per row.
+Elements are converted to Arrow a batch at a time, column by column, as soon as a batch
+fills, so everything downstream (the size combine, the shuffle) moves a few columnar
+batches instead of one pickled object per row.
 Shard counts come from the Arrow size of each split; a row's shard is a hash of its id, so
 reruns place rows identically.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypedDict
 
 import apache_beam as beam
@@ -24,18 +25,15 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
-from synthbeam.schemas.arrow import (
-    RECORD_SCHEMA,
-    REJECTED_SCHEMA,
-    record_to_row,
-    rejected_to_row,
-)
+from synthbeam.schemas.arrow import RECORD_SCHEMA, REJECTED_SCHEMA, records_to_table, rejected_to_table
 from synthbeam.schemas.record import Record
 
 COMPRESSIONS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
 EMPTY_SPLIT_DIR = "data"
 _NAMESPACE = "write_parquet"
 _MB = 1 << 20
+
+TableBuilder = Callable[[Sequence[Any]], pa.Table]
 
 
 class WrittenShard(TypedDict):
@@ -74,12 +72,8 @@ def shard_path(output_dir: str, directory: str, shard: int, shards: int) -> str:
     return FileSystems.join(output_dir, *parts)
 
 
-def encode_rows(rows: list[dict[str, Any]], schema: pa.Schema) -> bytes:
-    """Rows as an Arrow IPC stream: cheap to shuffle, exact to decode."""
-    return encode_table(pa.Table.from_pylist(rows, schema=schema))
-
-
 def encode_table(table: pa.Table) -> bytes:
+    """A table as an Arrow IPC stream: cheap to shuffle, exact to decode."""
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)
@@ -130,21 +124,15 @@ def route_to_shards(directory: str, payload: bytes, shard_counts: dict[str, int]
 
 
 class ToArrowBatchesFn(beam.DoFn):
-    """Converts elements to rows and buffers them per directory within a bundle; emits
-    ``(directory, Arrow IPC payload)`` batches, so nothing downstream pickles records."""
+    """Buffers elements per directory within a bundle and converts each full buffer to
+    Arrow; emits ``(directory, Arrow IPC payload)`` batches, so nothing downstream pickles
+    records."""
 
-    def __init__(
-        self,
-        schema: pa.Schema,
-        to_row: Callable[[Any], dict[str, Any]],
-        partition: Callable[[Any], str],
-        batch_rows: int,
-    ) -> None:
-        self._schema = schema
-        self._to_row = to_row
+    def __init__(self, to_table: TableBuilder, partition: Callable[[Any], str], batch_rows: int) -> None:
+        self._to_table = to_table
         self._partition = partition
         self._batch_rows = batch_rows
-        self._buffers: dict[str, list[dict[str, Any]]] = {}
+        self._buffers: dict[str, list[Any]] = {}
 
     def start_bundle(self) -> None:
         self._buffers = defaultdict(list)
@@ -152,15 +140,15 @@ class ToArrowBatchesFn(beam.DoFn):
     def process(self, element: Any) -> Iterator[tuple[str, bytes]]:
         directory = self._partition(element)
         buffer = self._buffers[directory]
-        buffer.append(self._to_row(element))
+        buffer.append(element)
         if len(buffer) >= self._batch_rows:
-            yield directory, encode_rows(buffer, self._schema)
+            yield directory, encode_table(self._to_table(buffer))
             buffer.clear()
 
     def finish_bundle(self) -> Iterator[WindowedValue]:
         for directory, buffer in self._buffers.items():
             if buffer:
-                payload = encode_rows(buffer, self._schema)
+                payload = encode_table(self._to_table(buffer))
                 yield WindowedValue((directory, payload), GlobalWindow().max_timestamp(), [GlobalWindow()])
         self._buffers = {}
 
@@ -209,13 +197,13 @@ class WriteParquetShards(beam.PTransform):
     Args:
         output_dir: directory (local or any Beam filesystem URL) to write under.
         schema: Arrow schema of the rows.
-        to_row: element -> dict matching ``schema``.
+        to_table: list of elements -> ``pa.Table`` of ``schema``.
         target_shard_mb: shard size target in uncompressed Arrow MB (files are smaller).
         row_group_rows: rows per Parquet row group (the last one of a file may be short).
         compression: Parquet codec, one of ``COMPRESSIONS``.
         partition: element -> sub-directory; defaults to the record's split.
 
-    Input: ``PCollection[Record]`` (or any element ``to_row`` accepts, see ``WriteRejects``).
+    Input: ``PCollection[Record]`` (or any element ``to_table`` accepts, see ``WriteRejects``).
     Output: ``PCollection[WrittenShard]``, one per file written.
     """
 
@@ -224,7 +212,7 @@ class WriteParquetShards(beam.PTransform):
         output_dir: str,
         *,
         schema: pa.Schema = RECORD_SCHEMA,
-        to_row: Callable[[Any], dict[str, Any]] = record_to_row,
+        to_table: TableBuilder = records_to_table,
         target_shard_mb: int = 256,
         row_group_rows: int = 10_000,
         compression: str = "zstd",
@@ -237,7 +225,7 @@ class WriteParquetShards(beam.PTransform):
             raise ValueError("target_shard_mb and row_group_rows must be positive")
         self._output_dir = output_dir
         self._schema = schema
-        self._to_row = to_row
+        self._to_table = to_table
         self._target_shard_mb = target_shard_mb
         self._row_group_rows = row_group_rows
         self._compression = compression
@@ -246,9 +234,7 @@ class WriteParquetShards(beam.PTransform):
     def expand(self, pcoll: beam.PCollection) -> beam.PCollection:
         target = self._target_shard_mb
         batch_rows = min(self._row_group_rows, 2_000)
-        batches = pcoll | "ToArrowBatches" >> beam.ParDo(
-            ToArrowBatchesFn(self._schema, self._to_row, self._partition, batch_rows)
-        )
+        batches = pcoll | "ToArrowBatches" >> beam.ParDo(ToArrowBatchesFn(self._to_table, self._partition, batch_rows))
         # Shard counts from the Arrow size of each split (uncompressed bytes).
         shard_counts = (
             batches
@@ -288,7 +274,7 @@ class WriteRejects(beam.PTransform):
         self._write = WriteParquetShards(
             output_dir,
             schema=REJECTED_SCHEMA,
-            to_row=rejected_to_row,
+            to_table=rejected_to_table,
             target_shard_mb=target_shard_mb,
             row_group_rows=row_group_rows,
             compression=compression,
