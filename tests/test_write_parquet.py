@@ -9,17 +9,19 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from synthbeam.schemas.arrow import RECORD_SCHEMA, REJECTED_SCHEMA, row_to_record
 from synthbeam.schemas.record import Lineage, Record, Rejected, Source
 from synthbeam.transforms.write.parquet import (
+    TEMP_DIR_PREFIX,
+    TempFile,
     WriteParquetShards,
     WriteRejects,
-    num_shards,
+    final_names,
     shard_path,
-    write_row_groups,
 )
 
 
@@ -43,27 +45,22 @@ def make_record(i: int, split: str = "", text_len: int = 20) -> Record:
     )
 
 
-def test_num_shards_rounds_up_and_never_zero() -> None:
-    assert num_shards(0, 256) == 1
-    assert num_shards(256 << 20, 256) == 1
-    assert num_shards((256 << 20) + 1, 256) == 2
-
-
 def test_shard_path_layout() -> None:
     assert shard_path("/o", "train", 0, 3) == "/o/train/part-00000-of-00003.parquet"
     assert shard_path("gs://b/o", "", 2, 3) == "gs://b/o/part-00002-of-00003.parquet"
 
 
-def test_write_row_groups_rechunks_to_exact_size(tmp_path) -> None:
-    schema = pa.schema([pa.field("x", pa.int64())])
-    tables = [pa.table({"x": list(range(s, s + n))}, schema=schema) for s, n in [(0, 3), (3, 5), (8, 4)]]
-    path = str(tmp_path / "t.parquet")
-    writer = pq.ParquetWriter(path, schema)
-    assert write_row_groups(writer, tables, 5) == 12
-    writer.close()
-    meta = pq.ParquetFile(path).metadata
-    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [5, 5, 2]
-    assert pq.read_table(path).column("x").to_pylist() == list(range(12))
+def test_final_names_number_files_per_split_by_first_id() -> None:
+    files = [
+        TempFile(split="train", path="/t/train/b.parquet", num_rows=1, first_id="r5"),
+        TempFile(split="eval", path="/t/eval/c.parquet", num_rows=1, first_id="r9"),
+        TempFile(split="train", path="/t/train/a.parquet", num_rows=1, first_id="r1"),
+    ]
+    assert [(f["path"], final) for f, final in final_names("/o", files)] == [
+        ("/t/eval/c.parquet", "/o/eval/part-00000-of-00001.parquet"),
+        ("/t/train/a.parquet", "/o/train/part-00000-of-00002.parquet"),
+        ("/t/train/b.parquet", "/o/train/part-00001-of-00002.parquet"),
+    ]
 
 
 def test_constructor_rejects_unknown_compression() -> None:
@@ -99,12 +96,33 @@ def test_large_split_is_sharded_and_every_row_lands_once(tmp_path) -> None:
     records = [make_record(i, split="train", text_len=5_000) for i in range(300)]  # ~1.5 MB
     out = str(tmp_path / "out")
     with TestPipeline() as p:
-        written = p | beam.Create(records) | WriteParquetShards(out, target_shard_mb=1, compression="snappy")
+        written = (
+            p
+            | beam.Create(records)
+            | WriteParquetShards(out, target_shard_mb=1, row_group_rows=50, compression="snappy")
+        )
         assert_that(written | beam.Map(lambda w: w["num_rows"]) | beam.CombineGlobally(sum), equal_to([300]))
     files = sorted(glob.glob(f"{out}/train/*.parquet"))
     assert [os.path.basename(f) for f in files] == ["part-00000-of-00002.parquet", "part-00001-of-00002.parquet"]
     ids = [i for f in files for i in pq.read_table(f).column("id").to_pylist()]
     assert sorted(ids) == sorted(r.id for r in records)
+    assert [pq.ParquetFile(f).metadata.row_group(0).num_rows for f in files] == [50, 50]
+    assert sorted(os.listdir(out)) == ["train"]  # the temporary directory is gone
+
+
+def test_every_bundle_writes_its_own_files_in_multi_process_mode(tmp_path) -> None:
+    records = [make_record(i, split="train") for i in range(400)]
+    out = str(tmp_path / "out")
+    options = PipelineOptions(["--direct_num_workers=2", "--direct_running_mode=multi_processing"])
+    with TestPipeline(options=options) as p:
+        _ = p | beam.Create(records) | beam.Reshuffle() | WriteParquetShards(out, row_group_rows=64)
+    files = sorted(glob.glob(f"{out}/train/*.parquet"))
+    shards = len(files)
+    assert shards >= 2  # two workers, each bundle with its own file
+    assert [os.path.basename(f) for f in files] == [f"part-{i:05d}-of-{shards:05d}.parquet" for i in range(shards)]
+    ids = [i for f in files for i in pq.read_table(f).column("id").to_pylist()]
+    assert sorted(ids) == sorted(r.id for r in records)
+    assert not [name for name in os.listdir(out) if name.startswith(TEMP_DIR_PREFIX)]
 
 
 def test_output_loads_with_hf_datasets(tmp_path, monkeypatch) -> None:

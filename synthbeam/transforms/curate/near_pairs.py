@@ -14,7 +14,6 @@ and the smallest node of a cluster is its smallest record id.
 
 from __future__ import annotations
 
-import gc
 import math
 import pickle
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,6 +25,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.windowed_value import WindowedValue
 
+from synthbeam.gc_pause import gc_paused
 from synthbeam.schemas.record import Record, stable_id
 from synthbeam.transforms.curate import lsh
 from synthbeam.transforms.curate.components import local_stars
@@ -61,19 +61,9 @@ def dumps_records(records: Sequence[Record]) -> bytes:
 
 
 def loads_records(blob: bytes) -> tuple[Record, ...]:
-    """Unpickles a batch of records with the cyclic GC paused.
-
-    A batch allocates tens of thousands of objects at once, which would trigger several
-    collections that walk every live object of the worker; none of them can free anything
-    the batch creates. Collection resumes right after.
-    """
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    """Unpickles a batch of records (with the cyclic GC paused, see ``gc_pause``)."""
+    with gc_paused():
         return pickle.loads(blob)
-    finally:
-        if paused:
-            gc.enable()
 
 
 class HashBatchesFn(beam.DoFn):

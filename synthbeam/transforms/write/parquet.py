@@ -1,22 +1,22 @@
-"""Parquet output: one directory per split, shards sized from the data, any Beam filesystem.
+"""Parquet output: one directory per split, any Beam filesystem, no shuffle of rows.
 
-Elements are converted to Arrow a batch at a time, column by column, as soon as a batch
-fills, so everything downstream (the size combine, the shuffle) moves a few columnar
-batches instead of one pickled object per row.
-Shard counts come from the Arrow size of each split; a row's shard is a hash of its id, so
-reruns place rows identically.
+As in Beam's own file sinks, each bundle writes its rows straight into its own files under a
+temporary directory, converting them to Arrow a row group at a time, column by column; a
+file is closed once it holds ``target_shard_mb`` of Arrow data. Only the files' names cross
+the shuffle: a final step names them ``part-00000-of-0000N.parquet`` per split, in an order
+fixed by each file's first row id, moves them into place and removes the temporary
+directory (and anything a retried bundle left there).
 """
 
 from __future__ import annotations
 
-import math
-import zlib
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
 import apache_beam as beam
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
@@ -30,6 +30,7 @@ from synthbeam.schemas.record import Record
 
 COMPRESSIONS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
 EMPTY_SPLIT_DIR = "data"
+TEMP_DIR_PREFIX = ".synthbeam-tmp-"
 _NAMESPACE = "write_parquet"
 _MB = 1 << 20
 
@@ -45,7 +46,13 @@ class WrittenShard(TypedDict):
     num_bytes: int
 
 
-ShardKey = tuple[str, int, int]  # (split directory, shard index, shard count)
+class TempFile(TypedDict):
+    """A file a bundle wrote under the temporary directory, not yet named."""
+
+    split: str
+    path: str
+    num_rows: int
+    first_id: str
 
 
 def split_dir(element: Record) -> str:
@@ -58,132 +65,156 @@ def no_partition(element: Any) -> str:
     return ""
 
 
-def num_shards(total_bytes: int, target_shard_mb: int) -> int:
-    return max(1, math.ceil(total_bytes / (target_shard_mb * _MB)))
-
-
-def shard_of(row_id: str, shards: int) -> int:
-    return zlib.crc32(row_id.encode("utf-8")) % shards
-
-
 def shard_path(output_dir: str, directory: str, shard: int, shards: int) -> str:
     name = f"part-{shard:05d}-of-{shards:05d}.parquet"
     parts = [directory, name] if directory else [name]
     return FileSystems.join(output_dir, *parts)
 
 
-def encode_table(table: pa.Table) -> bytes:
-    """A table as an Arrow IPC stream: cheap to shuffle, exact to decode."""
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue().to_pybytes()
+def first_id(table: pa.Table) -> str:
+    return str(table.column("id")[0]) if "id" in table.column_names and table.num_rows else ""
 
 
-def decode_rows(payload: bytes) -> pa.Table:
-    return pa.ipc.open_stream(payload).read_all()
+def final_names(output_dir: str, files: Iterable[TempFile]) -> list[tuple[TempFile, str]]:
+    """Each temporary file with its final path: per directory, ordered by first row id."""
+    by_dir: dict[str, list[TempFile]] = defaultdict(list)
+    for f in files:
+        by_dir[f["split"]].append(f)
+    named = []
+    for directory, group in sorted(by_dir.items()):
+        group.sort(key=lambda f: (f["first_id"], f["path"]))
+        named.extend((f, shard_path(output_dir, directory, i, len(group))) for i, f in enumerate(group))
+    return named
 
 
-def write_row_groups(writer: pq.ParquetWriter, tables: Iterable[pa.Table], row_group_rows: int) -> int:
-    """Writes tables as row groups of exactly ``row_group_rows`` (the last may be short)."""
-    pending: list[pa.Table] = []
-    pending_rows = 0
-    written = 0
-    for table in tables:
-        pending.append(table)
-        pending_rows += table.num_rows
-        if pending_rows < row_group_rows:
-            continue
-        merged = pa.concat_tables(pending)
-        full = (merged.num_rows // row_group_rows) * row_group_rows
-        writer.write_table(merged.slice(0, full), row_group_size=row_group_rows)
-        written += full
-        pending = [merged.slice(full)]
-        pending_rows = merged.num_rows - full
-    if pending_rows:
-        writer.write_table(pa.concat_tables(pending), row_group_size=row_group_rows)
-        written += pending_rows
-    return written
+@dataclass
+class _OpenFile:
+    path: str
+    handle: Any
+    writer: pq.ParquetWriter
+    rows: int = 0
+    arrow_bytes: int = 0
+    first_id: str = ""
 
 
-def route_to_shards(directory: str, payload: bytes, shard_counts: dict[str, int]) -> Iterator[tuple[ShardKey, bytes]]:
-    """Splits one batch of a directory into its shards (by a hash of each row's id)."""
-    shards = shard_counts[directory]
-    if shards == 1:
-        yield (directory, 0, 1), payload
-        return
-    table = decode_rows(payload)
-    if "id" in table.column_names:
-        ids = table.column("id").to_pylist()
-        assigned = np.fromiter((shard_of(i, shards) for i in ids), dtype=np.int64, count=len(ids))
-    else:
-        assigned = np.full(table.num_rows, zlib.crc32(payload) % shards, dtype=np.int64)
-    for shard in np.unique(assigned):
-        part = table.filter(pa.array(assigned == shard))
-        yield (directory, int(shard), shards), encode_table(part)
+class WriteFilesFn(beam.DoFn):
+    """Buffers a bundle's elements per directory; converts and writes each full row group
+    to that directory's open file, rolling to a new file at the size target; emits a
+    ``TempFile`` per file when the bundle finishes."""
 
-
-class ToArrowBatchesFn(beam.DoFn):
-    """Buffers elements per directory within a bundle and converts each full buffer to
-    Arrow; emits ``(directory, Arrow IPC payload)`` batches, so nothing downstream pickles
-    records."""
-
-    def __init__(self, to_table: TableBuilder, partition: Callable[[Any], str], batch_rows: int) -> None:
+    def __init__(
+        self,
+        temp_dir: str,
+        schema: pa.Schema,
+        to_table: TableBuilder,
+        partition: Callable[[Any], str],
+        compression: str,
+        row_group_rows: int,
+        target_bytes: int,
+    ) -> None:
+        self._temp_dir = temp_dir
+        self._schema = schema
         self._to_table = to_table
         self._partition = partition
-        self._batch_rows = batch_rows
-        self._buffers: dict[str, list[Any]] = {}
+        self._compression = compression
+        self._row_group_rows = row_group_rows
+        self._target_bytes = target_bytes
+        self._rows = Metrics.counter(_NAMESPACE, "rows_written")
 
     def start_bundle(self) -> None:
-        self._buffers = defaultdict(list)
+        self._buffers: dict[str, list[Any]] = defaultdict(list)
+        self._open: dict[str, _OpenFile] = {}
+        self._closed: list[TempFile] = []
 
-    def process(self, element: Any) -> Iterator[tuple[str, bytes]]:
+    def process(self, element: Any) -> None:
         directory = self._partition(element)
         buffer = self._buffers[directory]
         buffer.append(element)
-        if len(buffer) >= self._batch_rows:
-            yield directory, encode_table(self._to_table(buffer))
+        if len(buffer) >= self._row_group_rows:
+            self._write(directory, buffer)
             buffer.clear()
 
     def finish_bundle(self) -> Iterator[WindowedValue]:
         for directory, buffer in self._buffers.items():
             if buffer:
-                payload = encode_table(self._to_table(buffer))
-                yield WindowedValue((directory, payload), GlobalWindow().max_timestamp(), [GlobalWindow()])
-        self._buffers = {}
+                self._write(directory, buffer)
+        for directory in list(self._open):
+            self._close(directory)
+        window = GlobalWindow()
+        for temp in self._closed:
+            yield WindowedValue(temp, window.max_timestamp(), [window])
+
+    def _write(self, directory: str, elements: Sequence[Any]) -> None:
+        table = self._to_table(elements)
+        target = self._open.get(directory) or self._start(directory)
+        target.writer.write_table(table, row_group_size=len(elements))
+        target.first_id = target.first_id or first_id(table)
+        target.rows += table.num_rows
+        target.arrow_bytes += table.nbytes
+        self._rows.inc(table.num_rows)
+        if target.arrow_bytes >= self._target_bytes:
+            self._close(directory)
+
+    def _start(self, directory: str) -> _OpenFile:
+        parts = [directory, f"{uuid.uuid4().hex}.parquet"] if directory else [f"{uuid.uuid4().hex}.parquet"]
+        path = FileSystems.join(self._temp_dir, *parts)
+        handle = FileSystems.create(
+            path, mime_type="application/vnd.apache.parquet", compression_type=CompressionTypes.UNCOMPRESSED
+        )
+        opened = _OpenFile(path, handle, pq.ParquetWriter(handle, self._schema, compression=self._compression))
+        self._open[directory] = opened
+        return opened
+
+    def _close(self, directory: str) -> None:
+        opened = self._open.pop(directory)
+        opened.writer.close()
+        opened.handle.close()
+        self._closed.append(TempFile(split=directory, path=opened.path, num_rows=opened.rows, first_id=opened.first_id))
 
 
-class WriteShardFn(beam.DoFn):
-    """Writes one shard's Arrow payloads to a Parquet file; emits a ``WrittenShard``."""
+class FinalizeFilesFn(beam.DoFn):
+    """Moves every temporary file to its final name and removes the temporary directory."""
 
-    def __init__(self, output_dir: str, schema: pa.Schema, compression: str, row_group_rows: int) -> None:
+    def __init__(self, output_dir: str, temp_dir: str) -> None:
         self._output_dir = output_dir
-        self._schema = schema
-        self._compression = compression
-        self._row_group_rows = row_group_rows
-        self._rows = Metrics.counter(_NAMESPACE, "rows_written")
+        self._temp_dir = temp_dir
         self._files = Metrics.counter(_NAMESPACE, "files_written")
 
-    def process(self, keyed: tuple[ShardKey, Iterable[bytes]]) -> Iterator[WrittenShard]:
-        (directory, shard, shards), payloads = keyed
-        path = shard_path(self._output_dir, directory, shard, shards)
-        handle = FileSystems.create(
-            path,
-            mime_type="application/vnd.apache.parquet",
-            compression_type=CompressionTypes.UNCOMPRESSED,
-        )
+    def process(self, files: list[TempFile]) -> Iterator[WrittenShard]:
+        named = final_names(self._output_dir, files)
+        for directory in {FileSystems.split(path)[0] for _, path in named}:
+            make_dirs(directory)
+        if named:
+            FileSystems.rename([f["path"] for f, _ in named], [path for _, path in named])
+        for temp, path in named:
+            size = FileSystems.match([path])[0].metadata_list[0].size_in_bytes
+            self._files.inc()
+            yield WrittenShard(split=temp["split"], path=path, num_rows=temp["num_rows"], num_bytes=size)
+        remove_tree(self._temp_dir)
+
+
+def make_dirs(directory: str) -> None:
+    """Creates a directory and its parents where the filesystem has directories."""
+    if not FileSystems.exists(directory):
         try:
-            writer = pq.ParquetWriter(handle, self._schema, compression=self._compression)
-            try:
-                rows = write_row_groups(writer, (decode_rows(p) for p in payloads), self._row_group_rows)
-            finally:
-                writer.close()
-        finally:
-            handle.close()
-        size = FileSystems.match([path])[0].metadata_list[0].size_in_bytes
-        self._rows.inc(rows)
-        self._files.inc()
-        yield WrittenShard(split=directory, path=path, num_rows=rows, num_bytes=size)
+            FileSystems.mkdirs(directory)
+        except OSError:  # BeamIOError
+            if not FileSystems.exists(directory):  # created meanwhile by another worker is fine
+                raise
+
+
+def remove_tree(directory: str) -> None:
+    """Deletes everything under ``directory`` (files of retried bundles included), then it."""
+    leftovers = [
+        m.path
+        for pattern in (FileSystems.join(directory, "*"), FileSystems.join(directory, "*", "*"))
+        for result in FileSystems.match([pattern])
+        for m in result.metadata_list
+    ]
+    if leftovers:
+        FileSystems.delete(leftovers)
+    if FileSystems.exists(directory):
+        FileSystems.delete([directory])
 
 
 class WriteParquetShards(beam.PTransform):
@@ -192,14 +223,17 @@ class WriteParquetShards(beam.PTransform):
     Files are ``{output_dir}/{split}/part-00000-of-0000N.parquet`` (``data/`` for rows with
     no split), readable by ``pyarrow.parquet.read_table`` and
     ``datasets.load_dataset("parquet", data_files=...)``. Works on any Beam filesystem
-    path (local, ``gs://``). Existing files with the same names are overwritten.
+    path (local, ``gs://``). Existing files with the same names are overwritten. Each
+    bundle writes its own files (rows never cross a shuffle), so the number of files
+    follows the bundles and the size target.
 
     Args:
         output_dir: directory (local or any Beam filesystem URL) to write under.
         schema: Arrow schema of the rows.
         to_table: list of elements -> ``pa.Table`` of ``schema``.
-        target_shard_mb: shard size target in uncompressed Arrow MB (files are smaller).
-        row_group_rows: rows per Parquet row group (the last one of a file may be short).
+        target_shard_mb: a file is closed once it holds this much uncompressed Arrow data
+            (files on disk are smaller; a file may overshoot by up to one row group).
+        row_group_rows: rows per Parquet row group (a bundle's last one may be short).
         compression: Parquet codec, one of ``COMPRESSIONS``.
         partition: element -> sub-directory; defaults to the record's split.
 
@@ -226,32 +260,27 @@ class WriteParquetShards(beam.PTransform):
         self._output_dir = output_dir
         self._schema = schema
         self._to_table = to_table
-        self._target_shard_mb = target_shard_mb
+        self._target_bytes = target_shard_mb * _MB
         self._row_group_rows = row_group_rows
         self._compression = compression
         self._partition = partition
 
     def expand(self, pcoll: beam.PCollection) -> beam.PCollection:
-        target = self._target_shard_mb
-        batch_rows = min(self._row_group_rows, 2_000)
-        batches = pcoll | "ToArrowBatches" >> beam.ParDo(ToArrowBatchesFn(self._to_table, self._partition, batch_rows))
-        # Shard counts from the Arrow size of each split (uncompressed bytes).
-        shard_counts = (
-            batches
-            | "BatchBytes" >> beam.MapTuple(lambda directory, payload: (directory, len(payload)))
-            | "SumBytesPerSplit" >> beam.CombinePerKey(sum)
-            | "CountShards" >> beam.MapTuple(lambda directory, size: (directory, num_shards(size, target)))
+        temp_dir = FileSystems.join(self._output_dir, f"{TEMP_DIR_PREFIX}{uuid.uuid4().hex}")
+        write = WriteFilesFn(
+            temp_dir,
+            self._schema,
+            self._to_table,
+            self._partition,
+            self._compression,
+            self._row_group_rows,
+            self._target_bytes,
         )
         return (
-            batches
-            | "RouteToShards"
-            >> beam.FlatMap(
-                lambda batch, counts: route_to_shards(batch[0], batch[1], counts),
-                counts=beam.pvalue.AsDict(shard_counts),
-            )
-            | "GroupByShard" >> beam.GroupByKey()
-            | "WriteShards"
-            >> beam.ParDo(WriteShardFn(self._output_dir, self._schema, self._compression, self._row_group_rows))
+            pcoll
+            | "WriteFiles" >> beam.ParDo(write)
+            | "CollectFiles" >> beam.combiners.ToList()
+            | "NameFiles" >> beam.ParDo(FinalizeFilesFn(self._output_dir, temp_dir))
         )
 
 
