@@ -256,6 +256,9 @@ class WorkerMemory:
         while not self._done.wait(interval_s):
             for pid in descendants(os.getpid()):
                 try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                        if b"sdk_worker_main" not in cmdline.read():
+                            continue
                     self._peaks[pid] = high_water_mb(str(pid))
                 except (OSError, ValueError):
                     pass  # exited between listing and reading
