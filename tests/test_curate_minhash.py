@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from synthbeam.schemas.record import Record
-from synthbeam.transforms.curate import components, lsh
+from synthbeam.transforms.curate import components, lsh, near_pairs
 from synthbeam.transforms.curate.minhash import (
     LshParams,
     band_keys,
@@ -197,3 +197,22 @@ def test_star_steps() -> None:
 def test_local_stars_contract_each_component_to_its_smallest_node() -> None:
     edges = [("d", "c"), ("c", "b"), ("x", "y"), ("b", "a"), ("e", "d")]
     assert sorted(components.local_stars(edges)) == [("b", "a"), ("c", "a"), ("d", "a"), ("e", "a"), ("y", "x")]
+
+
+def test_candidate_pair_halves_meet_at_the_pair_and_are_checked_exactly() -> None:
+    params = LshParams()
+    base = " ".join(f"w{i}" for i in range(60))
+    batch = lsh.hash_batch(params, ["a", "b"], [base, base.replace("w30", "zz")])
+    sets = (near_pairs.SETS, lsh.encode_sets(batch))
+    pair = (near_pairs.node_name("a", "k"), near_pairs.node_name("b", "k"))
+    mentions = [(near_pairs.MENTION, 0, pair[0], pair), (near_pairs.MENTION, 1, pair[1], pair)]
+    halves = list(near_pairs.attach_sets(("k", [mentions[0], sets, mentions[1]])))
+    assert [key for key, _ in halves] == [pair, pair]
+    values = [value for _, value in halves]
+    assert list(near_pairs.VerifyPairsFn(0.8).process((pair, values + values))) == [pair]  # repeats are fine
+    assert list(near_pairs.VerifyPairsFn(0.9).process((pair, values))) == []  # Jaccard 51/61 ~ 0.84
+
+
+def test_mentions_without_their_batch_sets_fail_loudly() -> None:
+    with pytest.raises(RuntimeError, match="without shingle sets"):
+        list(near_pairs.attach_sets(("k", [(near_pairs.MENTION, 0, "a\x1fk", ("a\x1fk", "b\x1fk"))])))

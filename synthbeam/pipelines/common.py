@@ -98,7 +98,7 @@ class SynthbeamOptions(PipelineOptions):
             "--near_dup_threshold",
             type=float,
             default=0.8,
-            help="MinHash LSH Jaccard threshold for near-duplicate removal (5-word shingles, 128 permutations).",
+            help="MinHash LSH Jaccard threshold for near-duplicate removal (5-word shingles, 128 hash values).",
         )
         group.add_argument(
             "--eval_sets",

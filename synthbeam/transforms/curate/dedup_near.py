@@ -123,15 +123,15 @@ class AssignClustersFn(beam.DoFn):
 class DeduplicateNear(beam.PTransform):
     """Removes near-duplicates (MinHash LSH + exact Jaccard) keeping one per cluster.
 
-    Defaults: 5-word shingles of the normalised text, 128 permutations in 16 bands of 8
-    rows (S-curve midpoint ~0.71, 95% of pairs at Jaccard 0.8 become candidates, 99.4% at
-    0.85), then an exact Jaccard check against ``threshold``. Clusters are connected
-    components of verified pairs; the smallest id survives and every member gets
-    ``near_dup_cluster`` (the survivor's id) in ``meta``. With ``drop=False`` all members
-    are kept and only annotated (for cluster-aware splitting). Connected components run
-    ``rounds`` large-star/small-star rounds after each partition contracted its own pairs;
-    a cluster that needs more rounds (long chains of pairs) is left as a few clusters, so
-    it keeps extra rows rather than dropping unrelated ones.
+    Defaults: 5-word shingles of the normalised text, signatures of 128 one-permutation
+    MinHash values in 16 bands of 8 rows (S-curve midpoint ~0.71, 95% of pairs at Jaccard
+    0.8 become candidates, 99.4% at 0.85), then an exact Jaccard check against
+    ``threshold``. Clusters are connected components of verified pairs; the smallest id
+    survives and every member gets ``near_dup_cluster`` (the survivor's id) in ``meta``.
+    With ``drop=False`` all members are kept and only annotated (for cluster-aware
+    splitting). Connected components run ``rounds`` large-star/small-star rounds; a
+    cluster that needs more (long chains of pairs) is left as a few clusters, so it keeps
+    extra rows rather than dropping unrelated ones (counter ``unconverged_nodes``).
 
     Input: ``PCollection[Record]``.
     Output: ``DoOutputsTuple`` with ``.main`` (``Record``) and ``.rejected`` (``Rejected``,
