@@ -14,14 +14,8 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from synthbeam.schemas.arrow import RECORD_SCHEMA, REJECTED_SCHEMA, row_to_record
 from synthbeam.schemas.record import Lineage, Record, Rejected, Source
-from synthbeam.transforms.write.parquet import (
-    TEMP_DIR_PREFIX,
-    TempFile,
-    WriteParquetShards,
-    WriteRejects,
-    final_names,
-    shard_path,
-)
+from synthbeam.transforms.write.finalize import TempFile, final_names, shard_path
+from synthbeam.transforms.write.parquet import TEMP_DIR_PREFIX, WriteParquetShards, WriteRejects
 
 
 def make_record(i: int, split: str = "", text_len: int = 20) -> Record:
@@ -150,3 +144,15 @@ def test_write_rejects_keeps_reason_columns(tmp_path) -> None:
     assert table.schema.equals(REJECTED_SCHEMA)
     assert set(table.column("drop_reason").to_pylist()) == {"exact_duplicate"}
     assert table.num_rows == 5
+
+
+def test_rerun_with_fewer_files_leaves_no_stale_parts(tmp_path) -> None:
+    out = str(tmp_path / "out")
+    records = [make_record(i, split="train", text_len=5_000) for i in range(300)]
+    with TestPipeline() as p:
+        _ = p | beam.Create(records) | WriteParquetShards(out, target_shard_mb=1, row_group_rows=50)
+    assert len(glob.glob(f"{out}/train/*.parquet")) == 2
+    with TestPipeline() as p:
+        _ = p | beam.Create(records[:10]) | WriteParquetShards(out)
+    assert [os.path.basename(f) for f in glob.glob(f"{out}/train/*.parquet")] == ["part-00000-of-00001.parquet"]
+    assert pq.read_table(f"{out}/train").num_rows == 10

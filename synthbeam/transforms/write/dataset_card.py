@@ -29,7 +29,8 @@ from synthbeam.transforms.write.charts import (
     render_charts,
     split_order,
 )
-from synthbeam.transforms.write.parquet import WrittenShard, split_dir
+from synthbeam.transforms.write.finalize import WrittenShard
+from synthbeam.transforms.write.parquet import split_dir
 
 CARD_NAME = "README.md"
 _PLAIN = re.compile(r"^[A-Za-z0-9_./*-]+$")

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import Any
 
 import apache_beam as beam
 import pyarrow as pa
@@ -27,6 +27,7 @@ from apache_beam.utils.windowed_value import WindowedValue
 
 from synthbeam.schemas.arrow import RECORD_SCHEMA, REJECTED_SCHEMA, records_to_table, rejected_to_table
 from synthbeam.schemas.record import Record
+from synthbeam.transforms.write.finalize import FinalizeFilesFn, TempFile
 
 COMPRESSIONS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
 EMPTY_SPLIT_DIR = "data"
@@ -35,24 +36,6 @@ _NAMESPACE = "write_parquet"
 _MB = 1 << 20
 
 TableBuilder = Callable[[Sequence[Any]], pa.Table]
-
-
-class WrittenShard(TypedDict):
-    """One Parquet file written: its split directory, path and row count."""
-
-    split: str
-    path: str
-    num_rows: int
-    num_bytes: int
-
-
-class TempFile(TypedDict):
-    """A file a bundle wrote under the temporary directory, not yet named."""
-
-    split: str
-    path: str
-    num_rows: int
-    first_id: str
 
 
 def split_dir(element: Record) -> str:
@@ -65,26 +48,8 @@ def no_partition(element: Any) -> str:
     return ""
 
 
-def shard_path(output_dir: str, directory: str, shard: int, shards: int) -> str:
-    name = f"part-{shard:05d}-of-{shards:05d}.parquet"
-    parts = [directory, name] if directory else [name]
-    return FileSystems.join(output_dir, *parts)
-
-
 def first_id(table: pa.Table) -> str:
     return str(table.column("id")[0]) if "id" in table.column_names and table.num_rows else ""
-
-
-def final_names(output_dir: str, files: Iterable[TempFile]) -> list[tuple[TempFile, str]]:
-    """Each temporary file with its final path: per directory, ordered by first row id."""
-    by_dir: dict[str, list[TempFile]] = defaultdict(list)
-    for f in files:
-        by_dir[f["split"]].append(f)
-    named = []
-    for directory, group in sorted(by_dir.items()):
-        group.sort(key=lambda f: (f["first_id"], f["path"]))
-        named.extend((f, shard_path(output_dir, directory, i, len(group))) for i, f in enumerate(group))
-    return named
 
 
 @dataclass
@@ -172,58 +137,14 @@ class WriteFilesFn(beam.DoFn):
         self._closed.append(TempFile(split=directory, path=opened.path, num_rows=opened.rows, first_id=opened.first_id))
 
 
-class FinalizeFilesFn(beam.DoFn):
-    """Moves every temporary file to its final name and removes the temporary directory."""
-
-    def __init__(self, output_dir: str, temp_dir: str) -> None:
-        self._output_dir = output_dir
-        self._temp_dir = temp_dir
-        self._files = Metrics.counter(_NAMESPACE, "files_written")
-
-    def process(self, files: list[TempFile]) -> Iterator[WrittenShard]:
-        named = final_names(self._output_dir, files)
-        for directory in {FileSystems.split(path)[0] for _, path in named}:
-            make_dirs(directory)
-        if named:
-            FileSystems.rename([f["path"] for f, _ in named], [path for _, path in named])
-        for temp, path in named:
-            size = FileSystems.match([path])[0].metadata_list[0].size_in_bytes
-            self._files.inc()
-            yield WrittenShard(split=temp["split"], path=path, num_rows=temp["num_rows"], num_bytes=size)
-        remove_tree(self._temp_dir)
-
-
-def make_dirs(directory: str) -> None:
-    """Creates a directory and its parents where the filesystem has directories."""
-    if not FileSystems.exists(directory):
-        try:
-            FileSystems.mkdirs(directory)
-        except OSError:  # BeamIOError
-            if not FileSystems.exists(directory):  # created meanwhile by another worker is fine
-                raise
-
-
-def remove_tree(directory: str) -> None:
-    """Deletes everything under ``directory`` (files of retried bundles included), then it."""
-    leftovers = [
-        m.path
-        for pattern in (FileSystems.join(directory, "*"), FileSystems.join(directory, "*", "*"))
-        for result in FileSystems.match([pattern])
-        for m in result.metadata_list
-    ]
-    if leftovers:
-        FileSystems.delete(leftovers)
-    if FileSystems.exists(directory):
-        FileSystems.delete([directory])
-
-
 class WriteParquetShards(beam.PTransform):
     """Writes elements as Parquet shards, one directory per split.
 
     Files are ``{output_dir}/{split}/part-00000-of-0000N.parquet`` (``data/`` for rows with
     no split), readable by ``pyarrow.parquet.read_table`` and
     ``datasets.load_dataset("parquet", data_files=...)``. Works on any Beam filesystem
-    path (local, ``gs://``). Existing files with the same names are overwritten. Each
+    path (local, ``gs://``). A split directory's ``part-*.parquet`` files from an earlier
+    run are replaced (overwritten, or deleted when this run writes fewer). Each
     bundle writes its own files (rows never cross a shuffle), so the number of files
     follows the bundles and the size target.
 
