@@ -7,7 +7,7 @@ import functools
 import operator
 import types
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Union
 
 import pyarrow as pa
@@ -52,53 +52,12 @@ def arrow_schema(cls: type) -> pa.Schema:
     return pa.schema([pa.field(f.name, arrow_type(hints[f.name])) for f in dataclasses.fields(cls)])
 
 
-Converter = Callable[[Any], Any]
-
-
-@functools.cache
-def row_converter(tp: Any) -> Converter | None:
-    """A function turning a ``tp`` value into plain Arrow-ready data, built once per type.
-
-    Absent TypedDict keys become None so rows match the schema exactly; None means the
-    value is already plain. Type hints are resolved here, never per row.
-    """
-    origin = typing.get_origin(tp)
-    if origin in (Union, types.UnionType):
-        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
-        return row_converter(inner)
-    if origin is list:
-        item = row_converter(typing.get_args(tp)[0])
-        if item is None:
-            return lambda v: None if v is None else list(v)
-        return lambda v: None if v is None else [item(x) for x in v]
-    if _is_typeddict(tp):
-        keys = [(k, row_converter(h)) for k, h in typing.get_type_hints(tp).items()]
-        return lambda v: None if v is None else {k: c(v.get(k)) if c else v.get(k) for k, c in keys}
-    if dataclasses.is_dataclass(tp):
-        hints = typing.get_type_hints(tp)
-        attrs = [(f.name, row_converter(hints[f.name])) for f in dataclasses.fields(tp)]
-        return lambda v: None if v is None else {k: c(getattr(v, k)) if c else getattr(v, k) for k, c in attrs}
-    return None
-
-
 RECORD_SCHEMA: pa.Schema = arrow_schema(Record)
-_RECORD_TO_ROW: Converter = row_converter(Record)  # type: ignore[assignment]
 REJECTED_SCHEMA: pa.Schema = (
     RECORD_SCHEMA.append(pa.field("drop_stage", pa.string()))
     .append(pa.field("drop_reason", pa.string()))
     .append(pa.field("drop_detail", pa.string()))
 )
-
-
-def record_to_row(record: Record) -> dict[str, Any]:
-    """A record as a plain dict matching ``RECORD_SCHEMA``."""
-    return _RECORD_TO_ROW(record)
-
-
-def rejected_to_row(rejected: Rejected) -> dict[str, Any]:
-    row = record_to_row(rejected.record)
-    row.update(drop_stage=rejected.stage, drop_reason=rejected.reason, drop_detail=rejected.detail)
-    return row
 
 
 @functools.cache
@@ -139,6 +98,11 @@ def rejected_to_table(rejected: Sequence[Rejected]) -> pa.Table:
     for name in ("stage", "reason", "detail"):
         columns.append(pa.array([getattr(r, name) for r in rejected], type=pa.string()))
     return pa.Table.from_arrays(columns, schema=REJECTED_SCHEMA)
+
+
+def record_to_row(record: Record) -> dict[str, Any]:
+    """A record as a plain dict matching ``RECORD_SCHEMA`` (absent message keys are None)."""
+    return records_to_table([record]).to_pylist()[0]
 
 
 def row_to_record(row: dict[str, Any]) -> Record:

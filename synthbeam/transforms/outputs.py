@@ -8,6 +8,8 @@ Each stage returns a ``DoOutputsTuple`` with ``.main`` (elements that go on),
 from typing import NamedTuple
 
 import apache_beam as beam
+from apache_beam.transforms.window import GlobalWindow
+from apache_beam.utils.windowed_value import WindowedValue
 
 MAIN = "main"
 REJECTED = "rejected"
@@ -20,3 +22,9 @@ class StageOutputs(NamedTuple):
     main: beam.PCollection
     rejected: beam.PCollection
     dead_letter: beam.PCollection
+
+
+def in_global_window(value: object) -> WindowedValue:
+    """``value`` as ``finish_bundle`` must emit it: windowed (these stages run in the global window)."""
+    window = GlobalWindow()
+    return WindowedValue(value, window.max_timestamp(), [window])

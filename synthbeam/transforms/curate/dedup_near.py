@@ -28,6 +28,7 @@ from synthbeam.transforms.curate import lsh
 from synthbeam.transforms.curate.components import ConnectedComponents
 from synthbeam.transforms.curate.minhash import LshParams, best_bands, threshold_of
 from synthbeam.transforms.curate.near_pairs import (
+    LABEL,
     RECORDS,
     SETS,
     STAGE,
@@ -73,7 +74,7 @@ def split_by_partition(batch: tuple[int, lsh.Payload], p: int) -> Iterator[tuple
 def label_by_batch(node: str, cluster_node: str) -> tuple[str, tuple[str, tuple[str, str]]]:
     """A cluster label keyed by the batch its record travels in."""
     _, batch_key = split_node(node)
-    return batch_key, ("label", (node, cluster_node))
+    return batch_key, (LABEL, (node, cluster_node))
 
 
 class AssignClustersFn(beam.DoFn):

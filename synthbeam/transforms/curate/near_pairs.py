@@ -22,8 +22,6 @@ import apache_beam as beam
 import numpy as np
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
-from apache_beam.transforms.window import GlobalWindow
-from apache_beam.utils.windowed_value import WindowedValue
 
 from synthbeam.gc_pause import gc_paused
 from synthbeam.schemas.record import Record, stable_id
@@ -31,11 +29,13 @@ from synthbeam.transforms.curate import lsh
 from synthbeam.transforms.curate.components import local_stars
 from synthbeam.transforms.curate.minhash import LshParams, jaccard
 from synthbeam.transforms.curate.text import normalise, record_text
+from synthbeam.transforms.outputs import in_global_window
 
 STAGE = "dedup_near"
 RECORDS = "records"
 SETS = "sets"
 MENTION = "mention"
+LABEL = "label"
 _SEP = "\x1f"
 
 Pair = tuple[str, str]
@@ -98,13 +98,11 @@ class HashBatchesFn(beam.DoFn):
             yield from self._flush()
 
     def finish_bundle(self) -> Iterator[object]:
-        window = GlobalWindow()
         for output in self._flush():
             if isinstance(output, pvalue.TaggedOutput):
-                value = WindowedValue(output.value, window.max_timestamp(), [window])
-                yield pvalue.TaggedOutput(output.tag, value)
+                yield pvalue.TaggedOutput(output.tag, in_global_window(output.value))
             else:
-                yield WindowedValue(output, window.max_timestamp(), [window])
+                yield in_global_window(output)
 
     def _flush(self) -> Iterator[object]:
         if not self._records:

@@ -22,11 +22,10 @@ import pyarrow.parquet as pq
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
-from apache_beam.transforms.window import GlobalWindow
-from apache_beam.utils.windowed_value import WindowedValue
 
 from synthbeam.schemas.arrow import RECORD_SCHEMA, REJECTED_SCHEMA, records_to_table, rejected_to_table
 from synthbeam.schemas.record import Record
+from synthbeam.transforms.outputs import in_global_window
 from synthbeam.transforms.write.finalize import FinalizeFilesFn, TempFile
 
 COMPRESSIONS = ("zstd", "snappy", "gzip", "brotli", "lz4", "none")
@@ -99,15 +98,14 @@ class WriteFilesFn(beam.DoFn):
             self._write(directory, buffer)
             buffer.clear()
 
-    def finish_bundle(self) -> Iterator[WindowedValue]:
+    def finish_bundle(self) -> Iterator[object]:
         for directory, buffer in self._buffers.items():
             if buffer:
                 self._write(directory, buffer)
         for directory in list(self._open):
             self._close(directory)
-        window = GlobalWindow()
         for temp in self._closed:
-            yield WindowedValue(temp, window.max_timestamp(), [window])
+            yield in_global_window(temp)
 
     def _write(self, directory: str, elements: Sequence[Any]) -> None:
         table = self._to_table(elements)
