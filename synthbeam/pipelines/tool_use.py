@@ -39,7 +39,7 @@ from synthbeam.transforms.curate.decontaminate import Decontaminate
 from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
 from synthbeam.transforms.curate.oversample import Oversample
 from synthbeam.transforms.curate.split import SplitTrainEval
-from synthbeam.transforms.export import WriteToolUseExports, to_selection_record
+from synthbeam.transforms.export import WriteToolUseExports, calls_several_tools, to_selection_record
 from synthbeam.transforms.generate_records import GenerateRecords
 from synthbeam.transforms.verify import execution, semantic
 from synthbeam.transforms.verify import format as format_check
@@ -174,6 +174,9 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
         rejected | "CountFiltered" >> CountBy(filtered_key),
         dead_letters | "CountDeadLetters" >> CountBy(dead_letter_key),
         selection | "CountSelectionLabels" >> CountBy(lambda r: f"selection_label/{r.label}"),
+        rows
+        | "MultiToolRows" >> beam.Filter(calls_several_tools)
+        | "CountSelectionSkipped" >> CountBy(lambda _: "selection_skipped/multi_tool"),
         selection_shards
         | "CountSelectionRows" >> CountBy(lambda s: ("selection_rows_written", s["num_rows"]), weighted=True),
         generated.main | "CountGenerated" >> CountBy(lambda _: "kept/generate"),

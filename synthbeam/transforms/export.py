@@ -123,14 +123,19 @@ def to_bfcl(record: Record) -> tuple[dict[str, Any], dict[str, Any] | None]:
     return question, answer
 
 
+def calls_several_tools(record: Record) -> bool:
+    """Whether a row calls more than one distinct tool (it then has no single router label)."""
+    return len({c["function"]["name"] for c in tool_calls_of(record)}) > 1
+
+
 def to_selection_record(record: Record) -> Record | None:
     """A tool-router row: the query, the candidate tools, label = the one tool called or ``none``.
 
     Rows that call more than one distinct tool have no single label and give None.
     """
-    names = {c["function"]["name"] for c in tool_calls_of(record)}
-    if len(names) > 1:
+    if calls_several_tools(record):
         return None
+    names = {c["function"]["name"] for c in tool_calls_of(record)}
     label = names.pop() if names else NO_CALL_LABEL
     return Record(
         id=stable_id(SELECTION_TASK, record.id),

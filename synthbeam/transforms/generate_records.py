@@ -51,6 +51,8 @@ class ParseCompletionFn(beam.DoFn):
         completion, (request, item) = element
         try:
             records = self._task.format_output(completion, item)
+            if not records:  # every completion leaves as rows or as a reject, never as nothing
+                raise ParseError(reasons.EMPTY, "the completion gave no rows")
         except ParseError as error:
             self._failures.inc()
             row = stamp_lineage(unparsed_record(self._task, request, completion, item), self._task, request, completion)

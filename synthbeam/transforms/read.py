@@ -163,9 +163,9 @@ class ReadCorpus(beam.PTransform):
             raise ValueError(f"format must be 'auto' or one of {FORMATS}, got {format!r}")
         if not text_field:
             raise ValueError("text_field must name a field, e.g. text_field='text'")
-        if max_chars <= 0 or not 0 <= overlap_chars < max_chars or min_chars < 0:
+        if max_chars <= 0 or not 0 <= overlap_chars < max_chars or min_chars < 1:
             raise ValueError(
-                f"need max_chars > overlap_chars >= 0 and min_chars >= 0, "
+                f"need max_chars > overlap_chars >= 0 and min_chars >= 1, "
                 f"got max_chars={max_chars}, overlap_chars={overlap_chars}, min_chars={min_chars}"
             )
         self._patterns = patterns

@@ -73,9 +73,14 @@ def record_from_object(obj: Any, source: Source) -> Record | DeadLetter:
         row_source = Source(**obj["source"]) if obj.get("source") else source
     except TypeError as error:
         return dead_letter(reasons.INVALID_JSON, f"bad lineage or source: {error}", source.uri, source.position)
-    scalars = {k: str(obj[k]) for k in _SCALAR_FIELDS if obj.get(k) is not None}
+    scalars = {k: _as_text(obj[k]) for k in _SCALAR_FIELDS if obj.get(k) is not None}
     row_id = str(obj.get("id") or stable_id(json.dumps(messages, sort_keys=True, ensure_ascii=False)))
     return Record(id=row_id, task=task, messages=messages, source=row_source, lineage=lineage, **scalars)
+
+
+def _as_text(value: Any) -> str:
+    """A string column's value: JSON for lists and objects (``tools``, ``meta`` hold JSON)."""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else str(value)
 
 
 def read_jsonl_records(handle: IO[bytes], uri: str) -> Iterator[Record | DeadLetter]:
