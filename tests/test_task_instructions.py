@@ -82,3 +82,9 @@ def test_request_carries_schema_and_per_record_seed():
     assert request.seed != build_request(task, seed, run_seed=4).seed
     assert json.loads(request.response_format)["required"] == ["instruction", "response"]
     assert request == build_request(task, seed, run_seed=3)
+
+
+def test_blank_fields_are_rejected_as_empty():
+    with pytest.raises(ParseError) as caught:
+        parse_pair('{"instruction": "   ", "response": "an answer"}')
+    assert caught.value.reason == reasons.EMPTY

@@ -74,10 +74,6 @@ class ResponseCache:
         if self._local:
             os.makedirs(root, exist_ok=True)
 
-    @property
-    def root(self) -> str:
-        return self._root
-
     def get(self, key: str) -> Completion | None:
         path = entry_path(self._root, key)
         try:

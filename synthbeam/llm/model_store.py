@@ -8,6 +8,8 @@ import os
 import shutil
 from pathlib import Path
 
+from synthbeam.local_cache import cache_home
+
 logger = logging.getLogger(__name__)
 
 _SAMPLE_BYTES = 1 << 20  # head and tail bytes hashed from each large weight file
@@ -15,10 +17,7 @@ _SMALL_FILE_BYTES = 8 << 20
 
 
 def local_model_cache() -> Path:
-    root = os.environ.get("SYNTHBEAM_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "synthbeam"
-    )
-    return Path(root) / "models" / "remote"
+    return cache_home() / "models" / "remote"
 
 
 def resolve_model_dir(model: str, cache_dir: str | os.PathLike[str] | None = None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -84,11 +85,15 @@ def schema_violation(text: str, response_format: str) -> str:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         return f"not JSON: {error}"
-    try:
-        jsonschema.validate(value, json.loads(response_format))
-    except jsonschema.ValidationError as error:
-        return f"schema: {error.message}"
-    return ""
+    error = jsonschema.exceptions.best_match(_validator(response_format).iter_errors(value))
+    return f"schema: {error.message}" if error is not None else ""
+
+
+@functools.lru_cache(maxsize=256)
+def _validator(response_format: str) -> jsonschema.protocols.Validator:
+    """One compiled validator per schema text (a run sends a handful of distinct schemas)."""
+    schema = json.loads(response_format)
+    return jsonschema.validators.validator_for(schema)(schema)
 
 
 def looks_like_context_error(status: int, text: str) -> bool:

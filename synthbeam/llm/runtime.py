@@ -106,6 +106,17 @@ class GenerationRuntime:
         self.progress.finish(tokens, cached=outcome.cache_hit, failed=outcome.completion is None)
         return outcome
 
+    async def _count_tokens(self, request: ChatRequest) -> int | None:
+        """The prompt's token count, or None when the chat template rejects the messages (the
+        request then goes out as it is, and the server's answer decides: a 400 becomes a
+        dead letter, never a failed bundle)."""
+        counter = await self._ensure_counter()
+        try:
+            return counter.count(request)
+        except Exception as error:  # templates raise on role orders they do not support
+            logger.warning("could not count the prompt tokens of %s: %s", request.id, error)
+            return None
+
     async def _generate(self, request: ChatRequest) -> Outcome:
         loop = asyncio.get_running_loop()
         key = request.cache_key(self.model_id)
@@ -115,8 +126,10 @@ class GenerationRuntime:
                 return Outcome(request.id, completion=hit, cache_hit=True)
         client = await self._ensure_client()  # also learns the server's max_model_len
         if not surely_fits(request, self._max_model_len):
-            prompt_tokens = (await self._ensure_counter()).count(request)
-            if not fits_context(prompt_tokens, request.sampling.max_tokens, self._max_model_len):
+            prompt_tokens = await self._count_tokens(request)
+            if prompt_tokens is not None and not fits_context(
+                prompt_tokens, request.sampling.max_tokens, self._max_model_len
+            ):
                 detail = context_detail(prompt_tokens, request.sampling.max_tokens, self._max_model_len)
                 return Outcome(request.id, reason=reasons.CONTEXT_LENGTH, detail=detail)
         outcome = await client.complete(request, key)

@@ -127,16 +127,9 @@ class ManagedServer:
         self._port = 0
         self._log_path = ""
         self._finalizer: weakref.finalize | None = None
-        self.restarts = 0
 
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self._port}"
-
-    def served_name(self) -> str:
-        return self._served_name
-
-    def pid(self) -> int:
-        return self._process.pid if self._process else 0
 
     def start(self) -> ManagedServer:
         with self._lock:
@@ -150,7 +143,6 @@ class ManagedServer:
                 code = None if self._process is None else self._process.returncode
                 logger.warning("vLLM server exited (code %s); restarting it", code)
                 self._stop_locked()
-                self.restarts += 1
                 self._start_locked()
             return self.endpoint()
 

@@ -98,4 +98,6 @@ def parse_pair(text: str) -> dict[str, str]:
         if not isinstance(field_value, str):
             raise ParseError(reasons.PARSE_FAILED, f"missing string field {key!r}")
         pair[key] = field_value.strip()
+        if not pair[key]:
+            raise ParseError(reasons.EMPTY, f"blank field {key!r}")
     return pair
