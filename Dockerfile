@@ -37,17 +37,13 @@ COPY setup.py pyproject.toml README.md ./
 COPY synthbeam ./synthbeam
 RUN pip install --no-cache-dir "apache-beam[gcp]==${BEAM_VERSION}" . \
  && printf '%s\n' \
-    '"""Flex Template entry point: the instructions recipe, checked for Dataflow first."""' \
+    '"""Flex Template entry point: the instructions recipe (run() checks Dataflow options first)."""' \
     'import logging' \
     'import sys' \
     '' \
-    'from apache_beam.options.pipeline_options import PipelineOptions' \
-    '' \
     'from synthbeam.pipelines import instructions' \
-    'from synthbeam.pipelines.dataflow import check_dataflow_options' \
     '' \
     'logging.basicConfig(level=logging.INFO)' \
-    'check_dataflow_options(PipelineOptions(sys.argv[1:]))' \
     'instructions.run(sys.argv[1:])' \
     > /template/main.py \
  && python -c "import apache_beam, synthbeam.pipelines.instructions; assert apache_beam.__version__ == '${BEAM_VERSION}', apache_beam.__version__"

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import uuid
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -60,36 +59,15 @@ class AugmentOptions(common.SynthbeamOptions, PipelineOptions):
 OPTIONS = AugmentOptions
 
 
-def parse_list(text: str, flag: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
-    values = tuple(v.strip() for v in text.split(",") if v.strip())
-    if not values or (allowed and any(v not in allowed for v in values)):
-        choices = f"; choose from {', '.join(allowed)}" if allowed else ""
-        raise ValueError(f"--{flag}={text!r} is not a comma-separated list{choices}.")
-    return values
-
-
-def offline_info(opts: AugmentOptions, inputs: list[str]) -> dict[str, object]:
-    """Run facts for a run that uses no model (``run_info`` without an LLM config)."""
-    return {
-        "recipe": RECIPE,
-        "run_id": opts.run_id or uuid.uuid4().hex[:12],
-        "inputs": inputs,
-        "model": "",
-        "seed": opts.seed,
-        "templates": {},
-        "output": opts.output,
-    }
-
-
 def build(pipeline: beam.Pipeline, opts: AugmentOptions) -> beam.PCollection:
     """Wires the recipe onto ``pipeline``; returns the manifest collection."""
-    methods = parse_list(opts.methods, "methods", METHODS)
+    methods = common.parse_list(opts.methods, "methods", METHODS)
     inputs = derived_rows.record_inputs(opts)
     read = pipeline | "ReadRecords" >> ReadRecords(inputs)
     originals = read.main | "Limit" >> common.TakeFirst(opts.limit)
     rows, rejected, dead, templates = [originals], [], [read.dead_letter], []
     if "eda" in methods:
-        ops, roles = parse_list(opts.eda_ops, "eda_ops"), parse_list(opts.eda_roles, "eda_roles")
+        ops, roles = common.parse_list(opts.eda_ops, "eda_ops"), common.parse_list(opts.eda_roles, "eda_roles")
         rows = [originals | "AugmentEDA" >> AugmentEDA(ops, opts.eda_per_row, opts.eda_alpha, opts.seed, roles)]
     rows_in = list(rows)  # the originals (and EDA variants) each count as one row in
     config = common.llm_config_from_options(opts) if {"paraphrase", "multi_turn"} & set(methods) else None
@@ -117,11 +95,8 @@ def build(pipeline: beam.Pipeline, opts: AugmentOptions) -> beam.PCollection:
         derived_rows.count_rows_in("CountRowsIn", rows_in),
     ]
     all_rows = tuple(rows) | "AllRows" >> beam.Flatten()
-    if config is None:
-        info = offline_info(opts, inputs)
-    else:
-        info = common.run_info(RECIPE, opts, config, {t: template_hash(t) for t in templates})
-    info.update(inputs=inputs, methods=list(methods))
+    info = common.run_info(RECIPE, opts, config, {t: template_hash(t) for t in templates}, inputs)
+    info["methods"] = list(methods)
     return derived_rows.curate_and_write(all_rows, opts, info, rejected=rejected, dead=dead, counts=counts)
 
 

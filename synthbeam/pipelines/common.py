@@ -119,8 +119,22 @@ class SynthbeamOptions(PipelineOptions):
         group.add_argument("--run_id", default="", help="Identifier recorded in the manifest (default: random).")
 
 
+def split_list(text: str) -> list[str]:
+    """A comma-separated flag value as its non-empty, stripped items."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def parse_list(text: str, flag: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
+    """``split_list`` for a flag that needs at least one item (from ``allowed``, when given)."""
+    values = tuple(split_list(text))
+    if not values or (allowed and any(v not in allowed for v in values)):
+        choices = f"; choose from {', '.join(allowed)}" if allowed else ""
+        raise ValueError(f"--{flag}={text!r} is not a comma-separated list{choices}.")
+    return values
+
+
 def input_patterns(opts: SynthbeamOptions) -> list[str]:
-    return [p.strip() for p in opts.input.split(",") if p.strip()]
+    return split_list(opts.input)
 
 
 def parse_eval_sets(text: str) -> dict[str, str]:
@@ -169,12 +183,19 @@ def llm_config_from_options(opts: SynthbeamOptions) -> LLMConfig:
     )
 
 
-def run_info(recipe: str, opts: SynthbeamOptions, config: LLMConfig, templates: dict[str, str]) -> dict[str, Any]:
+def run_info(
+    recipe: str,
+    opts: SynthbeamOptions,
+    config: LLMConfig | None,
+    templates: dict[str, str],
+    inputs: list[str] | None = None,
+) -> dict[str, Any]:
+    """The manifest's run facts; ``inputs`` defaults to ``--input``, ``config`` None means no model."""
     return {
         "recipe": recipe,
         "run_id": opts.run_id or uuid.uuid4().hex[:12],
-        "inputs": input_patterns(opts),
-        "model": config.endpoint or config.model,
+        "inputs": input_patterns(opts) if inputs is None else inputs,
+        "model": "" if config is None else config.endpoint or config.model,
         "seed": opts.seed,
         "templates": templates,
         "output": opts.output,

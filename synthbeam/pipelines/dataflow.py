@@ -24,7 +24,7 @@ from apache_beam.options.pipeline_options import (
     WorkerOptions,
 )
 
-from synthbeam.pipelines.common import SynthbeamOptions
+from synthbeam.pipelines.common import SynthbeamOptions, split_list
 
 logger = logging.getLogger(__name__)
 
@@ -211,8 +211,8 @@ def _check_locations(options: PipelineOptions, errors: list[str], warnings: list
         errors.append(
             f"--output={opts.output} is a local path; workers write to their own disks, lost when the job ends. Use gs://BUCKET/DIR."
         )
-    for pattern in (p.strip() for p in opts.input.split(",")):
-        if pattern and _is_local(pattern):
+    for pattern in split_list(opts.input):
+        if _is_local(pattern):
             errors.append(
                 f"--input pattern {pattern} is a local path the workers cannot read; upload it to gs:// first."
             )

@@ -28,7 +28,7 @@ def record_inputs(opts: common.SynthbeamOptions) -> list[str]:
     """``--input`` as record file patterns; the shared default (a passage corpus) means the seed tasks."""
     if opts.input == DEFAULT_CORPUS_URI:
         return [BUNDLED_SEED_TASKS]
-    return [p.strip() for p in opts.input.split(",") if p.strip()]
+    return common.input_patterns(opts)
 
 
 def count_rows_in(label: str, collections: list[beam.PCollection]) -> beam.PCollection:

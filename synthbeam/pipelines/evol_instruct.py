@@ -53,11 +53,7 @@ OPTIONS = EvolInstructOptions
 
 
 def parse_modes(text: str) -> tuple[str, ...]:
-    modes = tuple(m.strip() for m in text.split(",") if m.strip())
-    unknown = [m for m in modes if m not in MODES]
-    if not modes or unknown:
-        raise ValueError(f"--evol_modes={text!r}: choose one or more of {', '.join(MODES)}.")
-    return modes
+    return common.parse_list(text, "evol_modes", MODES)
 
 
 def build(pipeline: beam.Pipeline, opts: EvolInstructOptions) -> beam.PCollection:
@@ -82,8 +78,8 @@ def build(pipeline: beam.Pipeline, opts: EvolInstructOptions) -> beam.PCollectio
         derived_rows.count_rows_in("CountRowsIn", rows_in),
     ]
     templates = [EvolInstruction().template, AnswerInstruction().template]
-    info = common.run_info(RECIPE, opts, config, {t: template_hash(t) for t in templates})
-    info.update(inputs=inputs, evol_modes=list(modes), evol_rounds=opts.evol_rounds, task=TASK)
+    info = common.run_info(RECIPE, opts, config, {t: template_hash(t) for t in templates}, inputs)
+    info.update(evol_modes=list(modes), evol_rounds=opts.evol_rounds, task=TASK)
     return derived_rows.curate_and_write(
         rows, opts, info, rejected=[evolved.rejected], dead=[read.dead_letter, evolved.dead_letter], counts=counts
     )

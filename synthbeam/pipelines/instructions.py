@@ -23,6 +23,7 @@ from synthbeam.pipelines.common import (
     llm_config_from_options,
     oversample_target,
     parse_eval_sets,
+    parse_list,
     run_info,
     run_recipe,
 )
@@ -68,7 +69,7 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
     """Wires the recipe onto ``pipeline``; returns the manifest collection."""
     config = llm_config_from_options(opts)
     task = InstructionsFromPassage()
-    question_types = tuple(t.strip() for t in opts.question_types.split(",") if t.strip())
+    question_types = parse_list(opts.question_types, "question_types")
     corpus = pipeline | "ReadCorpus" >> ReadCorpus(
         input_patterns(opts), text_field=opts.text_field, max_chars=opts.max_chars
     )

@@ -64,8 +64,8 @@ OPTIONS = SelfInstructOptions
 
 def build(pipeline: beam.Pipeline, opts: SelfInstructOptions) -> beam.PCollection:
     """Wires the recipe onto ``pipeline``; returns the manifest collection."""
-    config = common.llm_config_from_options(opts)
     seeds = load_seed_tasks(opts.seed_tasks)  # a bad seed file fails here, before any work
+    config = common.llm_config_from_options(opts)  # may prepare the bundled model: after cheap checks
     generate = SelfInstructGenerate(instructions_per_prompt=opts.instructions_per_prompt)
     answer = AnswerInstruction(TASK, sampling=SamplingParams(max_tokens=opts.max_answer_tokens))
 
@@ -80,8 +80,8 @@ def build(pipeline: beam.Pipeline, opts: SelfInstructOptions) -> beam.PCollectio
         prompts | "CountRequests" >> CountBy(lambda _: "requests"),
         derived_rows.count_rows_in("CountRowsIn", [generated.main, generated.rejected, generated.dead_letter]),
     ]
-    info = common.run_info(RECIPE, opts, config, {t.template: template_hash(t.template) for t in (generate, answer)})
-    info["inputs"] = [opts.seed_tasks]
+    templates = {t.template: template_hash(t.template) for t in (generate, answer)}
+    info = common.run_info(RECIPE, opts, config, templates, inputs=[opts.seed_tasks])
     return derived_rows.curate_and_write(
         answered.main,
         opts,

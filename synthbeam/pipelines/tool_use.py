@@ -112,9 +112,9 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     """Wires the recipe onto ``pipeline``; returns the manifest collection."""
     if opts.num_examples < 1 or opts.max_tools < 2:
         raise ValueError("--num_examples must be >= 1 and --max_tools >= 2")
-    config = llm_config_from_options(opts)
     library = load_tool_library(opts.tool_library)  # small; read once, bad files fail here
     mix, seed = parse_mix(opts.kind_mix), opts.seed
+    config = llm_config_from_options(opts)  # may prepare the bundled model: after cheap checks
     task, judge = ToolUseTask(), ToolUseJudge()
     limits = SandboxLimits(timeout_s=opts.sandbox_timeout_s, memory_mib=opts.sandbox_memory_mib)
 
@@ -184,7 +184,7 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
         *(out.main | f"CountKept_{stage}" >> _count_kept(stage) for stage, out in stages),
     )
     templates = {t: template_hash(t) for t in (task.template, judge.template)}
-    info = {**run_info(RECIPE, opts, config, templates), "inputs": [opts.tool_library or "bundled:tools"]}
+    info = run_info(RECIPE, opts, config, templates, inputs=[opts.tool_library or "bundled:tools"])
     manifest_path = FileSystems.join(opts.output, "manifest.json")
     return counts | "WriteManifest" >> WriteManifest(manifest_path, info, REQUESTS_KEY, ("generate", semantic.STAGE))
 
