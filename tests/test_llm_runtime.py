@@ -1,4 +1,4 @@
-"""GenerationRuntime's token check: a chat template that rejects the messages never fails a bundle."""
+"""GenerationRuntime and GenerateCompletions pieces that need no server: token check, dead letters."""
 
 from __future__ import annotations
 
@@ -37,3 +37,15 @@ def test_template_errors_leave_the_count_open(tmp_path) -> None:
 
 def test_counts_pass_through(tmp_path) -> None:
     assert count_with(CountingCounter(), tmp_path) == 42
+
+
+def test_dead_letters_carry_the_stage_that_asked() -> None:
+    from synthbeam.llm.client import Outcome
+    from synthbeam.transforms.generate import dead_letter_for
+    from synthbeam.transforms.verify.semantic import STAGE as JUDGE_STAGE
+
+    request = ChatRequest(id="r", messages=[{"role": "user", "content": "hi"}], seed=1)
+    outcome = Outcome("r", reason="llm_gave_up", detail="503 x5")
+    assert dead_letter_for(request, outcome).stage == "generate"
+    judged = dead_letter_for(request, outcome, JUDGE_STAGE)
+    assert (judged.stage, judged.reason, judged.element_id) == ("verify_semantic", "llm_gave_up", "r")

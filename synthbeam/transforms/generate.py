@@ -109,10 +109,10 @@ class _Runtimes:
             runtime.server.release()
 
 
-def dead_letter_for(request: ChatRequest, outcome: Outcome) -> DeadLetter:
+def dead_letter_for(request: ChatRequest, outcome: Outcome, stage: str = STAGE) -> DeadLetter:
     payload = json.dumps({"id": request.id, "messages": request.messages}, ensure_ascii=False)
     return DeadLetter(
-        stage=STAGE,
+        stage=stage,
         reason=outcome.reason,
         detail=outcome.detail,
         element_id=request.id,
@@ -128,8 +128,9 @@ class GenerateCompletionsFn(beam.DoFn, Generic[T]):
     queue passes a high-water mark, ``finish_bundle`` drains the rest.
     """
 
-    def __init__(self, config: LLMConfig) -> None:
+    def __init__(self, config: LLMConfig, stage: str = STAGE) -> None:
         self._config = config
+        self._stage = stage
         self._high_water = 4 * config.max_in_flight
 
     def setup(self) -> None:
@@ -181,7 +182,7 @@ class GenerateCompletionsFn(beam.DoFn, Generic[T]):
         if name not in self._counters:
             self._counters[name] = Metrics.counter(STAGE, name)
         self._counters[name].inc()
-        return TaggedOutput(DEAD_LETTER, WindowedValue(dead_letter_for(request, outcome), timestamp, (window,)))
+        return TaggedOutput(DEAD_LETTER, WindowedValue(dead_letter_for(request, outcome, self._stage), timestamp, (window,)))
 
     def _count(self, outcome: Outcome) -> None:
         self._counters["llm_calls"].inc(outcome.llm_calls)
@@ -205,13 +206,15 @@ class GenerateCompletions(beam.PTransform):
     Args:
         config: Model, server and client settings; a managed vLLM server is started once
             per machine when ``config.endpoint`` is None.
+        stage: The ``stage`` its dead letters carry (the manifest tells callers apart by it).
     """
 
-    def __init__(self, config: LLMConfig) -> None:
+    def __init__(self, config: LLMConfig, stage: str = STAGE) -> None:
         super().__init__()
         self._config = config
+        self._stage = stage
 
     def expand(self, requests: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        return requests | "Generate" >> beam.ParDo(GenerateCompletionsFn(self._config)).with_outputs(
+        return requests | "Generate" >> beam.ParDo(GenerateCompletionsFn(self._config, self._stage)).with_outputs(
             DEAD_LETTER, main=MAIN
         )

@@ -7,7 +7,6 @@ structured output). A row is kept when the verdict passes; otherwise it is rejec
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -75,8 +74,7 @@ class JudgeToolCalls(beam.PTransform):
     def expand(self, records: beam.PCollection) -> StageOutputs:
         task, seed = self._task, self._seed
         requests = records | "BuildRequests" >> beam.Map(lambda record: (build_request(task, record, seed), record))
-        generated = requests | "Judge" >> GenerateCompletions(self._config)
+        # Its own stage, so the manifest tells the judge's failures from the generator's.
+        generated = requests | "Judge" >> GenerateCompletions(self._config, stage=STAGE)
         verdicts = generated.main | "ApplyVerdict" >> beam.ParDo(ApplyVerdictFn(task)).with_outputs(REJECTED, main=MAIN)
-        # Re-staged so the manifest tells the judge's failures from the generator's.
-        dead = generated.dead_letter | "StageDeadLetters" >> beam.Map(dataclasses.replace, stage=STAGE)
-        return StageOutputs(verdicts.main, verdicts.rejected, dead)
+        return StageOutputs(verdicts.main, verdicts.rejected, generated.dead_letter)
