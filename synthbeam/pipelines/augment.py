@@ -25,9 +25,9 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from synthbeam.augment.eda import OPS
 from synthbeam.pipelines import common, derived_rows
-from synthbeam.tasks.answer import AnswerInstruction, has_instruction
-from synthbeam.tasks.multi_turn import FollowUpQuestion, is_single_turn
-from synthbeam.tasks.paraphrase import ParaphraseInstruction, paraphrase_items
+from synthbeam.tasks.answer import AnswerInstruction
+from synthbeam.tasks.multi_turn import FollowUpQuestion
+from synthbeam.tasks.paraphrase import ParaphraseInstruction
 from synthbeam.templates import template_hash
 from synthbeam.transforms.accounting import CountBy
 from synthbeam.transforms.augment import AugmentEDA, ExtendConversations, ParaphraseInstructions
@@ -74,18 +74,15 @@ def build(pipeline: beam.Pipeline, opts: AugmentOptions) -> beam.PCollection:
     if "paraphrase" in methods:
         per_row = opts.paraphrases_per_row
         paraphrased = originals | "Paraphrase" >> ParaphraseInstructions(config, per_row, opts.seed)
-        requests = originals | "ParaphraseRequests" >> beam.FlatMap(
-            lambda r: paraphrase_items(r, per_row) if has_instruction(r) else []
-        )
         rows.append(paraphrased.main)
-        rows_in.append(requests)
+        rows_in.append(paraphrased.requests)
         rejected.append(paraphrased.rejected)
         dead.append(paraphrased.dead_letter)
         templates.append(ParaphraseInstruction().template)
     if "multi_turn" in methods:
         extended = originals | "MultiTurn" >> ExtendConversations(config, opts.seed, opts.max_answer_tokens)
         rows.append(extended.main)
-        rows_in.append(originals | "MultiTurnRequests" >> beam.Filter(is_single_turn))
+        rows_in.append(extended.requests)
         rejected.append(extended.rejected)
         dead.append(extended.dead_letter)
         templates += [FollowUpQuestion().template, AnswerInstruction().template]

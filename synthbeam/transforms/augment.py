@@ -132,12 +132,22 @@ def merge(label: str, outputs: list[StageOutputs], main: beam.PCollection | None
     return StageOutputs(outputs[-1].main if main is None else main, rejected, dead)
 
 
+class RequestOutputs(NamedTuple):
+    """``StageOutputs`` plus one element per request the stage made (for the run's accounting)."""
+
+    main: beam.PCollection
+    rejected: beam.PCollection
+    dead_letter: beam.PCollection
+    requests: beam.PCollection
+
+
 class ParaphraseInstructions(beam.PTransform):
     """LLM paraphrases of each row's first instruction, answers kept.
 
-    Input: PCollection[Record]. Output: ``StageOutputs``: ``main`` the variants only
+    Input: PCollection[Record]. Output: ``RequestOutputs``: ``main`` the variants only
     (``augmentation="paraphrase"``, parent pointer), ``rejected`` (unusable paraphrases,
-    raw completion kept), ``dead_letter`` (requests the model could not answer). Rows
+    raw completion kept), ``dead_letter`` (requests the model could not answer),
+    ``requests`` (one element per paraphrase asked for). Rows
     without a user turn are skipped (counter ``select/no_instruction``); callers keep them.
 
     Args:
@@ -150,17 +160,19 @@ class ParaphraseInstructions(beam.PTransform):
         super().__init__()
         self._config, self._per_row, self._seed = llm_config, per_row, run_seed
 
-    def expand(self, records: beam.PCollection) -> StageOutputs:
+    def expand(self, records: beam.PCollection) -> RequestOutputs:
         usable = records | "HasInstruction" >> beam.ParDo(KeepIfFn(has_instruction, reasons.NO_INSTRUCTION))
         items = usable | "Variants" >> beam.FlatMap(paraphrase_items, self._per_row)
-        return items | "Paraphrase" >> GenerateRecords(ParaphraseInstruction(), self._config, self._seed)
+        paraphrased = items | "Paraphrase" >> GenerateRecords(ParaphraseInstruction(), self._config, self._seed)
+        return RequestOutputs(*paraphrased, items)
 
 
 class ExtendConversations(beam.PTransform):
     """Single-turn rows -> four-turn rows: a follow-up question and its answer.
 
-    Input: PCollection[Record]. Output: ``StageOutputs``: ``main`` new ``multi_turn`` rows
-    pointing at their parents, ``rejected``, ``dead_letter``. Rows that are not one
+    Input: PCollection[Record]. Output: ``RequestOutputs``: ``main`` new ``multi_turn`` rows
+    pointing at their parents, ``rejected``, ``dead_letter``, ``requests`` (the rows
+    extended, one per conversation asked for). Rows that are not one
     user turn and one answer are skipped (counter ``select/not_single_turn``): they are
     not consumed, callers keep them.
 
@@ -175,20 +187,11 @@ class ExtendConversations(beam.PTransform):
         self._config, self._seed = llm_config, run_seed
         self._answer = AnswerInstruction(MULTI_TURN, sampling=SamplingParams(max_tokens=answer_max_tokens))
 
-    def expand(self, records: beam.PCollection) -> StageOutputs:
+    def expand(self, records: beam.PCollection) -> RequestOutputs:
         single = records | "SingleTurn" >> beam.ParDo(KeepIfFn(is_single_turn, "not_single_turn"))
         asked = single | "FollowUp" >> GenerateRecords(FollowUpQuestion(), self._config, self._seed)
         answered = asked.main | "Answer" >> GenerateRecords(self._answer, self._config, self._seed)
-        return merge("All", [asked, answered])
-
-
-class EvolOutputs(NamedTuple):
-    """``StageOutputs`` plus one element per evolution request (for the run's accounting)."""
-
-    main: beam.PCollection
-    rejected: beam.PCollection
-    dead_letter: beam.PCollection
-    requests: beam.PCollection
+        return RequestOutputs(*merge("All", [asked, answered]), single)
 
 
 class EvolveInstructions(beam.PTransform):
@@ -198,7 +201,7 @@ class EvolveInstructions(beam.PTransform):
     round before once more, in one mode picked by hashing its id (as WizardLM evolves an
     instruction several times). Every round's rewrites are kept.
 
-    Input: PCollection[Record]. Output: ``EvolOutputs``: ``main`` ``evol_instruct`` rows
+    Input: PCollection[Record]. Output: ``RequestOutputs``: ``main`` ``evol_instruct`` rows
     (``augmentation="evol:<mode>[><mode>...]"``, ``parent_id`` the row it was rewritten
     from; answered unless ``answer=False``), ``rejected`` (rows without an instruction,
     rewrites eliminated with a reason code, unparseable answers), ``dead_letter``, and
@@ -230,7 +233,7 @@ class EvolveInstructions(beam.PTransform):
         sampling = SamplingParams(max_tokens=answer_max_tokens)
         self._answer = AnswerInstruction("evol_instruct", sampling=sampling) if answer else None
 
-    def expand(self, records: beam.PCollection) -> EvolOutputs:
+    def expand(self, records: beam.PCollection) -> RequestOutputs:
         usable = records | "SelectInstructions" >> ApplyFilters([HasInstruction()])
         empty = records.pipeline | "NoDeadLetters" >> beam.Create([])
         steps, evolved = [StageOutputs(usable.main, usable.rejected, empty)], []
@@ -255,5 +258,5 @@ class EvolveInstructions(beam.PTransform):
         all_requests = tuple(requests) | "AllRequests" >> beam.Flatten()
         if self._answer is not None:
             steps.append(all_evolved | "Answer" >> GenerateRecords(self._answer, self._config, self._seed))
-            return EvolOutputs(*merge("All", steps), all_requests)
-        return EvolOutputs(*merge("All", steps, main=all_evolved), all_requests)
+            return RequestOutputs(*merge("All", steps), all_requests)
+        return RequestOutputs(*merge("All", steps, main=all_evolved), all_requests)

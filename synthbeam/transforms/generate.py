@@ -182,7 +182,9 @@ class GenerateCompletionsFn(beam.DoFn, Generic[T]):
         if name not in self._counters:
             self._counters[name] = Metrics.counter(STAGE, name)
         self._counters[name].inc()
-        return TaggedOutput(DEAD_LETTER, WindowedValue(dead_letter_for(request, outcome, self._stage), timestamp, (window,)))
+        return TaggedOutput(
+            DEAD_LETTER, WindowedValue(dead_letter_for(request, outcome, self._stage), timestamp, (window,))
+        )
 
     def _count(self, outcome: Outcome) -> None:
         self._counters["llm_calls"].inc(outcome.llm_calls)
