@@ -12,7 +12,7 @@ Whitespace-only lines are not records and are skipped. Positions are 0-based: th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -31,6 +31,7 @@ EXTENSIONS = {
 _PAYLOAD_CHARS = 500
 _PARQUET_BATCH_ROWS = 1024
 Item = Passage | DeadLetter
+ObjectParser = Callable[[Any, Source], Any]  # a JSON object or Parquet row -> an item or a DeadLetter
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,16 @@ def parse_record(obj: Any, source: Source, fields: Fields) -> Item:
 
 def parse_jsonl_line(raw: bytes, uri: str, position: int, fields: Fields) -> Item:
     """One JSONL line (bytes, with or without its newline) as a document or a dead letter."""
+    return parse_json_line(raw, uri, position, passage_parser(fields))
+
+
+def passage_parser(fields: Fields) -> ObjectParser:
+    return lambda obj, source: parse_record(obj, source, fields)
+
+
+def parse_json_line(raw: bytes, uri: str, position: int, parse: ObjectParser) -> Any:
+    """One JSONL line as whatever ``parse`` makes of its object, or a dead letter (with the
+    line as payload): shared by every reader of JSONL, documents or rows."""
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -98,16 +109,21 @@ def parse_jsonl_line(raw: bytes, uri: str, position: int, fields: Fields) -> Ite
         obj = json.loads(line.lstrip("\ufeff") if position == 0 else line)
     except json.JSONDecodeError as error:
         return dead_letter(reasons.INVALID_JSON, str(error), uri, position, line)
-    item = parse_record(obj, Source(uri=uri, position=position), fields)
+    item = parse(obj, Source(uri=uri, position=position))
     if isinstance(item, DeadLetter):
         return dead_letter(item.reason, item.detail, uri, position, line)
     return item
 
 
 def read_jsonl(lines: Iterable[bytes], uri: str, fields: Fields) -> Iterator[Item]:
+    return read_json_lines(lines, uri, passage_parser(fields))
+
+
+def read_json_lines(lines: Iterable[bytes], uri: str, parse: ObjectParser) -> Iterator[Any]:
+    """Every non-blank line through ``parse_json_line``."""
     for position, raw in enumerate(lines):
         if raw.strip():
-            yield parse_jsonl_line(raw, uri, position, fields)
+            yield parse_json_line(raw, uri, position, parse)
 
 
 def read_text(lines: Iterable[bytes], uri: str) -> Iterator[Item]:
@@ -138,6 +154,21 @@ def _paragraph(lines: list[str], uri: str, start: int) -> Iterator[Passage]:
 
 def read_parquet(handle: IO[bytes], uri: str, fields: Fields, batch_rows: int = _PARQUET_BATCH_ROWS) -> Iterator[Item]:
     """Rows as documents, streamed a batch at a time (never the whole file in memory)."""
+    columns = [c for c in (fields.text, fields.id, fields.title) if c]
+    return read_parquet_rows(handle, uri, passage_parser(fields), columns, fields.text, batch_rows)
+
+
+def read_parquet_rows(
+    handle: IO[bytes],
+    uri: str,
+    parse: ObjectParser,
+    columns: list[str] | None = None,
+    required: str | None = None,
+    batch_rows: int = _PARQUET_BATCH_ROWS,
+) -> Iterator[Any]:
+    """Each row (of ``columns`` that exist; all when None) through ``parse``; a row it
+    refuses becomes a dead letter with the row as payload. A file without the ``required``
+    column, or that is not Parquet, gives one dead letter."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -146,13 +177,13 @@ def read_parquet(handle: IO[bytes], uri: str, fields: Fields, batch_rows: int = 
         # pre_buffer (the default) would fetch every row group up front.
         parquet = pq.ParquetFile(handle, pre_buffer=False)
         names = parquet.schema_arrow.names
-        if fields.text not in names:
-            yield dead_letter(reasons.MISSING_TEXT_FIELD, f"no column {fields.text!r} in {names}", uri)
+        if required and required not in names:
+            yield dead_letter(reasons.MISSING_TEXT_FIELD, f"no column {required!r} in {names}", uri)
             return
-        columns = [c for c in (fields.text, fields.id, fields.title) if c and c in names]
-        for batch in parquet.iter_batches(batch_size=batch_rows, columns=columns):
+        present = None if columns is None else [c for c in columns if c in names]
+        for batch in parquet.iter_batches(batch_size=batch_rows, columns=present):
             for row in batch.to_pylist():
-                item = parse_record(row, Source(uri=uri, position=position), fields)
+                item = parse(row, Source(uri=uri, position=position))
                 if isinstance(item, DeadLetter):
                     payload = json.dumps(row, ensure_ascii=False, default=str)
                     item = dead_letter(item.reason, item.detail, uri, position, payload)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
@@ -26,9 +26,14 @@ from synthbeam.schemas.record import DeadLetter, Lineage, Message, Record, Sourc
 from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS, seed_tasks_path
 from synthbeam.transforms.outputs import DEAD_LETTER, MAIN
 from synthbeam.transforms.read import ListFiles
-from synthbeam.transforms.read_formats import dead_letter, detect_format, iter_lines
+from synthbeam.transforms.read_formats import (
+    dead_letter,
+    detect_format,
+    iter_lines,
+    read_json_lines,
+    read_parquet_rows,
+)
 
-_PAYLOAD_CHARS = 500
 _SCALAR_FIELDS = ("label", "completion", "finish_reason", "split", "tools", "meta")
 
 
@@ -83,34 +88,6 @@ def _as_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else str(value)
 
 
-def read_jsonl_records(handle: IO[bytes], uri: str) -> Iterator[Record | DeadLetter]:
-    for position, raw in enumerate(iter_lines(handle)):
-        if not raw.strip():
-            continue
-        payload = raw[:_PAYLOAD_CHARS].decode("utf-8", "replace")
-        try:
-            obj = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            yield dead_letter(reasons.INVALID_JSON, str(error), uri, position, payload)
-            continue
-        item = record_from_object(obj, Source(uri=uri, position=position))
-        yield dead_letter(item.reason, item.detail, uri, position, payload) if isinstance(item, DeadLetter) else item
-
-
-def read_parquet_records(handle: IO[bytes], uri: str) -> Iterator[Record | DeadLetter]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    position = 0
-    try:
-        for batch in pq.ParquetFile(handle, pre_buffer=False).iter_batches():
-            for row in batch.to_pylist():
-                yield record_from_object(row, Source(uri=uri, position=position))
-                position += 1
-    except (pa.ArrowInvalid, OSError) as error:
-        yield dead_letter(reasons.UNREADABLE_FILE, str(error), uri, position)
-
-
 class ReadRecordsFn(beam.DoFn):
     """A file URI -> its ``Record`` rows; bad lines, rows and files -> ``DeadLetter``."""
 
@@ -126,8 +103,11 @@ class ReadRecordsFn(beam.DoFn):
             yield TaggedOutput(DEAD_LETTER, dead_letter(reasons.UNSUPPORTED_FORMAT, "use .jsonl or .parquet", uri))
             return
         with FileSystems.open(path) as handle:
-            reader = read_parquet_records if fmt == "parquet" else read_jsonl_records
-            for item in reader(handle, uri):
+            if fmt == "parquet":
+                items = read_parquet_rows(handle, uri, record_from_object)
+            else:
+                items = read_json_lines(iter_lines(handle), uri, record_from_object)
+            for item in items:
                 if isinstance(item, DeadLetter):
                     self._dead.inc()
                     yield TaggedOutput(DEAD_LETTER, item)
