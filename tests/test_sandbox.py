@@ -160,3 +160,17 @@ class TestOperatingSystemIsolation:
     def test_host_processes_are_invisible(self) -> None:
         done = self.run_isolated("ls /proc | grep -c '^[0-9]'")
         assert int(done.stdout) < 5
+
+
+def test_every_reason_the_child_reports_is_one_the_parent_accepts() -> None:
+    """The child spells reason codes as literals (it imports nothing of ours); a typo there
+    would silently become execution_error, so each literal must be a known child reason."""
+    import re
+    from pathlib import Path
+
+    from synthbeam.tools import sandbox_child
+    from synthbeam.tools.sandbox import CHILD_REASONS
+
+    source = Path(sandbox_child.__file__).read_text()
+    literals = set(re.findall(r'"((?:sandbox|execution)_[a-z_]+)"', source))
+    assert literals and literals <= CHILD_REASONS, literals - CHILD_REASONS

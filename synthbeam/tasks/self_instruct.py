@@ -155,12 +155,19 @@ def seed_texts(seeds: list[SeedTask]) -> frozenset[str]:
     return frozenset(normalise(text) for seed in seeds for text in (seed.instruction, seed.prompt_text()))
 
 
-def seed_record(seed: SeedTask, uri: str = "", position: int = 0) -> Record:
-    """A seed task as an instruction/response row (input for evol-instruct or augmentation)."""
+def seed_messages(seed: SeedTask) -> list[Message]:
+    """A seed task as chat turns: the prompt (input appended), then the output if it has one."""
     messages: list[Message] = [{"role": "user", "content": seed.prompt_text()}]
     if seed.output:
         messages.append({"role": "assistant", "content": seed.output})
-    return Record(id=stable_id("seed", seed.id), task="seed", messages=messages, source=Source(uri, position))
+    return messages
+
+
+def seed_record(seed: SeedTask, uri: str = "", position: int = 0) -> Record:
+    """A seed task as an instruction/response row (input for evol-instruct or augmentation)."""
+    return Record(
+        id=stable_id("seed", seed.id), task="seed", messages=seed_messages(seed), source=Source(uri, position)
+    )
 
 
 def instructions_schema(n: int) -> str:

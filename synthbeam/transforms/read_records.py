@@ -23,7 +23,7 @@ from apache_beam.pvalue import DoOutputsTuple, PBegin, TaggedOutput
 
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Lineage, Message, Record, Source, stable_id
-from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS, seed_tasks_path
+from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS, SeedTask, seed_messages, seed_tasks_path
 from synthbeam.transforms.outputs import DEAD_LETTER, MAIN
 from synthbeam.transforms.read import ListFiles
 from synthbeam.transforms.read_formats import (
@@ -49,13 +49,8 @@ def _messages(value: Any) -> list[Message] | None:
 
 
 def _instruction_messages(obj: dict[str, Any]) -> list[Message]:
-    instruction, task_input = str(obj["instruction"]).strip(), str(obj.get("input") or "").strip()
-    messages: list[Message] = [
-        {"role": "user", "content": f"{instruction}\n\n{task_input}" if task_input else instruction}
-    ]
-    if str(obj.get("output") or "").strip():
-        messages.append({"role": "assistant", "content": str(obj["output"]).strip()})
-    return messages
+    fields = (str(obj.get(k) or "").strip() for k in ("instruction", "input", "output"))
+    return seed_messages(SeedTask("", *fields))
 
 
 def record_from_object(obj: Any, source: Source) -> Record | DeadLetter:
