@@ -6,7 +6,7 @@ import argparse
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import apache_beam as beam
@@ -17,6 +17,7 @@ from synthbeam.data.corpus import DEFAULT_CORPUS_URI
 from synthbeam.llm.config import LLMConfig
 from synthbeam.local_cache import cache_home
 from synthbeam.schemas.record import DeadLetter
+from synthbeam.transforms.write.parquet import WriteRejects
 
 logger = logging.getLogger(__name__)
 
@@ -247,6 +248,18 @@ class WriteDeadLetters(beam.PTransform):
             | "ToJson" >> beam.Map(dead_letter_row)
             | "Write" >> beam.io.WriteToText(self._prefix, file_name_suffix=".jsonl")
         )
+
+
+def write_rejects_and_dead_letters(
+    rejects: Iterable[beam.PCollection], dead: Iterable[beam.PCollection], output: str
+) -> tuple[beam.PCollection, beam.PCollection]:
+    """Every stage's rejects to ``{output}/rejected/`` (Parquet) and dead letters to
+    ``{output}/dead_letter/`` (JSONL); returns both flattened collections, for counting."""
+    rejected = tuple(rejects) | "AllRejected" >> beam.Flatten()
+    rejected | "WriteRejects" >> WriteRejects(FileSystems.join(output, "rejected"))
+    dead_letters = tuple(dead) | "AllDeadLetters" >> beam.Flatten()
+    dead_letters | "WriteDeadLetters" >> WriteDeadLetters(output)
+    return rejected, dead_letters
 
 
 def run_recipe(

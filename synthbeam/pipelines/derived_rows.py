@@ -18,7 +18,7 @@ from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_
 from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
 from synthbeam.transforms.curate.filters import ApplyFilters, basic_filters
 from synthbeam.transforms.curate.split import SplitTrainEval
-from synthbeam.transforms.write.parquet import WriteParquetShards, WriteRejects
+from synthbeam.transforms.write.parquet import WriteParquetShards
 
 ROWS_IN = "rows_in"
 GENERATION_STAGES = ("generate",)
@@ -54,10 +54,9 @@ def curate_and_write(
     final = deduped.main | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=opts.seed)
     final | "WriteShards" >> WriteParquetShards(opts.output)
 
-    all_rejected = (*rejected, filtered.rejected, deduped.rejected) | "AllRejected" >> beam.Flatten()
-    all_rejected | "WriteRejects" >> WriteRejects(FileSystems.join(opts.output, "rejected"))
-    all_dead = tuple(dead) | "AllDeadLetters" >> beam.Flatten()
-    all_dead | "WriteDeadLetters" >> common.WriteDeadLetters(opts.output)
+    all_rejected, all_dead = common.write_rejects_and_dead_letters(
+        (*rejected, filtered.rejected, deduped.rejected), dead, opts.output
+    )
 
     counts = [
         *counts,

@@ -18,7 +18,6 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from synthbeam.pipelines.common import (
     SynthbeamOptions,
     TakeFirst,
-    WriteDeadLetters,
     input_patterns,
     llm_config_from_options,
     oversample_target,
@@ -26,6 +25,7 @@ from synthbeam.pipelines.common import (
     parse_list,
     run_info,
     run_recipe,
+    write_rejects_and_dead_letters,
 )
 from synthbeam.tasks.instructions import QUESTION_TYPES, InstructionsFromPassage, seeds_for_passage
 from synthbeam.templates import template_hash
@@ -39,7 +39,7 @@ from synthbeam.transforms.curate.split import SplitTrainEval
 from synthbeam.transforms.generate_records import GenerateRecords
 from synthbeam.transforms.read import ReadCorpus
 from synthbeam.transforms.write.dataset_card import WriteDatasetCard
-from synthbeam.transforms.write.parquet import WriteParquetShards, WriteRejects
+from synthbeam.transforms.write.parquet import WriteParquetShards
 
 RECIPE = "instructions"
 CARD_DESCRIPTION = (
@@ -97,10 +97,9 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
     rows = kept | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=opts.seed)
     shards = rows | "WriteShards" >> WriteParquetShards(opts.output)
 
-    rejected = tuple(stage_rejects) | "AllRejected" >> beam.Flatten()
-    rejected | "WriteRejects" >> WriteRejects(FileSystems.join(opts.output, "rejected"))
-    dead = (corpus.dead_letter, generated.dead_letter) | "AllDeadLetters" >> beam.Flatten()
-    dead | "WriteDeadLetters" >> WriteDeadLetters(opts.output)
+    rejected, dead = write_rejects_and_dead_letters(
+        stage_rejects, (corpus.dead_letter, generated.dead_letter), opts.output
+    )
     card_inputs = {"shards": shards, "records": rows, "rejected": rejected}
     if balanced is not None:
         card_inputs["class_counts"] = balanced["class_counts"]

@@ -21,12 +21,12 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from synthbeam.pipelines.common import (
     SynthbeamOptions,
-    WriteDeadLetters,
     llm_config_from_options,
     oversample_target,
     parse_eval_sets,
     run_info,
     run_recipe,
+    write_rejects_and_dead_letters,
 )
 from synthbeam.tasks.judge import ToolUseJudge
 from synthbeam.tasks.tool_use import DEFAULT_MIX, KINDS, ToolUseTask, sample_spec
@@ -44,7 +44,7 @@ from synthbeam.transforms.generate_records import GenerateRecords
 from synthbeam.transforms.verify import execution, semantic
 from synthbeam.transforms.verify import format as format_check
 from synthbeam.transforms.verify.base import VerifyRecords
-from synthbeam.transforms.write.parquet import WriteParquetShards, WriteRejects
+from synthbeam.transforms.write.parquet import WriteParquetShards
 
 RECIPE = "tool_use"
 REQUESTS_KEY = "requests"
@@ -163,10 +163,7 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     )
     rows | "Export" >> WriteToolUseExports(FileSystems.join(opts.output, "export"))
 
-    rejected = tuple(stage_rejects) | "AllRejected" >> beam.Flatten()
-    rejected | "WriteRejects" >> WriteRejects(FileSystems.join(opts.output, "rejected"))
-    dead_letters = tuple(dead) | "AllDeadLetters" >> beam.Flatten()
-    dead_letters | "WriteDeadLetters" >> WriteDeadLetters(opts.output)
+    rejected, dead_letters = write_rejects_and_dead_letters(stage_rejects, dead, opts.output)
 
     counts = (
         specs | "CountRequests" >> CountBy(lambda _: REQUESTS_KEY),
