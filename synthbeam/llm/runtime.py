@@ -51,16 +51,6 @@ def describe_server(endpoint: str, timeout_s: float = 30.0) -> tuple[str, int | 
     return str(model["id"]), int(length) if length else None
 
 
-def model_context_length(model_dir: str) -> int:
-    """The model's own context limit from its config.json (0 when it does not say)."""
-    try:
-        with open(os.path.join(model_dir, "config.json")) as handle:
-            config = json.load(handle)
-    except (OSError, json.JSONDecodeError):
-        return 0
-    return int(config.get("max_position_embeddings") or 0)
-
-
 class GenerationRuntime:
     """Cache, token check and client behind one background event loop."""
 
@@ -76,9 +66,9 @@ class GenerationRuntime:
         self._thread = threading.Thread(target=self._loop.run_forever, name="synthbeam-llm", daemon=True)
         self._thread.start()
         self._client: LLMClient | None = None
-        # Known up front when configured, or for a managed server (vLLM's default is the
-        # model's own limit); otherwise read from the server on first use.
-        self._max_model_len = config.max_model_len or (0 if config.endpoint else model_context_length(model_dir))
+        # Known up front when configured; otherwise the server's own value, read on first use
+        # (it reflects --max-model-len however it was passed).
+        self._max_model_len = config.max_model_len or 0
         self._server: ServerHandle | None = None
         self._connecting: asyncio.Future[LLMClient] | None = None
         self.progress = Progress()
