@@ -3,7 +3,11 @@
 Also the ``--setup_file`` Dataflow workers install the package with.
 """
 
+from pathlib import Path
+
 import setuptools
+
+README = Path(__file__).with_name("README.md")
 
 REQUIRED = [
     "apache-beam[gcp]>=2.77,<3",
@@ -39,7 +43,7 @@ setuptools.setup(
     name="synthbeam",
     version="0.1.0",
     description="Fine-tuning and evaluation data from LLMs, at any scale, on Apache Beam + vLLM.",
-    long_description=open("README.md", encoding="utf-8").read() if __import__("os").path.exists("README.md") else "",
+    long_description=README.read_text(encoding="utf-8") if README.exists() else "",
     long_description_content_type="text/markdown",
     license="Apache-2.0",
     python_requires=">=3.10",
