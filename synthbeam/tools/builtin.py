@@ -181,5 +181,5 @@ IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {
 
 
 def call(name: str, arguments: dict[str, Any]) -> Any:
-    """Runs the registered implementation of ``name`` (the sandbox's default entry point)."""
+    """Runs the registered implementation of ``name`` in this process (no sandbox; for tests and notebooks)."""
     return IMPLEMENTATIONS[name](**arguments)
