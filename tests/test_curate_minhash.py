@@ -16,8 +16,9 @@ from synthbeam.transforms.curate.minhash import (
     jaccard,
     shingle_sets,
     signatures,
+    token_codes,
 )
-from synthbeam.transforms.curate.text import check_fields, normalise, record_text
+from synthbeam.transforms.curate.text import check_fields, normalise, record_text, shingle_text
 
 
 def python_shingles(text: str, n: int) -> set[str]:
@@ -216,3 +217,18 @@ def test_candidate_pair_halves_meet_at_the_pair_and_are_checked_exactly() -> Non
 def test_mentions_without_their_batch_sets_fail_loudly() -> None:
     with pytest.raises(RuntimeError, match="without shingle sets"):
         list(near_pairs.attach_sets(("k", [(near_pairs.MENTION, 0, "a\x1fk", ("a\x1fk", "b\x1fk"))])))
+
+
+def test_shingle_text_gives_the_same_words_as_normalise_for_every_kind_of_whitespace() -> None:
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    for space in spaces:
+        codes, _ = token_codes([shingle_text(f"A{space}b{space}{space}c ")], "word")
+        assert len(codes) == 3, repr(space)
+    texts = [
+        "  Tabs\tand\nnew\r\nlines\u2028and\u00a0no-break\u3000ideographic  ",
+        "\uff26\uff55\uff4c\uff4c width, CAPS and   runs  of spaces",  # fullwidth "Full"
+        "",
+    ]
+    collapsed = shingle_sets([normalise(t) for t in texts], 2, "word")
+    raw = shingle_sets([shingle_text(t) for t in texts], 2, "word")
+    assert all(np.array_equal(a, b) for a, b in zip(collapsed, raw, strict=True))

@@ -27,6 +27,8 @@ _MIX = np.uint64(0x9E3779B97F4A7C15)
 _BASE = 0x100000001B3  # odd, so it has an inverse mod 2^64
 _BASE_INV = pow(_BASE, -1, 1 << 64)
 _SPACE = 32
+_SEPARATOR = np.zeros(256, dtype=bool)  # the ASCII bytes str.split() splits on
+_SEPARATOR[[9, 10, 11, 12, 13, 28, 29, 30, 31, _SPACE]] = True
 _LOW32 = np.uint64(0xFFFFFFFF)
 _PROBE = np.uint64(0xD6E8FEB86659FD93)
 
@@ -106,8 +108,8 @@ def _sorted_unique(values: np.ndarray) -> np.ndarray:
 def token_codes(texts: Sequence[str], unit: str) -> tuple[np.ndarray, np.ndarray]:
     """Token codes (uint64) of all texts and the index of the text each token belongs to.
 
-    Words are maximal runs of non-space bytes of the texts (normalise them first so that
-    whitespace is single spaces); characters are Unicode code points.
+    Words are maximal runs of bytes that are not ASCII whitespace (``text.shingle_text``
+    turns other whitespace into spaces); characters are Unicode code points.
     """
     if unit == CHAR:
         parts = [np.frombuffer(t.encode("utf-32-le"), dtype=np.uint32) for t in texts]
@@ -120,7 +122,7 @@ def token_codes(texts: Sequence[str], unit: str) -> tuple[np.ndarray, np.ndarray
     if len(texts) > 1:
         sizes = np.fromiter((len(e) + 1 for e in encoded[:-1]), np.int64, count=len(texts) - 1)
         doc_starts[1:] = np.cumsum(sizes)
-    spaces = np.flatnonzero(blob == _SPACE)
+    spaces = np.flatnonzero(_SEPARATOR[blob])
     starts = np.concatenate(([0], spaces + 1))
     ends = np.concatenate((spaces, [len(blob)]))
     words = ends > starts

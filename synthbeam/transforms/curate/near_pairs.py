@@ -27,8 +27,8 @@ from synthbeam.gc_pause import gc_paused
 from synthbeam.schemas.record import Record, stable_id
 from synthbeam.transforms.curate import lsh
 from synthbeam.transforms.curate.components import local_stars
-from synthbeam.transforms.curate.minhash import LshParams, jaccard
-from synthbeam.transforms.curate.text import normalise, record_text
+from synthbeam.transforms.curate.minhash import CHAR, LshParams, jaccard
+from synthbeam.transforms.curate.text import normalise, record_text, shingle_text
 from synthbeam.transforms.outputs import in_global_window
 
 STAGE = "dedup_near"
@@ -87,13 +87,15 @@ class HashBatchesFn(beam.DoFn):
         self._records: list[Record] = []
         self._texts: list[str] = []
         self._no_shingles = Metrics.counter(STAGE, "no_shingles")
+        # Word shingles split on any whitespace run; character shingles need it collapsed.
+        self._prepare = normalise if params.unit == CHAR else shingle_text
 
     def start_bundle(self) -> None:
         self._records, self._texts = [], []
 
     def process(self, record: Record) -> Iterator[object]:
         self._records.append(record)
-        self._texts.append(normalise(record_text(record, self._fields), self._strip))
+        self._texts.append(self._prepare(record_text(record, self._fields), self._strip))
         if len(self._records) >= self._batch_size:
             yield from self._flush()
 

@@ -33,6 +33,7 @@ EMPTY_SPLIT_DIR = "data"
 TEMP_DIR_PREFIX = ".synthbeam-tmp-"
 _NAMESPACE = "write_parquet"
 _MB = 1 << 20
+_CONVERT_ROWS = 2_000  # elements converted to Arrow at once (row groups may hold several batches)
 
 TableBuilder = Callable[[Sequence[Any]], pa.Table]
 
@@ -62,9 +63,9 @@ class _OpenFile:
 
 
 class WriteFilesFn(beam.DoFn):
-    """Buffers a bundle's elements per directory; converts and writes each full row group
-    to that directory's open file, rolling to a new file at the size target; emits a
-    ``TempFile`` per file when the bundle finishes."""
+    """Buffers a bundle's elements per directory and converts them to Arrow a few thousand
+    at a time; writes each full row group to that directory's open file, rolling to a new
+    file at the size target; emits a ``TempFile`` per file when the bundle finishes."""
 
     def __init__(
         self,
@@ -82,11 +83,13 @@ class WriteFilesFn(beam.DoFn):
         self._partition = partition
         self._compression = compression
         self._row_group_rows = row_group_rows
+        self._convert_rows = min(row_group_rows, _CONVERT_ROWS)
         self._target_bytes = target_bytes
         self._rows = Metrics.counter(_NAMESPACE, "rows_written")
 
     def start_bundle(self) -> None:
-        self._buffers: dict[str, list[Any]] = defaultdict(list)
+        self._buffers: dict[str, list[Any]] = defaultdict(list)  # elements not yet converted
+        self._tables: dict[str, list[pa.Table]] = defaultdict(list)  # converted, not yet written
         self._open: dict[str, _OpenFile] = {}
         self._closed: list[TempFile] = []
 
@@ -94,23 +97,38 @@ class WriteFilesFn(beam.DoFn):
         directory = self._partition(element)
         buffer = self._buffers[directory]
         buffer.append(element)
-        if len(buffer) >= self._row_group_rows:
-            self._write(directory, buffer)
-            buffer.clear()
+        if len(buffer) >= self._convert_rows:
+            self._convert(directory)
 
     def finish_bundle(self) -> Iterator[object]:
-        for directory, buffer in self._buffers.items():
-            if buffer:
-                self._write(directory, buffer)
+        for directory in list(self._buffers):
+            self._convert(directory)
+            self._write(directory, last=True)
         for directory in list(self._open):
             self._close(directory)
         for temp in self._closed:
             yield in_global_window(temp)
 
-    def _write(self, directory: str, elements: Sequence[Any]) -> None:
-        table = self._to_table(elements)
+    def _convert(self, directory: str) -> None:
+        buffer = self._buffers[directory]
+        if buffer:
+            self._tables[directory].append(self._to_table(buffer))
+            buffer.clear()
+        if sum(t.num_rows for t in self._tables[directory]) >= self._row_group_rows:
+            self._write(directory)
+
+    def _write(self, directory: str, last: bool = False) -> None:
+        """Writes the converted rows as whole row groups (and the rest too when ``last``)."""
+        tables = self._tables.pop(directory, [])
+        if not tables:
+            return
+        table = pa.concat_tables(tables)
+        size = table.num_rows if last else table.num_rows // self._row_group_rows * self._row_group_rows
+        if size < table.num_rows:
+            self._tables[directory] = [table.slice(size)]
+        table = table.slice(0, size)
         target = self._open.get(directory) or self._start(directory)
-        target.writer.write_table(table, row_group_size=len(elements))
+        target.writer.write_table(table, row_group_size=self._row_group_rows)
         target.first_id = target.first_id or first_id(table)
         target.rows += table.num_rows
         target.arrow_bytes += table.nbytes
