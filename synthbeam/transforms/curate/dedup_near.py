@@ -101,11 +101,12 @@ class AssignClustersFn(beam.DoFn):
             else:
                 node, cluster_node = value
                 labels[node] = cluster_node
+        kept = 0  # counted once per batch: a counter update per record costs more than the rest
         for records in batches:
             for record in records:
-                node = node_name(record.id, batch_key)
+                node = node_name(record.id, batch_key) if labels else ""
                 if node not in labels:
-                    self._kept.inc()
+                    kept += 1
                     yield record
                     continue
                 cluster = split_node(labels[node])[0]
@@ -114,11 +115,12 @@ class AssignClustersFn(beam.DoFn):
                 if survivor:
                     self._clusters.inc()
                 if survivor or not self._drop:
-                    self._kept.inc()
+                    kept += 1
                     yield tagged
                 else:
                     self._dropped.inc()
                     yield pvalue.TaggedOutput(REJECTED, Rejected(tagged, STAGE, NEAR_DUPLICATE, cluster))
+        self._kept.inc(kept)
 
 
 class DeduplicateNear(beam.PTransform):
