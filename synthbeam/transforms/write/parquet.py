@@ -33,7 +33,7 @@ EMPTY_SPLIT_DIR = "data"
 TEMP_DIR_PREFIX = ".synthbeam-tmp-"
 _NAMESPACE = "write_parquet"
 _MB = 1 << 20
-_CONVERT_ROWS = 2_000  # elements converted to Arrow at once (row groups may hold several batches)
+_CONVERT_ROWS = 500  # elements held as objects before conversion (more would lengthen every GC pass)
 
 TableBuilder = Callable[[Sequence[Any]], pa.Table]
 
