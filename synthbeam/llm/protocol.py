@@ -30,6 +30,8 @@ def request_body(request: ChatRequest, served_name: str) -> dict[str, Any]:
         "max_tokens": request.sampling.max_tokens,
         "seed": request.seed,
     }
+    if request.sampling.stop:
+        body["stop"] = list(request.sampling.stop)
     if request.tools:
         body["tools"] = json.loads(request.tools)
     if request.response_format:

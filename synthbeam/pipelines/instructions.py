@@ -2,8 +2,17 @@
 
     python -m synthbeam.pipelines.instructions --output out/instructions --limit 20
 
-Read -> plan questions -> generate (vLLM) -> filter -> exact dedup -> split -> write,
-with rejects, dead letters and a manifest whose counts reconcile.
+Two generation designs (``--generation``):
+
+- ``answer_first`` (default; instruction backtranslation): a cleaned span of the passage is
+  the response, the model writes only the request it answers, a few candidates per span;
+  the quality gates and a selection step keep the best. A 135M model can carry it.
+- ``question_answer``: the model writes a question of a given type and its answer in JSON;
+  for strong models.
+
+Read -> plan -> generate (vLLM) -> filters -> quality gates -> select -> exact and near
+dedup (-> decontaminate) (-> oversample) -> split -> write, with rejects, dead letters and
+a manifest whose counts reconcile.
 """
 
 from __future__ import annotations
@@ -27,14 +36,19 @@ from synthbeam.pipelines.common import (
     run_recipe,
     write_rejects_and_dead_letters,
 )
+from synthbeam.schemas import reasons
+from synthbeam.tasks.backtranslate import RequestForAnswer, candidates_for_passage
 from synthbeam.tasks.instructions import QUESTION_TYPES, InstructionsFromPassage, seeds_for_passage
-from synthbeam.templates import template_hash
+from synthbeam.templates import template_fixed_text, template_hash
 from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, shard_rows
 from synthbeam.transforms.curate.decontaminate import Decontaminate
 from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
 from synthbeam.transforms.curate.dedup_near import DeduplicateNear
 from synthbeam.transforms.curate.filters import ApplyFilters, basic_filters
 from synthbeam.transforms.curate.oversample import Oversample
+from synthbeam.transforms.curate.quality import ASSISTANT, USER, quality_gates
+from synthbeam.transforms.curate.quality import STAGE as QUALITY_STAGE
+from synthbeam.transforms.curate.select import SelectOnePerKey, normalised_request, request_score
 from synthbeam.transforms.curate.split import SplitTrainEval
 from synthbeam.transforms.generate_records import GenerateRecords
 from synthbeam.transforms.read import ReadCorpus
@@ -43,21 +57,41 @@ from synthbeam.transforms.write.parquet import WriteParquetShards
 
 RECIPE = "instructions"
 CARD_DESCRIPTION = (
-    "Instruction/response pairs generated from corpus passages by synthbeam's `instructions` recipe. "
+    "Instruction/response pairs generated from corpus passages by synthbeam's `instructions` recipe: "
+    "by default each response is a cleaned span of a passage and the model wrote the request it answers. "
     "Every row records its source passage, prompt template hash, model, sampling parameters and seed."
 )
 REQUESTS_KEY = "requests"
+GENERATIONS = ("answer_first", "question_answer")
 
 
 class InstructionsOptions(SynthbeamOptions, PipelineOptions):
     @classmethod
     def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
         group = parser.add_argument_group("instructions recipe")
-        group.add_argument("--per_passage", type=int, default=2, help="Instruction/response pairs asked per passage.")
+        group.add_argument(
+            "--generation",
+            default="answer_first",
+            choices=GENERATIONS,
+            help="answer_first: a span of the passage is the response and the model writes the request it "
+            "answers (carried by small models); question_answer: the model writes question and answer (strong models).",
+        )
+        group.add_argument(
+            "--per_passage",
+            type=int,
+            default=2,
+            help="answer_first: answer spans used per passage; question_answer: pairs asked per passage.",
+        )
+        group.add_argument(
+            "--candidates_per_span",
+            type=int,
+            default=3,
+            help="answer_first: requests asked per span; the gates and a score choose one.",
+        )
         group.add_argument(
             "--question_types",
             default=",".join(QUESTION_TYPES),
-            help=f"Comma-separated question types to rotate through: {', '.join(QUESTION_TYPES)}.",
+            help=f"question_answer: comma-separated question types to rotate through: {', '.join(QUESTION_TYPES)}.",
         )
         group.add_argument("--max_chars", type=int, default=1500, help="Passages longer than this are chunked.")
 
@@ -65,23 +99,51 @@ class InstructionsOptions(SynthbeamOptions, PipelineOptions):
 OPTIONS = InstructionsOptions
 
 
+def plan_requests(passages: beam.PCollection, opts: InstructionsOptions) -> tuple[beam.PCollection, object]:
+    """The items to generate from, and the task that turns them into rows."""
+    if opts.per_passage < 1 or opts.candidates_per_span < 1:
+        raise ValueError("--per_passage and --candidates_per_span must be >= 1")
+    if opts.generation == "answer_first":
+        plan = beam.FlatMap(candidates_for_passage, opts.per_passage, opts.candidates_per_span)
+        return passages | "PlanRequests" >> plan, RequestForAnswer()
+    question_types = parse_list(opts.question_types, "question_types")
+    plan = beam.FlatMap(seeds_for_passage, question_types, opts.per_passage)
+    return passages | "PlanQuestions" >> plan, InstructionsFromPassage()
+
+
+def prompt_texts(task: object) -> list[str]:
+    """What the model was shown besides the passage: the prompt-echo gate's reference."""
+    extra = getattr(task, "prompt_texts", None)
+    return extra() if extra else [template_fixed_text(task.template)]
+
+
 def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollection:
     """Wires the recipe onto ``pipeline``; returns the manifest collection."""
     config = llm_config_from_options(opts)
-    task = InstructionsFromPassage()
-    question_types = parse_list(opts.question_types, "question_types")
     corpus = pipeline | "ReadCorpus" >> ReadCorpus(
         input_patterns(opts), text_field=opts.text_field, max_chars=opts.max_chars
     )
     passages = corpus.main | "Limit" >> TakeFirst(opts.limit)
-    seeds = passages | "PlanQuestions" >> beam.FlatMap(seeds_for_passage, question_types, opts.per_passage)
+    seeds, task = plan_requests(passages, opts)
+    model_roles = (USER,) if opts.generation == "answer_first" else (USER, ASSISTANT)
     generated = seeds | "GenerateInstructions" >> GenerateRecords(task, config, opts.seed)
     filtered = generated.main | "Filter" >> ApplyFilters(
         basic_filters(opts.min_response_chars, opts.max_response_chars)
     )
-    deduped = filtered.main | "DeduplicateExact" >> DeduplicateExact()
+    gated = filtered.main | "QualityGates" >> ApplyFilters(
+        quality_gates(prompt_texts(task), model_roles), stage=QUALITY_STAGE
+    )
+    stage_rejects = [generated.rejected, filtered.rejected, gated.rejected]
+    kept = gated.main
+    if opts.generation == "answer_first":
+        chosen = kept | "ChooseCandidate" >> SelectOnePerKey(
+            lambda r: r.meta_dict()["span"], request_score, reasons.REDUNDANT_CANDIDATE
+        )
+        kept, stage_rejects = chosen.main, [*stage_rejects, chosen.rejected]
+    unique = kept | "OneRowPerRequest" >> SelectOnePerKey(normalised_request, request_score, reasons.DUPLICATE_REQUEST)
+    deduped = unique.main | "DeduplicateExact" >> DeduplicateExact()
     near = deduped.main | "DeduplicateNear" >> DeduplicateNear(threshold=opts.near_dup_threshold)
-    stage_rejects = [generated.rejected, filtered.rejected, deduped.rejected, near.rejected]
+    stage_rejects += [unique.rejected, deduped.rejected, near.rejected]
     kept = near.main
     if opts.eval_sets:
         clean = kept | "Decontaminate" >> Decontaminate(parse_eval_sets(opts.eval_sets))

@@ -42,6 +42,12 @@ INVALID_ARGUMENT_VALUE = "invalid_argument_value"
 CALL_COUNT_MISMATCH = "call_count_mismatch"
 DUPLICATE_CALL = "duplicate_call"  # the same function with the same arguments twice in one turn
 
+# Tool use: grounding verification (stage "verify_grounding"), deterministic gates; it also
+# gives not_a_request, copied_example and duplicate_request
+KIND_MISMATCH = "kind_mismatch"  # the calls do not have the row kind's shape
+NOT_A_DECLINE = "not_a_decline"  # an irrelevance reply that does not decline
+UNGROUNDED_ARGUMENT = "ungrounded_argument"  # an argument value the request does not state
+
 # Tool use: execution verification (stage "verify_execution"), in a sandboxed subprocess
 NO_IMPLEMENTATION = "no_implementation"
 EXECUTION_ERROR = "execution_error"
@@ -58,12 +64,31 @@ SANDBOX_NATIVE_CODE_DENIED = "sandbox_native_code_denied"
 
 # Tool use: semantic verification by an LLM judge (stage "verify_semantic")
 JUDGE_REJECTED = "judge_rejected"
+JUDGE_CONTRADICTION = "judge_contradiction"  # a passing verdict whose own reason finds fault
+JUDGE_NO_REASON = "judge_no_reason"  # a passing verdict with an empty or boilerplate reason
 
 # Rewrites and derived rows: self-instruct, evol-instruct, paraphrase, multi-turn
 NO_INSTRUCTION = "no_instruction"  # the input row has no user turn to rewrite or answer
 REPEATS_INPUT = "repeats_input"  # the model gave back the text it was asked to change
 COPIED_EXAMPLE = "copied_example"  # the model copied a few-shot example of its prompt
 NOT_AN_INSTRUCTION = "not_an_instruction"  # a rewrite that reads as an answer, not a request
+MISSING_INPUT = "missing_input"  # refers to "the sentence", "this text" ... that it does not carry
+NEEDS_NON_TEXT = "needs_non_text"  # needs an image, file, graph or drawing a text model cannot use
+NOT_NOVEL = "not_novel"  # ROUGE-L >= 0.7 against a seed task or an earlier kept instruction
+INVALID_SEED_TASK = "invalid_seed_task"  # a seed line in neither the Alpaca nor the flat form
+
+# Quality gates (stage "quality"): rows that pass every schema check and are still junk
+PROMPT_ECHO = "prompt_echo"  # a turn repeats the prompt's own wording
+PLACEHOLDER = "placeholder"  # an unfilled slot: [answer], <response>, {{x}}
+REQUEST_EQUALS_ANSWER = "request_equals_answer"
+NOT_A_REQUEST = "not_a_request"  # the user turn is neither a question nor an instruction
+STUB_ANSWER = "stub_answer"  # a lead-in ("The answer is:"), a few words, or cut off
+REPEATED_SENTENCES = "repeated_sentences"
+MISSING_CONTEXT = "missing_context"  # "the passage", "this joke": material the row does not carry
+UNGROUNDED_ANSWER = "ungrounded_answer"  # the answer's words are not from its passage
+OFF_TOPIC_REQUEST = "off_topic_request"  # the request asks what its answer does not address
+REDUNDANT_CANDIDATE = "redundant_candidate"  # another candidate for the same answer was chosen
+DUPLICATE_REQUEST = "duplicate_request"  # another kept row asks the same (normalised) request
 
 # Curation (filters, decontamination)
 CONTAMINATED = "contaminated"  # written as "contaminated:<eval set name>"

@@ -119,9 +119,20 @@ class SamplingParams:
     temperature: float = 0.7
     top_p: float = 0.95
     max_tokens: int = 256
+    stop: tuple[str, ...] = ()  # generation ends before any of these strings
+
+    def as_dict(self) -> dict[str, Any]:
+        """The parameters sent to the server; ``stop`` only when set, so that requests
+        without one keep the cache keys they always had."""
+        values = dataclasses.asdict(self)
+        if not self.stop:
+            del values["stop"]
+        else:
+            values["stop"] = list(self.stop)
+        return values
 
     def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+        return json.dumps(self.as_dict(), sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -143,7 +154,7 @@ class ChatRequest:
             {
                 "model": model,
                 "messages": self.messages,
-                "sampling": dataclasses.asdict(self.sampling),
+                "sampling": self.sampling.as_dict(),
                 "seed": self.seed,
                 "tools": self.tools,
                 "response_format": self.response_format,

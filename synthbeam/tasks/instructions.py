@@ -80,6 +80,11 @@ class InstructionsFromPassage:
                 ],
                 label=item.question_type,
                 source=item.passage.source,
+                meta=json.dumps(
+                    {"mode": "question_answer", "passage": item.passage.text, "topic": item.passage.title},
+                    sort_keys=True,
+                    ensure_ascii=False,
+                ),
             )
         ]
 

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import importlib.resources
 import json
+import re
 from typing import Any
 
 import jinja2
@@ -20,6 +21,7 @@ from synthbeam.schemas.record import Message
 
 SYSTEM_MARKER = "=== system ==="
 USER_MARKER = "=== user ==="
+_SECTION = re.compile(r"^=== (system|user|assistant) ===[ \t]*$", re.MULTILINE)
 
 
 @functools.cache
@@ -46,6 +48,12 @@ def template_hash(name: str) -> str:
     return hashlib.sha256(template_source(name).encode("utf-8")).hexdigest()[:16]
 
 
+def template_fixed_text(name: str) -> str:
+    """A template's own wording: its source with every Jinja2 expression, tag and turn
+    marker removed (what a model copies when it echoes its prompt)."""
+    return re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|===[^=\n]+===", " ", template_source(name), flags=re.DOTALL)
+
+
 def render(name: str, **variables: Any) -> str:
     return _environment().get_template(name).render(**variables).strip()
 
@@ -53,14 +61,12 @@ def render(name: str, **variables: Any) -> str:
 def render_messages(name: str, **variables: Any) -> list[Message]:
     """Renders a template into chat messages.
 
-    A template may open with a ``=== system ===`` section followed by ``=== user ===``;
-    without markers the whole text is one user message.
+    A template may be cut into turns by lines ``=== system ===``, ``=== user ===`` and
+    ``=== assistant ===`` (worked examples as earlier turns); without markers the whole
+    text is one user message.
     """
     text = render(name, **variables)
-    if not text.startswith(SYSTEM_MARKER):
+    if not _SECTION.match(text):
         return [{"role": "user", "content": text}]
-    system, _, user = text[len(SYSTEM_MARKER) :].partition(USER_MARKER)
-    return [
-        {"role": "system", "content": system.strip()},
-        {"role": "user", "content": user.strip()},
-    ]
+    parts = _SECTION.split(text)[1:]
+    return [{"role": role, "content": content.strip()} for role, content in zip(parts[::2], parts[1::2])]

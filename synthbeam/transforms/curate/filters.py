@@ -232,9 +232,10 @@ def first_failure(record: Record, filters: Sequence[RecordFilter]) -> tuple[str,
 
 
 class ApplyFiltersFn(beam.DoFn):
-    def __init__(self, filters: Sequence[RecordFilter]) -> None:
+    def __init__(self, filters: Sequence[RecordFilter], stage: str = STAGE) -> None:
         self._filters = tuple(filters)
-        self._kept = Metrics.counter(STAGE, "kept")
+        self._stage = stage
+        self._kept = Metrics.counter(stage, "kept")
         self._counters: dict[str, Any] = {}
 
     def process(self, record: Record) -> Iterator[object]:
@@ -245,24 +246,26 @@ class ApplyFiltersFn(beam.DoFn):
             return
         name, reason = failure
         if reason not in self._counters:
-            self._counters[reason] = Metrics.counter(STAGE, reason)
+            self._counters[reason] = Metrics.counter(self._stage, reason)
         self._counters[reason].inc()
-        yield pvalue.TaggedOutput(REJECTED, Rejected(record, STAGE, reason, name))
+        yield pvalue.TaggedOutput(REJECTED, Rejected(record, self._stage, reason, name))
 
 
 class ApplyFilters(beam.PTransform):
     """Runs filters in order; a record is rejected with the first failing reason.
 
     Input: ``PCollection[Record]``.
-    Output: ``DoOutputsTuple`` with ``.main`` (``Record``) and ``.rejected`` (``Rejected``,
-    reason the filter's code, detail the filter's name).
+    Output: ``DoOutputsTuple`` with ``.main`` (``Record``) and ``.rejected`` (``Rejected``
+    with ``stage``, reason the filter's code, detail the filter's name).
     """
 
-    def __init__(self, filters: Sequence[RecordFilter]) -> None:
+    def __init__(self, filters: Sequence[RecordFilter], stage: str = STAGE) -> None:
         super().__init__()
         if not filters:
             raise ValueError("filters is empty: pass at least one RecordFilter")
         self._filters = tuple(filters)
+        self._stage = stage
 
     def expand(self, pcoll: beam.PCollection) -> pvalue.DoOutputsTuple:
-        return pcoll | "Filter" >> beam.ParDo(ApplyFiltersFn(self._filters)).with_outputs(REJECTED, main=MAIN)
+        fn = ApplyFiltersFn(self._filters, self._stage)
+        return pcoll | "Filter" >> beam.ParDo(fn).with_outputs(REJECTED, main=MAIN)
