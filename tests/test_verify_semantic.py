@@ -1,4 +1,5 @@
-"""Stage 3: the judge's prompt and verdict parsing, exactly; verdicts keep or reject rows."""
+"""Stage 3: the judges' prompts and verdict parsing, exactly; verdicts keep or reject rows, and a
+pass whose own reason finds fault is not trusted."""
 
 from __future__ import annotations
 
@@ -9,8 +10,14 @@ import pytest
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Completion, Record, Rejected
 from synthbeam.tasks.base import ParseError
-from synthbeam.tasks.judge import VERDICT_SCHEMA, ToolUseJudge, parse_verdict
-from synthbeam.transforms.verify.semantic import STAGE, apply_verdict
+from synthbeam.tasks.judge import VERDICT_SCHEMA, InstructionJudge, ToolUseJudge, parse_verdict, verdict_problem
+from synthbeam.transforms.verify.semantic import (
+    STAGE,
+    JudgeRecords,
+    JudgeToolCalls,
+    apply_verdict,
+    judge_endpoint_label,
+)
 
 TOOLS = json.dumps(
     [{"type": "function", "function": {"name": "math.factorial", "description": "Factorial.", "parameters": {}}}]
@@ -39,8 +46,27 @@ NO_CALL = Record(
     tools=TOOLS,
 )
 SYSTEM = (
-    "You check training data for an assistant that calls tools. You decide whether the assistant's tool calls answer the user's question: "
-    'the right tools, with argument values taken from the question. Reply in JSON with "reason" (one sentence) and "passes" (true or false).'
+    "You check training data for an assistant that calls tools. Rubric: (1) the tool call does what the user asked; "
+    "(2) every argument value is one the question states or clearly implies, none made up; (3) when no tool was called, "
+    'none of the available tools fits the question, so declining is right. Reply in JSON: first "reason" (one sentence '
+    'saying what you checked and what you found), then "verdict": "pass" only if every point of the rubric holds, '
+    'otherwise "fail".'
+)
+INSTRUCTION_SYSTEM = (
+    "You check training data for an AI assistant: one user request and the assistant's response. Rubric: (1) the request "
+    "is self-contained: anything it refers to (a sentence, a text, a list, a review) is written in it; (2) the response "
+    "answers the request, correctly and completely; (3) neither contains prompt wording or placeholders (such as "
+    '"Example instructions", "Here is a new task", "[insert text]", "<noinput>"). Reply in JSON: first "reason" (one '
+    'sentence saying what you checked and what you found), then "verdict": "pass" only if every point of the rubric '
+    'holds, otherwise "fail".'
+)
+ANSWERED = Record(
+    id="i",
+    task="self_instruct",
+    messages=[
+        {"role": "user", "content": "Translate the sentence into French.\n\nGood morning."},
+        {"role": "assistant", "content": "Bonjour."},
+    ],
 )
 
 
@@ -54,7 +80,7 @@ def test_render_with_calls_and_results() -> None:
         {
             "role": "user",
             "content": 'Question:\n"""\nWhat is 5!?\n"""\n\nAvailable tools:\n- math.factorial: Factorial.\n\nTool calls made:\n'
-            '- math.factorial({"number": 5}) returned 120\n\nDo these calls, with these arguments, answer the question?',
+            '- math.factorial({"number": 5}) returned 120\n\nDo these calls answer the question, with the values the question states?',
         },
     ]
 
@@ -78,19 +104,44 @@ def test_query_text_cannot_break_the_judge_template(payload: str) -> None:
     assert text.startswith(f'Question:\n"""\n{payload}\n"""') and text.count(payload) == 2
 
 
+def test_instruction_judge_render_is_exact() -> None:
+    assert InstructionJudge().format_input(ANSWERED) == [
+        {"role": "system", "content": INSTRUCTION_SYSTEM},
+        {
+            "role": "user",
+            "content": 'Request:\n"""\nTranslate the sentence into French.\n\nGood morning.\n"""\n\n'
+            'Response:\n"""\nBonjour.\n"""\n\nDoes this pair meet every point of the rubric?',
+        },
+    ]
+
+
 def test_the_verdict_schema_puts_the_reason_first() -> None:
-    assert list(VERDICT_SCHEMA["properties"]) == ["reason", "passes"]
-    assert ToolUseJudge().response_format == json.dumps(VERDICT_SCHEMA)
+    assert list(VERDICT_SCHEMA["properties"]) == ["reason", "verdict"]
+    assert VERDICT_SCHEMA["properties"]["verdict"]["enum"] == ["pass", "fail"]
+    assert ToolUseJudge().response_format == InstructionJudge().response_format == json.dumps(VERDICT_SCHEMA)
+    assert (ToolUseJudge().template, InstructionJudge().template) == (
+        "judge_tool_use.jinja2",
+        "judge_instruction.jinja2",
+    )
 
 
 def test_parse_verdict() -> None:
-    assert parse_verdict('{"reason": " right tool ", "passes": true}') == {"passes": True, "reason": "right tool"}
-    assert parse_verdict('{"passes": false}') == {"passes": False, "reason": ""}
+    assert parse_verdict('{"reason": " right tool ", "verdict": "pass"}') == {
+        "reason": "right tool",
+        "verdict": "pass",
+        "passes": True,
+    }
+    assert parse_verdict('{"verdict": "FAIL"}') == {"reason": "", "verdict": "fail", "passes": False}
 
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("yes", reasons.INVALID_JSON), ('{"passes": "yes"}', reasons.PARSE_FAILED), ("[]", reasons.PARSE_FAILED)],
+    [
+        ("yes", reasons.INVALID_JSON),
+        ('{"verdict": "yes"}', reasons.PARSE_FAILED),
+        ('{"reason": "ok", "passes": true}', reasons.PARSE_FAILED),  # the old shape has no verdict
+        ("[]", reasons.PARSE_FAILED),
+    ],
 )
 def test_unreadable_verdicts(text: str, reason: str) -> None:
     with pytest.raises(ParseError) as error:
@@ -98,20 +149,103 @@ def test_unreadable_verdicts(text: str, reason: str) -> None:
     assert error.value.reason == reason
 
 
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "The call converts 5 km to miles, the values the request states.",
+        "The request carries its sentence and the response translates it correctly.",
+        "No tool can give the weather, so declining is right.",  # "No" opening a sentence, not an answer
+        "Every argument value appears in the question and the function fits.",
+    ],
+)
+def test_a_pass_with_a_reason_that_agrees_is_trusted(reason: str) -> None:
+    assert verdict_problem(reason, passes=True) is None
+
+
+@pytest.mark.parametrize(
+    ("reason", "problem"),
+    [
+        ("No", reasons.JUDGE_CONTRADICTION),  # verbatim from a run of the old judge, with passes=true
+        ("No.", reasons.JUDGE_CONTRADICTION),
+        ("no, the city is not the one the user named", reasons.JUDGE_CONTRADICTION),
+        ("The call does not answer the question.", reasons.JUDGE_CONTRADICTION),
+        ("The unit argument is incorrect.", reasons.JUDGE_CONTRADICTION),
+        ("It uses the wrong function for a timer.", reasons.JUDGE_CONTRADICTION),
+        ("The date argument is missing from the request.", reasons.JUDGE_CONTRADICTION),
+        ("The weather tool is not relevant to a question about stocks.", reasons.JUDGE_CONTRADICTION),
+        ("The request refers to a sentence that is not included.", reasons.JUDGE_CONTRADICTION),
+        ("", reasons.JUDGE_NO_REASON),
+        ("Yes.", reasons.JUDGE_NO_REASON),
+        ("Looks good", reasons.JUDGE_NO_REASON),
+        ("one sentence", reasons.JUDGE_NO_REASON),
+    ],
+)
+def test_a_pass_whose_reason_finds_fault_or_says_nothing_is_not_trusted(reason: str, problem: str) -> None:
+    assert verdict_problem(reason, passes=True) == problem
+
+
+def test_relevance_is_the_reason_to_pass_a_decline_and_fails_are_never_second_guessed() -> None:
+    reason = "The tools are not relevant to the weather, so not calling one is right."
+    assert verdict_problem(reason, passes=True, declined=True) is None
+    assert verdict_problem(reason, passes=True, declined=False) == reasons.JUDGE_CONTRADICTION
+    assert verdict_problem("No", passes=False) is None
+
+
 def test_a_passing_verdict_keeps_the_row_with_the_verdict_in_meta() -> None:
-    kept = apply_verdict(ToolUseJudge(), completion('{"reason": "ok", "passes": true}'), CALLED)
+    text = '{"reason": "The factorial of the stated 5 is what was asked.", "verdict": "pass"}'
+    kept = apply_verdict(ToolUseJudge(), completion(text), CALLED, endpoint="http://judge:8000/v1")
     assert kept.messages == CALLED.messages and kept.lineage == CALLED.lineage
-    assert kept.meta_dict() == {"kind": "single", "judge": {"passes": True, "reason": "ok", "model": "judge-model"}}
+    assert kept.meta_dict() == {
+        "kind": "single",
+        "judge": {
+            "reason": "The factorial of the stated 5 is what was asked.",
+            "verdict": "pass",
+            "passes": True,
+            "rubric": "tool_use_judge",
+            "model": "judge-model",
+            "endpoint": "http://judge:8000/v1",
+        },
+    }
 
 
-def test_a_failing_verdict_rejects_the_row_with_the_judges_reason() -> None:
-    rejected = apply_verdict(ToolUseJudge(), completion('{"reason": "wrong tool", "passes": false}'), CALLED)
+@pytest.mark.parametrize(
+    ("text", "code", "record"),
+    [
+        ('{"reason": "wrong tool", "verdict": "fail"}', reasons.JUDGE_REJECTED, CALLED),
+        ('{"reason": "No", "verdict": "pass"}', reasons.JUDGE_CONTRADICTION, CALLED),
+        ('{"reason": "Yes.", "verdict": "pass"}', reasons.JUDGE_NO_REASON, CALLED),
+        ('{"reason": "Weather tools are not relevant here.", "verdict": "pass"}', reasons.JUDGE_CONTRADICTION, CALLED),
+        (
+            '{"reason": "The request refers to a sentence that is missing.", "verdict": "pass"}',
+            reasons.JUDGE_CONTRADICTION,
+            ANSWERED,
+        ),
+    ],
+)
+def test_verdicts_that_reject_carry_their_code_and_the_judges_reason(text: str, code: str, record: Record) -> None:
+    task = InstructionJudge() if record is ANSWERED else ToolUseJudge()
+    rejected = apply_verdict(task, completion(text), record)
     assert isinstance(rejected, Rejected)
-    assert (rejected.stage, rejected.reason, rejected.detail) == (STAGE, reasons.JUDGE_REJECTED, "wrong tool")
-    assert rejected.record.meta_dict()["judge"]["passes"] is False
+    assert (rejected.stage, rejected.reason, rejected.detail) == (STAGE, code, json.loads(text)["reason"])
+    assert rejected.record.meta_dict()["judge"]["rubric"] == task.name
+
+
+def test_a_decline_passed_as_irrelevant_is_kept() -> None:
+    text = '{"reason": "The factorial tool is not relevant to weather, so declining is right.", "verdict": "pass"}'
+    assert apply_verdict(ToolUseJudge(), completion(text), NO_CALL).meta_dict()["judge"]["passes"] is True
 
 
 def test_an_unreadable_verdict_rejects_with_the_parse_reason_and_raw_text() -> None:
     rejected = apply_verdict(ToolUseJudge(), completion("maybe"), CALLED)
     assert (rejected.stage, rejected.reason) == (STAGE, reasons.INVALID_JSON)
     assert rejected.detail.endswith("| maybe")
+
+
+def test_judge_tool_calls_is_judge_records_with_the_tool_use_rubric() -> None:
+    from synthbeam.llm.config import LLMConfig
+
+    config = LLMConfig(model="/models/m", endpoint="http://127.0.0.1:1")
+    assert isinstance(JudgeToolCalls(config)._task, ToolUseJudge)
+    assert isinstance(JudgeRecords(config, 0, InstructionJudge())._task, InstructionJudge)
+    assert judge_endpoint_label(config) == "http://127.0.0.1:1"
+    assert judge_endpoint_label(LLMConfig(model="/models/m")) == "managed:/models/m"

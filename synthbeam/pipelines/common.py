@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import uuid
@@ -53,6 +54,16 @@ class SynthbeamOptions(PipelineOptions):
             "--served_model_name",
             default="",
             help="Model name the endpoint serves (default: asked from its /v1/models).",
+        )
+        group.add_argument(
+            "--judge_model",
+            default="",
+            help="Model the LLM judge uses: a local HF directory or gs:// copy, served by its own managed server (with --judge_endpoint: that model's directory, used for its tokenizer). Default: the generator's model.",
+        )
+        group.add_argument(
+            "--judge_endpoint",
+            default="",
+            help="URL of an already-running OpenAI-compatible server for the LLM judge (e.g. a stronger model than the generator's). Default: the generator's server.",
         )
         group.add_argument(
             "--max_in_flight",
@@ -181,6 +192,30 @@ def llm_config_from_options(opts: SynthbeamOptions) -> LLMConfig:
         max_in_flight=opts.max_in_flight,
         max_model_len=opts.max_model_len,
         cache_root=None if cache_root == "none" else cache_root,
+    )
+
+
+def judge_config_from_options(opts: SynthbeamOptions, generator: LLMConfig | None = None) -> LLMConfig:
+    """The LLM config the judge uses: ``generator`` (default: ``llm_config_from_options``)
+    unless ``--judge_model`` or ``--judge_endpoint`` name another model or server.
+
+    A judge endpoint without ``--judge_model`` counts tokens with the generator's tokenizer,
+    and caches its answers apart (under ``judge-<hash of the URL>``), since the cache key
+    names the model directory, not the server.
+    """
+    generator = generator or llm_config_from_options(opts)
+    if not opts.judge_model and not opts.judge_endpoint:
+        return generator
+    cache_root = generator.cache_root
+    if cache_root and opts.judge_endpoint and not opts.judge_model:
+        digest = hashlib.sha256(opts.judge_endpoint.encode("utf-8")).hexdigest()[:12]
+        cache_root = FileSystems.join(cache_root, f"judge-{digest}")
+    return LLMConfig(
+        model=opts.judge_model or generator.model,
+        endpoint=opts.judge_endpoint or None,
+        max_in_flight=generator.max_in_flight,
+        max_model_len=generator.max_model_len,
+        cache_root=cache_root,
     )
 
 

@@ -21,6 +21,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from synthbeam.pipelines.common import (
     SynthbeamOptions,
+    judge_config_from_options,
     llm_config_from_options,
     oversample_target,
     parse_eval_sets,
@@ -143,7 +144,7 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     stage_rejects.append(executed.rejected)
     verified, dead = executed.main, [generated.dead_letter]
     if opts.judge == "on":
-        judged = verified | "JudgeToolCalls" >> semantic.JudgeToolCalls(config, seed, judge)
+        judged = verified | "JudgeToolCalls" >> semantic.JudgeRecords(judge_config_from_options(opts, config), seed, judge)
         stages.append((semantic.STAGE, judged))
         stage_rejects.append(judged.rejected)
         verified, dead = judged.main, [*dead, judged.dead_letter]
