@@ -1,12 +1,17 @@
-"""Recipe ``tool_use``: sampled tool sets -> queries + tool calls -> three-stage verification.
+"""Recipe ``tool_use``: planned tool calls -> requests that state them -> verification.
 
     python -m synthbeam.pipelines.tool_use --output out/tool_use --num_examples 32
 
-Read tool library -> sample tool sets -> generate (vLLM, schema-constrained JSON) -> verify
-format -> exact dedup (-> decontaminate with --eval_sets) -> execute in the sandbox -> LLM
-judge -> split -> write chat-format Parquet, plus
+Read tool library -> plan rows (``call_first``, the default: kind, tools round-robin over a
+seeded shuffle of the library, argument values chosen in code; the model writes only the
+user's request) or sample tool sets (``free_form``: the model writes request and calls as
+schema-constrained JSON) -> generate (vLLM) -> verify format -> verify grounding (request,
+kind, decline and argument-value gates) -> exact dedup and one row per request
+(-> decontaminate with --eval_sets) -> execute in the sandbox -> LLM judge -> split -> write
+chat-format Parquet, plus
 tool-selection rows, xLAM and BFCL exports, rejects, dead letters and a manifest whose counts
-reconcile (kept and dropped per stage, label distribution of the selection rows).
+reconcile (kept and dropped per stage, rows per tool planned and kept, label distribution of
+the selection rows).
 """
 
 from __future__ import annotations
@@ -29,8 +34,18 @@ from synthbeam.pipelines.common import (
     run_recipe,
     write_rejects_and_dead_letters,
 )
+from synthbeam.tasks import tool_examples
 from synthbeam.tasks.judge import ToolUseJudge
-from synthbeam.tasks.tool_use import DEFAULT_MIX, KINDS, ToolUseTask, sample_spec
+from synthbeam.tasks.tool_call_first import CallFirstTask, plan_spec
+from synthbeam.tasks.tool_use import (
+    DEFAULT_MIX,
+    KINDS,
+    NO_CALL_LABEL,
+    ToolUseSpec,
+    ToolUseTask,
+    example_queries,
+    sample_spec,
+)
 from synthbeam.templates import template_hash
 from synthbeam.tools.library import load_tool_library
 from synthbeam.tools.sandbox import SandboxLimits
@@ -38,17 +53,19 @@ from synthbeam.tools.schema import tool_name
 from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, shard_rows
 from synthbeam.transforms.curate.decontaminate import Decontaminate
 from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
+from synthbeam.transforms.curate.dedup_request import DeduplicateRequests
 from synthbeam.transforms.curate.oversample import Oversample
 from synthbeam.transforms.curate.split import SplitTrainEval
 from synthbeam.transforms.export import WriteToolUseExports, calls_several_tools, to_selection_record
 from synthbeam.transforms.generate_records import GenerateRecords
-from synthbeam.transforms.verify import execution, semantic
+from synthbeam.transforms.verify import execution, grounding, semantic
 from synthbeam.transforms.verify import format as format_check
 from synthbeam.transforms.verify.base import VerifyRecords
 from synthbeam.transforms.write.parquet import WriteParquetShards
 
 RECIPE = "tool_use"
 REQUESTS_KEY = "requests"
+GENERATION_MODES = ("call_first", "free_form")
 
 
 class ToolUseOptions(SynthbeamOptions, PipelineOptions):
@@ -61,6 +78,12 @@ class ToolUseOptions(SynthbeamOptions, PipelineOptions):
             help="Tool definitions (OpenAI tools, BFCL functions or xLAM tools; .json/.jsonl; local path, glob or gs://). Default: the bundled BFCL subset plus string/date/unit tools.",
         )
         group.add_argument("--num_examples", type=int, default=32, help="Examples to generate (one LLM call each).")
+        group.add_argument(
+            "--tool_generation",
+            default="call_first",
+            choices=GENERATION_MODES,
+            help="call_first: the pipeline picks tools (evenly over the library) and argument values, the model writes only the request; free_form: the model writes request and calls.",
+        )
         group.add_argument("--max_tools", type=int, default=4, help="Most tools offered per example.")
         group.add_argument(
             "--kind_mix",
@@ -109,28 +132,47 @@ def _count_kept(stage: str) -> Any:
     return CountBy(lambda _: f"kept/{stage}")
 
 
+def planned_tool_keys(spec: ToolUseSpec) -> list[str]:
+    """``planned_tool/<name>`` per tool a row is planned to call (``none`` for irrelevance)."""
+    names = [NO_CALL_LABEL] if spec.kind == "irrelevance" else sorted(set(spec.targets))
+    return [f"planned_tool/{name}" for name in names]
+
+
+def kept_tool_keys(label: str) -> list[str]:
+    """``kept_tool/<name>`` per tool in a written row's label (``a,b`` or ``none``)."""
+    return [f"kept_tool/{name}" for name in label.split(",") if name]
+
+
 def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     """Wires the recipe onto ``pipeline``; returns the manifest collection."""
     if opts.num_examples < 1 or opts.max_tools < 2:
         raise ValueError("--num_examples must be >= 1 and --max_tools >= 2")
     library = load_tool_library(opts.tool_library)  # small; read once, bad files fail here
     mix, seed = parse_mix(opts.kind_mix), opts.seed
+    call_first = opts.tool_generation == "call_first"
     config = llm_config_from_options(opts)  # may prepare the bundled model: after cheap checks
-    task, judge = ToolUseTask(), ToolUseJudge()
+    task, judge = (CallFirstTask() if call_first else ToolUseTask()), ToolUseJudge()
     limits = SandboxLimits(timeout_s=opts.sandbox_timeout_s, memory_mib=opts.sandbox_memory_mib)
 
     specs = (
         pipeline
         | "Indexes" >> beam.Create(range(opts.num_examples))
-        | "SampleToolSets" >> beam.Map(sample_spec, library, seed, opts.max_tools, mix)
+        | ("PlanToolCalls" if call_first else "SampleToolSets")
+        >> beam.Map(plan_spec if call_first else sample_spec, library, seed, opts.max_tools, mix)
     )
     generated = specs | "GenerateToolUse" >> GenerateRecords(task, config, seed)
     formatted = generated.main | "VerifyFormat" >> VerifyRecords(
         format_check.ToolCallFormatCheck(map(tool_name, library)), format_check.STAGE
     )
+    examples = (*tool_examples.all_requests(), *example_queries())
+    grounded = formatted.main | "VerifyGrounding" >> VerifyRecords(
+        grounding.GroundingCheck(examples, library), grounding.STAGE
+    )
     # Curation before the costly stages: duplicates and contaminated rows are not executed or judged.
-    deduped = formatted.main | "DeduplicateExact" >> DeduplicateExact()
-    stage_rejects, curated = [generated.rejected, formatted.rejected, deduped.rejected], deduped.main
+    deduped = grounded.main | "DeduplicateExact" >> DeduplicateExact()
+    one_per_request = deduped.main | "OneRowPerRequest" >> DeduplicateRequests()
+    stage_rejects = [generated.rejected, formatted.rejected, grounded.rejected, deduped.rejected]
+    stage_rejects, curated = [*stage_rejects, one_per_request.rejected], one_per_request.main
     if opts.eval_sets:
         clean = curated | "Decontaminate" >> Decontaminate(parse_eval_sets(opts.eval_sets))
         stage_rejects, curated = [*stage_rejects, clean.rejected], clean.main
@@ -140,11 +182,13 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
         ),
         execution.STAGE,
     )
-    stages = [(format_check.STAGE, formatted), (execution.STAGE, executed)]
+    stages = [(format_check.STAGE, formatted), (grounding.STAGE, grounded), (execution.STAGE, executed)]
     stage_rejects.append(executed.rejected)
     verified, dead = executed.main, [generated.dead_letter]
     if opts.judge == "on":
-        judged = verified | "JudgeToolCalls" >> semantic.JudgeRecords(judge_config_from_options(opts, config), seed, judge)
+        judged = verified | "JudgeToolCalls" >> semantic.JudgeRecords(
+            judge_config_from_options(opts, config), seed, judge
+        )
         stages.append((semantic.STAGE, judged))
         stage_rejects.append(judged.rejected)
         verified, dead = judged.main, [*dead, judged.dead_letter]
@@ -168,6 +212,10 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
 
     counts = (
         specs | "CountRequests" >> CountBy(lambda _: REQUESTS_KEY),
+        specs | "PlannedTools" >> beam.FlatMap(planned_tool_keys) | "CountPlannedTools" >> CountBy(lambda k: k),
+        rows
+        | "KeptTools" >> beam.FlatMap(lambda r: kept_tool_keys(r.label))
+        | "CountKeptTools" >> CountBy(lambda k: k),
         shards | "CountWritten" >> CountBy(shard_rows, weighted=True),
         rejected | "CountFiltered" >> CountBy(filtered_key),
         dead_letters | "CountDeadLetters" >> CountBy(dead_letter_key),

@@ -48,6 +48,11 @@ EXAMPLES: tuple[str, ...] = (
 )
 
 
+def example_queries() -> tuple[str, ...]:
+    """The queries of the format examples: a row that copies one is dropped (``copied_example``)."""
+    return tuple(json.loads(e[e.index("{") :])["query"] for e in EXAMPLES)
+
+
 @dataclass(frozen=True)
 class ToolUseSpec:
     """One example to generate: which tools are offered and which the query must need."""
@@ -58,6 +63,7 @@ class ToolUseSpec:
     targets: tuple[str, ...]  # names the query must need (for irrelevance: the hidden tool)
     calls: int  # number of calls expected (0 for irrelevance)
     hidden_tool: str = ""  # irrelevance only: JSON of the tool the query is about, not offered
+    planned: str = ""  # call-first only: JSON list of the planned calls ({name, arguments})
 
     def offered(self) -> list[ToolDef]:
         return [json.loads(tool) for tool in self.tools]

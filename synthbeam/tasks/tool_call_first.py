@@ -1,0 +1,227 @@
+"""Call-first tool use: the pipeline plans the calls, the model only writes the request.
+
+``plan_spec`` picks the row's kind, its tools (round-robin over a seeded shuffle of the
+library, so every tool gets an even share of the budget) and concrete argument values
+(``synthbeam.tools.values``), all deterministic in (run seed, index, library). The
+``CallFirstTask`` then asks the model for one line: the user's request stating those values.
+The assistant turn is the planned calls, or for ``irrelevance`` (the request is written for
+a tool that is not offered) a decline the pipeline writes.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from synthbeam.schemas import reasons
+from synthbeam.schemas.record import Completion, Message, Record, SamplingParams, stable_id
+from synthbeam.tasks.base import ParseError
+from synthbeam.tasks.tool_examples import MULTI, SINGLE, Example
+from synthbeam.tasks.tool_use import DEFAULT_MIX, ToolUseSpec, _pick_kind, _tool_json, tool_use_record
+from synthbeam.templates import render_messages
+from synthbeam.tools.schema import ToolDef, tool_name, tool_parameters
+from synthbeam.tools.values import choose_arguments, name_words
+
+SHOTS = 3  # few-shot examples per request, drawn from the pool by the spec's hash
+_STOP_WORDS = frozenset(
+    "a an the of for to in on and or by with from get set find calculate compute return returns given "
+    "based specific value values number data information details list using into its their".split()
+)
+_LEAD_IN = re.compile(r"^(?:user|request|the user's request|assistant)\s*:\s*", re.IGNORECASE)
+
+
+@functools.cache
+def _order(names: tuple[str, ...], run_seed: int) -> tuple[int, ...]:
+    order = list(range(len(names)))
+    random.Random(int(stable_id("tool_order", run_seed, *names), 16)).shuffle(order)
+    return tuple(order)
+
+
+def tool_order(library: list[ToolDef], run_seed: int) -> tuple[int, ...]:
+    """A seeded shuffle of the library's indexes: row ``i`` is about tool ``order[i % n]``."""
+    return _order(tuple(map(tool_name, library)), run_seed)
+
+
+def _content_words(tool: ToolDef) -> set[str]:
+    text = f"{tool_name(tool)} {tool['function'].get('description', '')}"
+    return {w for w in name_words(text) if w not in _STOP_WORDS and len(w) > 2}
+
+
+def _unrelated(library: list[ToolDef], hidden: int, rng: random.Random, size: int) -> list[int]:
+    """Tools sharing no content word with the hidden one (another domain), else the least related."""
+    words = _content_words(library[hidden])
+    others = [i for i in range(len(library)) if i != hidden]
+    rng.shuffle(others)
+    others.sort(key=lambda i: len(words & _content_words(library[i])))
+    return others[:size]
+
+
+def _distinct_calls(tool: ToolDef, rng: random.Random, count: int) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = []
+    for _ in range(count * 5):
+        call = {"name": tool_name(tool), "arguments": choose_arguments(tool_parameters(tool), rng)}
+        if call not in calls:
+            calls.append(call)
+        if len(calls) == count:
+            break
+    return calls
+
+
+def plan_spec(
+    index: int, library: list[ToolDef], run_seed: int, max_tools: int = 4, mix: dict[str, float] | None = None
+) -> ToolUseSpec:
+    """The ``index``-th row of a call-first run, with its planned calls in ``spec.planned``."""
+    if len(library) < 2 or max_tools < 2:
+        raise ValueError("sampling needs a library of at least 2 tools and max_tools >= 2")
+    rng = random.Random(int(stable_id("tool_plan", run_seed, index), 16))
+    kind = _pick_kind(rng, mix or DEFAULT_MIX)
+    primary = tool_order(library, run_seed)[index % len(library)]
+    others = [i for i in range(len(library)) if i != primary]
+    if kind == "irrelevance":
+        offered = _unrelated(library, primary, rng, rng.randint(1, min(max_tools, len(others))))
+        calls = _distinct_calls(library[primary], rng, 1)
+        return _spec(run_seed, index, kind, library, offered, (tool_name(library[primary]),), calls, primary)
+    size = 1 if kind in ("single", "parallel") else rng.randint(2, min(max_tools, len(library)))
+    offered = [primary, *rng.sample(others, size - 1)]
+    rng.shuffle(offered)
+    if kind == "parallel":
+        calls = _distinct_calls(library[primary], rng, rng.randint(2, 3))
+    elif kind == "parallel_multiple":
+        second = rng.choice([i for i in offered if i != primary])
+        calls = _distinct_calls(library[primary], rng, 1) + _distinct_calls(library[second], rng, 1)
+    else:
+        calls = _distinct_calls(library[primary], rng, 1)
+    targets = tuple(dict.fromkeys(c["name"] for c in calls))
+    return _spec(run_seed, index, kind, library, offered, targets, calls)
+
+
+def _spec(
+    run_seed: int,
+    index: int,
+    kind: str,
+    library: list[ToolDef],
+    offered: list[int],
+    targets: tuple[str, ...],
+    calls: list[dict[str, Any]],
+    hidden: int | None = None,
+) -> ToolUseSpec:
+    return ToolUseSpec(
+        id=stable_id("tool_use_spec", run_seed, index),
+        kind=kind,
+        tools=tuple(_tool_json(library[i]) for i in offered),
+        targets=targets,
+        calls=0 if kind == "irrelevance" else len(calls),
+        hidden_tool=_tool_json(library[hidden]) if hidden is not None else "",
+        planned=json.dumps(calls, ensure_ascii=False),
+    )
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        items = [_shown(v) for v in value]
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    if isinstance(value, dict):
+        return "; ".join(f"{' '.join(name_words(k))} = {_shown(v)}" for k, v in value.items())
+    return str(value)
+
+
+def first_sentence(text: str) -> str:
+    sentence = re.split(r"(?<=[.!?])\s", " ".join(text.split()), maxsplit=1)[0]
+    return sentence.rstrip(".!? ")
+
+
+def describe_calls(calls: list[dict[str, Any]], tools: dict[str, ToolDef]) -> str:
+    """The prompt's view of the planned calls: each task's purpose and values, no function names."""
+    lines: list[str] = []
+    for number, call in enumerate(calls, start=1):
+        description = first_sentence(tools[call["name"]]["function"].get("description") or "")
+        purpose = description or " ".join(name_words(call["name"]))
+        label = "Task" if len(calls) == 1 else f"Task {number}"
+        values = "; ".join(f"{' '.join(name_words(k))} = {_shown(v)}" for k, v in call["arguments"].items())
+        lines += [f"{label}: {purpose}.", f"Values: {values or 'none'}"]
+    return "\n".join(lines)
+
+
+def _purpose(tool: ToolDef) -> str:
+    """A tool's description as a verb phrase after "can" ("Calculates the area" -> "calculate the area")."""
+    text = first_sentence(tool["function"].get("description") or "")
+    text = re.sub(
+        r"^(?:this (?:function|tool|api)|a (?:function|tool) (?:that|to)|function to)\s+", "", text, flags=re.I
+    )
+    first, _, rest = text.partition(" ")
+    low = first.lower()
+    if not text or low in ("the", "a", "an", "this", "it"):
+        return f"handle {' '.join(name_words(tool_name(tool)))} requests"
+    if low.endswith(("ches", "shes", "sses", "xes")):
+        low = low[:-2]
+    elif low.endswith("ies"):
+        low = low[:-3] + "y"
+    elif low.endswith("s") and not low.endswith("ss"):
+        low = low[:-1]
+    return f"{low} {rest}".strip()
+
+
+def decline(hidden: ToolDef, offered: list[ToolDef]) -> str:
+    """The assistant's reply when no offered tool fits: what is missing and what it can do."""
+    can = [_purpose(t) for t in offered]
+    listed = can[0] if len(can) == 1 else ", ".join(can[:-1]) + " or " + can[-1]
+    return f"I can't help with that: none of the available tools can {_purpose(hidden)}. The tools I have can {listed}."
+
+
+def clean_request(text: str) -> str:
+    """The request from a completion: its first non-empty line, lead-ins and quotes removed."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    line = _LEAD_IN.sub("", line).strip()
+    if len(line) > 1 and line[0] == line[-1] and line[0] in "\"'":
+        line = line[1:-1].strip()
+    return line
+
+
+@dataclass(frozen=True)
+class CallFirstTask:
+    """GenerationTask: planned ``ToolUseSpec`` -> one chat-format tool-use ``Record``."""
+
+    sampling: SamplingParams = field(
+        default_factory=lambda: SamplingParams(temperature=0.7, max_tokens=72, stop=("\n",))
+    )
+    name: str = "tool_use"
+    template: str = "tool_request.jinja2"
+    response_format: str = ""
+
+    def item_id(self, item: ToolUseSpec) -> str:
+        return item.id
+
+    def examples(self, item: ToolUseSpec) -> list[Example]:
+        """``SHOTS`` examples drawn by the spec's hash: multi-call ones for multi-call kinds."""
+        rng = random.Random(int(stable_id("shots", item.id)[:8], 16))
+        if item.calls > 1:
+            return [*rng.sample(MULTI, SHOTS - 1), rng.choice(SINGLE)][::-1]
+        return rng.sample(SINGLE, SHOTS)
+
+    def format_input(self, item: ToolUseSpec) -> list[Message]:
+        calls = json.loads(item.planned)
+        tools = {tool_name(t): t for t in item.offered()}
+        if item.hidden_tool:
+            hidden = json.loads(item.hidden_tool)
+            tools[tool_name(hidden)] = hidden
+        return render_messages(self.template, examples=self.examples(item), prompt=describe_calls(calls, tools))
+
+    def format_output(self, completion: Completion, item: ToolUseSpec) -> list[Record]:
+        request = clean_request(completion.text)
+        if not request:
+            raise ParseError(reasons.MISSING_QUERY, "the completion has no request line")
+        calls = json.loads(item.planned)
+        if item.kind == "irrelevance":
+            answer = decline(json.loads(item.hidden_tool), item.offered())
+            record = tool_use_record(self.name, item, request, [], answer)
+        else:
+            record = tool_use_record(self.name, item, request, calls)
+        return [record.with_meta(planned_calls=calls, generation="call_first")]

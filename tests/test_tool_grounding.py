@@ -1,0 +1,277 @@
+"""The grounding stage's gates: each accepts good rows and rejects real bad outputs with its reason."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import apache_beam as beam
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+from apache_beam.testing.util import assert_that, equal_to
+
+from synthbeam.schemas import reasons
+from synthbeam.schemas.record import Record
+from synthbeam.tasks.tool_examples import all_requests
+from synthbeam.tools.schema import normalise as normalise_tools
+from synthbeam.transforms.curate.dedup_request import DeduplicateRequests
+from synthbeam.transforms.verify.base import Drop
+from synthbeam.transforms.verify.grounding import (
+    GroundingCheck,
+    copied_from,
+    dates_in,
+    decline_problem,
+    kind_problem,
+    numbers_in,
+    request_problem,
+    string_grounded,
+    times_in,
+    ungrounded_values,
+)
+
+TEAM, WEATHER, AREA = normalise_tools(
+    [
+        {
+            "name": "team_profile_get",
+            "description": "Get a team profile.",
+            "parameters": {"type": "dict", "properties": {"token": {"type": "string"}}, "required": ["token"]},
+        },
+        {
+            "name": "get_weather",
+            "description": "Weather for a city.",
+            "parameters": {
+                "type": "dict",
+                "properties": {
+                    "city": {"type": "string"},
+                    "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+                    "detailed": {"type": "boolean"},
+                },
+                "required": ["city"],
+            },
+        },
+        {
+            "name": "triangle_area",
+            "description": "Area of a triangle.",
+            "parameters": {
+                "type": "dict",
+                "properties": {"base": {"type": "float"}, "height": {"type": "integer"}},
+                "required": ["base", "height"],
+            },
+        },
+    ]
+)
+PARAMS = {t["function"]["name"]: t["function"]["parameters"] for t in (TEAM, WEATHER, AREA)}
+
+
+def call(name: str, **arguments: object) -> dict:
+    return {"name": name, "arguments": arguments}
+
+
+def row(kind: str, request: str, calls: list[dict], tools: tuple = (WEATHER, AREA), reply: str = "", **meta) -> Record:
+    assistant = (
+        {"role": "assistant", "content": reply}
+        if not calls
+        else {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {"id": f"c{i}", "type": "function", "function": {"name": c["name"], "arguments": json.dumps(c["arguments"])}}
+                for i, c in enumerate(calls)
+            ],
+        }
+    )
+    return Record(
+        id=request[:8],
+        task="tool_use",
+        messages=[{"role": "user", "content": request}, assistant],
+        tools=json.dumps(list(tools)),
+        meta=json.dumps({"kind": kind, "expected_calls": len(calls), **meta}),
+    )
+
+
+def test_numbers_match_numerically_and_in_words() -> None:
+    assert {25.0, 3.5, 1500.0, 5.0, 0.05} <= numbers_in("25 apples, 3.5 kg, 1,500 people, five cats and 5% off")
+    assert 13.0 not in numbers_in("room 135")
+
+
+def test_dates_in_common_forms() -> None:
+    day = datetime.date(2024, 5, 12)
+    for text in ("on 2024-05-12", "on May 12, 2024", "on 12 May 2024", "on the 12th of May 2024", "on 05/12/2024"):
+        assert day in dates_in(text), text
+    assert day not in dates_in("on May 12th")  # no year: the value is not fully stated
+
+
+def test_times() -> None:
+    assert (19, 30) in times_in("at 19:30") and (19, 30) in times_in("at 7:30 pm") and (19, 0) in times_in("7pm")
+    assert (7, 30) not in times_in("at 7:30 pm")
+
+
+@pytest.mark.parametrize(
+    ("value", "request_text"),
+    [
+        ("New York", "weather in new york?"),
+        ("the Louvre", "When does Louvre open?"),
+        ("USD", "convert 20 dollars to euros"),
+        ("2024-05-12", "Book it for May 12, 2024."),
+        ("19:30", "Table at 7:30 pm please"),
+        ("Liam O'Brien", "Find Liam O'Brien's profile."),
+        ("kilometers", "How far in km is it?"),
+        ("recipe", "Show me recipes for soup"),
+    ],
+)
+def test_strings_stated_in_the_request(value: str, request_text: str) -> None:
+    assert string_grounded(value, request_text)
+
+
+@pytest.mark.parametrize(
+    ("value", "request_text"),
+    [
+        ("13689411899430598457", "How do you say 'good morning' in Spanish?"),
+        ("Paris", "What is the weather in Parisville?"),
+        ("ai", "Tell me about the chair"),  # a word inside another word is not stated
+        ("2024-05-12", "Book it for May 12."),
+        ("", "anything"),
+    ],
+)
+def test_strings_not_stated_in_the_request(value: str, request_text: str) -> None:
+    assert not string_grounded(value, request_text)
+
+
+def test_ungrounded_values_lists_each_missing_value_and_exempts_booleans() -> None:
+    request = "What's the area of a triangle with base 10 and height 4? And the weather in Oslo in celsius?"
+    calls = [call("triangle_area", base=10.0, height=4), call("get_weather", city="Oslo", unit="celsius", detailed=True)]
+    assert ungrounded_values(request, calls, PARAMS) == []
+    calls = [call("triangle_area", base=12.5, height=4), call("get_weather", city="Rome", unit="fahrenheit")]
+    assert ungrounded_values(request, calls, PARAMS) == [
+        "triangle_area.base=12.5",
+        "get_weather.city=\"Rome\"",
+        "get_weather.unit=\"fahrenheit\"",
+    ]
+
+
+def test_nested_and_array_values_are_each_checked() -> None:
+    params = {"route": {"type": "object", "properties": {"stops": {"type": "array", "items": {"type": "string"}}}}}
+    tools = {"plan": {"type": "object", "properties": params}}
+    good = [call("plan", route={"stops": ["Oslo", "Bergen"]})]
+    assert ungrounded_values("Plan a route through Oslo and Bergen.", good, tools) == []
+    assert ungrounded_values("Plan a route through Oslo.", good, tools) == ['plan.route.stops[1]="Bergen"']
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", "empty"),
+        ('{"query": "weather"}', "JSON or code"),
+        ("query", "1 words"),
+        ("What is the weather in [city]?", "placeholder"),
+        ("Book a table at <restaurant> for 4.", "placeholder"),
+        ("Values: city = Paris; unit = celsius", "prompt wording 'values:'"),
+        ("Please call get_weather for Paris today.", "names the function get_weather"),
+    ],
+)
+def test_not_a_request(text: str, problem: str) -> None:
+    assert request_problem(text, ["get_weather"]) == problem
+
+
+def test_a_request_is_a_request() -> None:
+    assert request_problem("What's the weather in Paris today?", ["get_weather"]) == ""
+
+
+def test_copied_example_exact_and_near() -> None:
+    examples = ["How do you say 'good morning' in Spanish?"]
+    assert copied_from("How do you say 'good morning' in Spanish?", examples)
+    assert copied_from("how do you say good morning in spanish", examples)
+    assert not copied_from("How do you say 'thank you' in Japanese?", examples)
+
+
+@pytest.mark.parametrize(
+    ("kind", "names", "expected", "ok"),
+    [
+        ("single", ["a"], 1, True),
+        ("multiple", ["a", "a"], None, False),
+        ("parallel", ["a", "a"], 2, True),
+        ("parallel", ["a", "b"], 2, False),
+        ("parallel_multiple", ["a", "b"], 2, True),
+        ("parallel_multiple", ["a", "a"], 2, False),  # one function twice: not parallel_multiple
+        ("irrelevance", [], 0, True),
+        ("irrelevance", ["a"], None, False),
+        ("single", ["a"], 2, False),
+    ],
+)
+def test_kind_shapes(kind: str, names: list[str], expected: int | None, ok: bool) -> None:
+    calls = [call(n, x=i) for i, n in enumerate(names)]
+    assert (kind_problem(kind, calls, expected) == "") is ok
+
+
+def test_parallel_calls_must_differ() -> None:
+    assert kind_problem("parallel", [call("a", x=1), call("a", x=1)], 2) == "parallel calls repeat their arguments"
+
+
+def test_declines() -> None:
+    assert decline_problem("I can't help with that: none of the available tools can translate text.") == ""
+    assert decline_problem("Sorry, I am unable to do that with these tools.") == ""
+    assert decline_problem("query")
+    assert decline_problem("The weather in Paris is sunny today.")
+
+
+def check(record: Record) -> Record | Drop:
+    return GroundingCheck(all_requests(), [TEAM, WEATHER, AREA])(record)
+
+
+def test_check_keeps_a_grounded_row() -> None:
+    record = row("single", "Is it raining in Oslo today?", [call("get_weather", city="Oslo")])
+    assert check(record) is record
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        (
+            row(
+                "single",
+                "How do you say 'good morning' in Spanish?",
+                [call("team_profile_get", token="13689411899430598457")],
+                tools=(TEAM,),
+            ),
+            reasons.UNGROUNDED_ARGUMENT,
+        ),
+        (row("single", "What's the weather like in Lisbon right now, in celsius?", [call("get_weather", city="Lisbon")]), reasons.COPIED_EXAMPLE),
+        (
+            row(
+                "parallel_multiple",
+                "Weather in Oslo and in Rome?",
+                [call("get_weather", city="Oslo"), call("get_weather", city="Rome")],
+            ),
+            reasons.KIND_MISMATCH,
+        ),
+        (row("irrelevance", "Translate hello into French.", [], reply="query"), reasons.NOT_A_DECLINE),
+        (row("single", "[value]", [call("get_weather", city="Oslo")]), reasons.NOT_A_REQUEST),
+    ],
+)
+def test_check_rejects_real_bad_outputs_with_their_reason(record: Record, reason: str) -> None:
+    result = check(record)
+    assert isinstance(result, Drop) and result.reason == reason, result
+
+
+def test_irrelevance_request_must_state_the_hidden_call() -> None:
+    planned = [call("team_profile_get", token="TX-5520")]
+    decline = "I can't help with that: none of the available tools can get a team profile."
+    good = row("irrelevance", "Show me the team profile for token TX-5520.", [], reply=decline, planned_calls=planned)
+    bad = row("irrelevance", "Show me a team profile please.", [], reply=decline, planned_calls=planned)
+    assert check(good) is good
+    assert check(bad) == Drop(reasons.UNGROUNDED_ARGUMENT, 'team_profile_get.token="TX-5520"')
+
+
+def test_one_row_per_request() -> None:
+    a = row("single", "Weather in Oslo?", [call("get_weather", city="Oslo")])
+    b = row("single", "weather in  oslo", [call("get_weather", city="Oslo", unit="celsius")])
+    b = Record(**{**b.__dict__, "id": "zzz"})
+    c = row("single", "Weather in Rome?", [call("get_weather", city="Rome")])
+    with TestPipeline() as p:
+        out = p | beam.Create([a, b, c]) | DeduplicateRequests()
+        assert_that(out.main | beam.Map(lambda r: r.id), equal_to([a.id, c.id]), label="kept")
+        assert_that(
+            out.rejected | beam.Map(lambda r: (r.record.id, r.reason, r.detail)),
+            equal_to([("zzz", reasons.DUPLICATE_REQUEST, a.id)]),
+            label="rejected",
+        )
