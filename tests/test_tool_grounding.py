@@ -75,7 +75,11 @@ def row(kind: str, request: str, calls: list[dict], tools: tuple = (WEATHER, ARE
             "role": "assistant",
             "content": "",
             "tool_calls": [
-                {"id": f"c{i}", "type": "function", "function": {"name": c["name"], "arguments": json.dumps(c["arguments"])}}
+                {
+                    "id": f"c{i}",
+                    "type": "function",
+                    "function": {"name": c["name"], "arguments": json.dumps(c["arguments"])},
+                }
                 for i, c in enumerate(calls)
             ],
         }
@@ -139,13 +143,16 @@ def test_strings_not_stated_in_the_request(value: str, request_text: str) -> Non
 
 def test_ungrounded_values_lists_each_missing_value_and_exempts_booleans() -> None:
     request = "What's the area of a triangle with base 10 and height 4? And the weather in Oslo in celsius?"
-    calls = [call("triangle_area", base=10.0, height=4), call("get_weather", city="Oslo", unit="celsius", detailed=True)]
+    calls = [
+        call("triangle_area", base=10.0, height=4),
+        call("get_weather", city="Oslo", unit="celsius", detailed=True),
+    ]
     assert ungrounded_values(request, calls, PARAMS) == []
     calls = [call("triangle_area", base=12.5, height=4), call("get_weather", city="Rome", unit="fahrenheit")]
     assert ungrounded_values(request, calls, PARAMS) == [
         "triangle_area.base=12.5",
-        "get_weather.city=\"Rome\"",
-        "get_weather.unit=\"fahrenheit\"",
+        'get_weather.city="Rome"',
+        'get_weather.unit="fahrenheit"',
     ]
 
 
@@ -167,14 +174,29 @@ def test_nested_and_array_values_are_each_checked() -> None:
         ("Book a table at <restaurant> for 4.", "placeholder"),
         ("Values: city = Paris; unit = celsius", "prompt wording 'values:'"),
         ("Please call get_weather for Paris today.", "names the function get_weather"),
+        ("Get the current weather for city Paris.", "echo of the prompt"),
+        (
+            "The area of a circle with a radius of 60 is the circumference of a circle multiplied by the radius.",
+            "a statement, not a request",
+        ),
+        ("I can create a music scale progression in a specific key with a tempo of 57.", "a statement, not a request"),
     ],
 )
 def test_not_a_request(text: str, problem: str) -> None:
-    assert request_problem(text, ["get_weather"]) == problem
+    assert request_problem(text, ["get_weather"], prompt="Get the current weather for city Paris.") == problem
 
 
-def test_a_request_is_a_request() -> None:
-    assert request_problem("What's the weather in Paris today?", ["get_weather"]) == ""
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What's the weather in Paris today?",
+        "Find me the weather in Paris, please.",
+        "I'd like the weather for Paris in celsius.",
+        "Paris weather today, in celsius?",
+    ],
+)
+def test_a_request_is_a_request(text: str) -> None:
+    assert request_problem(text, ["get_weather"], prompt="Get the current weather for city Paris.") == ""
 
 
 def test_copied_example_exact_and_near() -> None:
@@ -235,7 +257,14 @@ def test_check_keeps_a_grounded_row() -> None:
             ),
             reasons.UNGROUNDED_ARGUMENT,
         ),
-        (row("single", "What's the weather like in Lisbon right now, in celsius?", [call("get_weather", city="Lisbon")]), reasons.COPIED_EXAMPLE),
+        (
+            row(
+                "single",
+                "What's the weather like in Lisbon right now, in celsius?",
+                [call("get_weather", city="Lisbon")],
+            ),
+            reasons.COPIED_EXAMPLE,
+        ),
         (
             row(
                 "parallel_multiple",

@@ -1,4 +1,4 @@
-"""End to end: the tool_use recipe on the real vLLM server, with all three verification stages."""
+"""End to end: the call-first tool_use recipe on the real vLLM server, with every verification stage."""
 
 from __future__ import annotations
 
@@ -13,13 +13,16 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from synthbeam.pipelines import tool_use
 from synthbeam.schemas.arrow import row_to_record
 from synthbeam.tools.builtin import call
-from synthbeam.tools.calls import parse_arguments, tool_calls_of, tool_results_of
+from synthbeam.tasks.tool_examples import all_requests
+from synthbeam.tools.calls import parse_arguments, query_of, tool_calls_of, tool_results_of
 from synthbeam.tools.library import bundled_tools
+from synthbeam.transforms.curate.text import normalise
 from synthbeam.transforms.verify.format import ToolCallFormatCheck
+from synthbeam.transforms.verify.grounding import GroundingCheck
 
 pytestmark = pytest.mark.slow
 
-STAGES = ("generate", "verify_format", "curate", "verify_execution", "verify_semantic")
+STAGES = ("generate", "verify_format", "verify_grounding", "curate", "verify_execution", "verify_semantic")
 
 
 def _run(llm_endpoint: str, model_dir: str, output: str, cache: str, extra: list[str]) -> dict:
@@ -28,8 +31,8 @@ def _run(llm_endpoint: str, model_dir: str, output: str, cache: str, extra: list
         f"--llm_endpoint={llm_endpoint}",
         f"--model={model_dir}",
         f"--cache_root={cache}",
-        "--num_examples=8",
-        "--kind_mix=single=2,multiple=1,parallel=1,irrelevance=1",
+        "--num_examples=12",
+        "--kind_mix=single=2,multiple=1,parallel=1,parallel_multiple=1,irrelevance=1",
         "--eval_fraction=0.25",
         "--run_id=e2e",
         "--oversample=max",
@@ -49,9 +52,12 @@ def test_tool_use_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
     output = str(tmp_path / "out")
     manifest = _run(llm_endpoint, bundled_model_dir, output, str(tmp_path / "cache"), [])
     counts, rec = manifest["counts"], manifest["reconciliation"]
-    assert rec["balanced"] and rec["rows_in"] == counts["requests"] == 8, manifest
+    assert rec["balanced"] and rec["rows_in"] == counts["requests"] == 12, manifest
     kept = [counts.get(f"kept/{stage}", 0) for stage in STAGES]
-    assert kept == sorted(kept, reverse=True) and kept[1] > 0, counts  # constrained decoding: rows parse
+    # Calls planned in code always pass the format check; some requests state every value.
+    assert kept == sorted(kept, reverse=True) and kept[1] == kept[0] and kept[2] > 0, counts
+    planned = {k: n for k, n in counts.items() if k.startswith("planned_tool/")}
+    assert sum(planned.values()) >= 12 and max(planned.values()) <= 4, planned  # spread over the library
 
     def dropped(stage: str) -> int:
         return sum(n for key, n in counts.items() if key.startswith(f"filtered/{stage}/"))
@@ -61,15 +67,25 @@ def test_tool_use_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
 
     assert counts["requests"] == kept[0] + dropped("parse") + dead("generate"), counts
     assert kept[0] == kept[1] + dropped("verify_format"), counts
-    assert kept[1] == kept[2] + dropped("dedup_exact") + dropped("decontaminate"), counts
-    assert kept[2] == kept[3] + dropped("verify_execution"), counts
-    assert kept[3] == kept[4] + dropped("verify_semantic") + dead("verify_semantic"), counts
+    assert kept[1] == kept[2] + dropped("verify_grounding"), counts
+    assert kept[2] == kept[3] + dropped("dedup_exact") + dropped("dedup_request") + dropped("decontaminate"), counts
+    assert kept[3] == kept[4] + dropped("verify_execution"), counts
+    assert kept[4] == kept[5] + dropped("verify_semantic") + dead("verify_semantic"), counts
 
     rows = [row_to_record(r) for r in _rows(f"{output}/train/*.parquet") + _rows(f"{output}/eval/*.parquet")]
     assert len(rows) == rec["rows_written"] == kept[-1]
     check = ToolCallFormatCheck(t["function"]["name"] for t in bundled_tools())
+    grounded = GroundingCheck(all_requests(), bundled_tools())
+    requests = [normalise(query_of(r), strip_punctuation=True) for r in rows]
+    assert len(set(requests)) == len(requests), requests
+    kept_tools = {k.split("/", 1)[1]: n for k, n in counts.items() if k.startswith("kept_tool/")}
+    assert sum(kept_tools.values()) == sum(len(r.label.split(",")) for r in rows), counts
     for record in rows:
         assert check(record) is record
+        assert grounded(record) is record
+        planned = record.meta_dict()["planned_calls"]
+        calls = [{"name": c["function"]["name"], "arguments": parse_arguments(c)} for c in tool_calls_of(record)]
+        assert calls == ([] if record.meta_dict()["kind"] == "irrelevance" else planned)
         assert record.meta_dict()["judge"]["passes"] is True
         results = tool_results_of(record)
         for tool_call in tool_calls_of(record):
@@ -88,7 +104,9 @@ def test_tool_use_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
     assert {r["drop_stage"] for r in rejected} <= {
         "parse",
         "dedup_exact",
+        "dedup_request",
         "verify_format",
+        "verify_grounding",
         "verify_execution",
         "verify_semantic",
     }

@@ -31,6 +31,12 @@ _STOP_WORDS = frozenset(
     "a an the of for to in on and or by with from get set find calculate compute return returns given "
     "based specific value values number data information details list using into its their".split()
 )
+# Where a description's purpose turns into detail the values will give ("based on ...").
+_CUT = re.compile(
+    r"\s(?:based on|given|using|according to|with (?:a |the )?(?:given|specified|specific)|"
+    r"(?:for|of|in|at|from|on|by) (?:a |an |the )?(?:specific|specified|given|particular|certain|provided|defined)\b)|,|;|\s\(",
+    re.IGNORECASE,
+)
 _LEAD_IN = re.compile(r"^(?:user|request|the user's request|assistant)\s*:\s*", re.IGNORECASE)
 
 
@@ -90,6 +96,7 @@ def plan_spec(
     rng.shuffle(offered)
     if kind == "parallel":
         calls = _distinct_calls(library[primary], rng, rng.randint(2, 3))
+        kind = kind if len(calls) >= 2 else "single"  # a tool whose arguments cannot vary
     elif kind == "parallel_multiple":
         second = rng.choice([i for i in offered if i != primary])
         calls = _distinct_calls(library[primary], rng, 1) + _distinct_calls(library[second], rng, 1)
@@ -134,28 +141,35 @@ def _shown(value: Any) -> str:
 
 
 def first_sentence(text: str) -> str:
-    sentence = re.split(r"(?<=[.!?])\s", " ".join(text.split()), maxsplit=1)[0]
+    """The description's first sentence (not cut inside "U.S." or "e.g."), without its period."""
+    sentence = re.split(r"(?<=[a-z0-9)][.!?])\s+(?=[A-Z])", " ".join(text.split()), maxsplit=1)[0]
     return sentence.rstrip(".!? ")
 
 
-def describe_calls(calls: list[dict[str, Any]], tools: dict[str, ToolDef]) -> str:
-    """The prompt's view of the planned calls: each task's purpose and values, no function names."""
-    lines: list[str] = []
-    for number, call in enumerate(calls, start=1):
-        description = first_sentence(tools[call["name"]]["function"].get("description") or "")
-        purpose = description or " ".join(name_words(call["name"]))
-        label = "Task" if len(calls) == 1 else f"Task {number}"
-        values = "; ".join(f"{' '.join(name_words(k))} = {_shown(v)}" for k, v in call["arguments"].items())
-        lines += [f"{label}: {purpose}.", f"Values: {values or 'none'}"]
-    return "\n".join(lines)
+def _argument_phrase(name: str, value: Any) -> str:
+    return f"{' '.join(name_words(name))} {_shown(value)}"
+
+
+def draft_request(calls: list[dict[str, Any]], tools: dict[str, ToolDef]) -> str:
+    """A plain request the pipeline writes for the calls ("Calculate the area of a triangle
+    for base 10 and height 5."): the model only rewrites it in a user's words."""
+    sentences: list[str] = []
+    for call in calls:
+        purpose = _CUT.split(_purpose(tools[call["name"]]), maxsplit=1)[0].strip()
+        phrases = [_argument_phrase(k, v) for k, v in call["arguments"].items() if not isinstance(v, (bool, dict))]
+        phrases += [_shown(v) for v in call["arguments"].values() if isinstance(v, dict) and v]
+        joined = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1] if phrases else ""
+        sentence = f"{purpose[:1].upper()}{purpose[1:]}" + (f" for {joined}" if joined else "")
+        sentences.append(sentence + ".")
+    if len(sentences) == 1:
+        return sentences[0]
+    return " ".join([sentences[0], *(f"Also, {s[:1].lower()}{s[1:]}" for s in sentences[1:])])
 
 
 def _purpose(tool: ToolDef) -> str:
     """A tool's description as a verb phrase after "can" ("Calculates the area" -> "calculate the area")."""
     text = first_sentence(tool["function"].get("description") or "")
-    text = re.sub(
-        r"^(?:this (?:function|tool|api)|a (?:function|tool) (?:that|to)|function to)\s+", "", text, flags=re.I
-    )
+    text = re.sub(r"^(?:(?:this|the|a) )?(?:function|tool|api|method)(?: that| to| which)?\s+", "", text, flags=re.I)
     first, _, rest = text.partition(" ")
     low = first.lower()
     if not text or low in ("the", "a", "an", "this", "it"):
@@ -207,12 +221,8 @@ class CallFirstTask:
         return rng.sample(SINGLE, SHOTS)
 
     def format_input(self, item: ToolUseSpec) -> list[Message]:
-        calls = json.loads(item.planned)
-        tools = {tool_name(t): t for t in item.offered()}
-        if item.hidden_tool:
-            hidden = json.loads(item.hidden_tool)
-            tools[tool_name(hidden)] = hidden
-        return render_messages(self.template, examples=self.examples(item), prompt=describe_calls(calls, tools))
+        prompt = draft_request(json.loads(item.planned), self._tools(item))
+        return render_messages(self.template, examples=self.examples(item), prompt=prompt)
 
     def format_output(self, completion: Completion, item: ToolUseSpec) -> list[Record]:
         request = clean_request(completion.text)
@@ -224,4 +234,13 @@ class CallFirstTask:
             record = tool_use_record(self.name, item, request, [], answer)
         else:
             record = tool_use_record(self.name, item, request, calls)
-        return [record.with_meta(planned_calls=calls, generation="call_first")]
+        draft = draft_request(calls, self._tools(item))
+        return [record.with_meta(planned_calls=calls, generation="call_first", draft=draft)]
+
+    @staticmethod
+    def _tools(item: ToolUseSpec) -> dict[str, ToolDef]:
+        tools = {tool_name(t): t for t in item.offered()}
+        if item.hidden_tool:
+            hidden = json.loads(item.hidden_tool)
+            tools[tool_name(hidden)] = hidden
+        return tools

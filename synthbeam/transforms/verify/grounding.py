@@ -33,7 +33,8 @@ from synthbeam.transforms.verify.base import Drop
 
 STAGE = "verify_grounding"
 COPY_RATIO = 0.85  # difflib ratio of normalised requests at or above which a request is a copy
-MIN_WORDS, MAX_WORDS = 3, 80
+MIN_WORDS, MAX_WORDS = 3, 50
+ECHO_RATIO = 0.9  # a request this close to the prompt's own plain request is an echo of it
 
 _NUMBER = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?(?:\s*%)?")
 _NUMBER_WORDS = {
@@ -56,7 +57,25 @@ _DAY_FIRST = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?([a-z]{3,9}),?
 _TIME_24 = re.compile(r"\b(\d{1,2}):(\d{2})\b(?!\s*[ap]\.?m)")
 _TIME_12 = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?")
 _PLACEHOLDER = re.compile(r"\[[^\]]{0,30}\]|<[a-z_ ]{1,30}>|\{[a-z_ ]{1,30}\}|\bxxx+\b|\bplaceholder\b", re.IGNORECASE)
-PROMPT_PHRASES = ("values:", "task:", "task 1", "user's request", "the request", "state every value", "= ")
+PROMPT_PHRASES = (
+    "values:",
+    "task:",
+    "task 1",
+    "user's request",
+    "rewritten request",
+    "plain request",
+    "as a user would",
+)
+# A request asks ("...?") or opens as one: a polite form, a wish, or an imperative verb.
+_OPENERS = frozenset(
+    """please can could would will may is are do does did what which who whom whose when where why how
+    i'd i'm id let lets help show tell give find get calculate compute convert book search look check list
+    locate retrieve fetch predict estimate generate create make send set plan recommend suggest translate
+    compare sort determine identify analyze analyse solve draw plot update order buy reserve schedule add
+    remove delete count measure work figure run perform train build compose play open start stop find
+    describe explain provide return predict verify evaluate simulate shuffle combine modify query""".split()
+)
+_WISHES = ("i want", "i need", "i would like", "i'd like", "i'm looking", "i am looking", "help me")
 DECLINE = re.compile(
     r"\b(can(?:no|')t|unable|not able|don't have|do not have|no (?:available )?tool|none of)\b", re.IGNORECASE
 )
@@ -217,8 +236,16 @@ def ungrounded_values(request: str, calls: Iterable[dict[str, Any]], tools: dict
     return missing
 
 
-def request_problem(request: str, function_names: Iterable[str] = ()) -> str:
-    """Why ``request`` is not a user request ("" when it is one)."""
+def is_request_form(text: str) -> bool:
+    """A question, or a sentence that opens as a request ("Please ...", "I'd like ...", "Find ...")."""
+    lower = text.lower().lstrip("\"' ")
+    first = re.split(r"[^a-z']", lower, maxsplit=1)[0]
+    return text.rstrip().endswith("?") or first in _OPENERS or lower.startswith(_WISHES)
+
+
+def request_problem(request: str, function_names: Iterable[str] = (), prompt: str = "") -> str:
+    """Why ``request`` is not a user request ("" when it is one); ``prompt`` is the plain
+    request the model was asked to rewrite (an unchanged copy of it is an echo)."""
     text = request.strip()
     words = text.split()
     if not text:
@@ -234,7 +261,11 @@ def request_problem(request: str, function_names: Iterable[str] = ()) -> str:
     if phrase:
         return f"prompt wording {phrase!r}"
     named = next((n for n in function_names if ("_" in n or "." in n) and n.lower() in lower), "")
-    return f"names the function {named}" if named else ""
+    if named:
+        return f"names the function {named}"
+    if prompt and difflib.SequenceMatcher(None, normalise(text), normalise(prompt)).ratio() >= ECHO_RATIO:
+        return "echo of the prompt"
+    return "" if is_request_form(text) else "a statement, not a request"
 
 
 def copied_from(request: str, examples: Iterable[str]) -> str:
@@ -290,7 +321,7 @@ class GroundingCheck:
         planned = meta.get("planned_calls") or []
         names = {*self._parameters, *(c["name"] for c in calls + planned)}
         for reason, detail in (
-            (reasons.NOT_A_REQUEST, request_problem(request, names)),
+            (reasons.NOT_A_REQUEST, request_problem(request, names, meta.get("draft", ""))),
             (reasons.COPIED_EXAMPLE, copied_from(request, self._examples)),
             (reasons.KIND_MISMATCH, kind_problem(kind, calls, meta.get("expected_calls"))),
         ):

@@ -1,0 +1,279 @@
+"""Call-first tool use: values chosen from schemas, balanced deterministic plans, exact prompts and rows."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+
+import jsonschema
+import pytest
+
+from synthbeam.pipelines.tool_use import kept_tool_keys, planned_tool_keys
+from synthbeam.schemas import reasons
+from synthbeam.schemas.record import Completion
+from synthbeam.tasks.base import ParseError
+from synthbeam.tasks.tool_call_first import (
+    CallFirstTask,
+    clean_request,
+    decline,
+    draft_request,
+    plan_spec,
+    tool_order,
+)
+from synthbeam.tasks.tool_examples import MULTI, SINGLE
+from synthbeam.tools.library import bundled_tools
+from synthbeam.tools.schema import normalise, strict_schema, tool_name
+from synthbeam.tools.values import category_for, choose_arguments, choose_value, described_examples
+
+HOTEL = normalise(
+    {
+        "name": "hotel.book",
+        "description": "Books a hotel room. Returns a confirmation.",
+        "parameters": {
+            "type": "dict",
+            "properties": {
+                "location": {"type": "string", "description": "The city, e.g. 'Boston, MA'."},
+                "check_in": {"type": "string", "description": "Date in YYYY-MM-DD format."},
+                "nights": {"type": "integer", "minimum": 1, "maximum": 14},
+                "room_type": {"type": "string", "enum": ["single", "double", "suite"]},
+                "guests": {"type": "array", "items": {"type": "string"}, "description": "Guest names."},
+                "breakfast": {"type": "boolean", "default": False},
+                "budget": {
+                    "type": "dict",
+                    "properties": {"max_price": {"type": "float"}, "currency": {"type": "string"}},
+                    "required": ["max_price", "currency"],
+                },
+            },
+            "required": ["location", "check_in", "nights", "room_type", "guests", "budget"],
+        },
+    }
+)[0]
+PARAMS = HOTEL["function"]["parameters"]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_chosen_arguments_fit_the_schema(seed: int) -> None:
+    arguments = choose_arguments(PARAMS, random.Random(seed))
+    jsonschema.validate(arguments, strict_schema(PARAMS))
+    assert arguments["location"] in {
+        "Paris",
+        "Boston",
+        "Tokyo",
+        "Denver",
+        "Madrid",
+        "Chicago",
+        "Seattle",
+        "Berlin",
+        "Toronto",
+        "Lisbon",
+        "Austin",
+        "Dublin",
+        "Prague",
+        "Nairobi",
+        "Melbourne",
+        "Osaka",
+        "Vienna",
+        "San Diego",
+        "Miami",
+        "Edinburgh",
+    }
+    assert len(arguments["check_in"]) == 10 and arguments["check_in"][4] == "-"
+    assert 2 <= len(arguments["guests"]) <= 3 and len(set(arguments["guests"])) == len(arguments["guests"])
+    assert arguments.get("breakfast", True) is True  # an optional argument is never its own default
+    assert len(arguments["budget"]["currency"]) == 3
+
+
+def test_optional_arguments_appear_sometimes() -> None:
+    runs = [choose_arguments(PARAMS, random.Random(s)) for s in range(200)]
+    share = sum("breakfast" in a for a in runs) / len(runs)
+    assert 0.1 < share < 0.6
+
+
+def test_values_are_deterministic_in_the_seed() -> None:
+    assert choose_arguments(PARAMS, random.Random(5)) == choose_arguments(PARAMS, random.Random(5))
+    assert len({json.dumps(choose_arguments(PARAMS, random.Random(s)), sort_keys=True) for s in range(20)}) == 20
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "category"),
+    [
+        ("company_name", "", "company"),
+        ("start_location", "", "city"),
+        ("name", "The name of the hotel.", "landmark"),
+        ("to_currency", "", "currency"),
+        ("key", "The key of the scale.", "music_key"),
+        ("frobnicator", "An opaque setting.", ""),
+    ],
+)
+def test_categories_by_name_then_description(name: str, description: str, category: str) -> None:
+    assert category_for(name, description) == category
+
+
+def test_unknown_strings_use_the_examples_their_description_gives() -> None:
+    assert described_examples("Mode of analysis, e.g. 'static' or 'dynamic'.") == ["static", "dynamic"]
+    assert described_examples("Rank of the card (e.g. Ace, Two, King).") == ["Ace", "Two", "King"]
+    value = choose_value(
+        "variant", {"type": "string", "description": "Variant, e.g. 'blitz' or 'bullet'"}, random.Random(1)
+    )
+    assert value in ("blitz", "bullet")
+
+
+def test_numbers_respect_bounds_and_names() -> None:
+    for seed in range(50):
+        rng = random.Random(seed)
+        assert 1 <= choose_value("nights", {"type": "integer", "minimum": 1, "maximum": 3}, rng) <= 3
+        assert 1990 <= choose_value("year", {"type": "integer"}, rng) <= 2024
+        assert 0 <= choose_value("probability", {"type": "number"}, rng) <= 1
+
+
+def test_round_robin_spreads_the_budget_evenly() -> None:
+    library = bundled_tools()
+    specs = [plan_spec(i, library, 3) for i in range(3 * len(library))]
+    primary = Counter()
+    for spec in specs:
+        hidden = json.loads(spec.hidden_tool)["function"]["name"] if spec.hidden_tool else None
+        primary[hidden or json.loads(spec.planned)[0]["name"]] += 1
+    order = [tool_name(library[i]) for i in tool_order(library, 3)]
+    assert set(primary) == set(order) and max(primary.values()) - min(primary.values()) <= 1
+    assert order != [tool_name(library[i]) for i in tool_order(library, 4)]
+
+
+@pytest.mark.parametrize("index", range(60))
+def test_plans_have_their_kind_shape_and_valid_calls(index: int) -> None:
+    library = bundled_tools()
+    spec = plan_spec(index, library, 0)
+    assert spec == plan_spec(index, library, 0)
+    calls, offered = json.loads(spec.planned), {tool_name(t): t for t in spec.offered()}
+    names = [c["name"] for c in calls]
+    if spec.kind == "irrelevance":
+        hidden = json.loads(spec.hidden_tool)
+        assert spec.calls == 0 and names == [tool_name(hidden)] and tool_name(hidden) not in offered
+        return
+    assert spec.calls == len(calls) and set(names) <= set(offered)
+    assert {
+        "single": lambda: len(calls) == 1 and len(offered) == 1,
+        "multiple": lambda: len(calls) == 1 and len(offered) >= 2,
+        "parallel": lambda: (
+            len(calls) in (2, 3)
+            and len(set(names)) == 1
+            and len({json.dumps(c, sort_keys=True) for c in calls}) == len(calls)
+        ),
+        "parallel_multiple": lambda: len(set(names)) == 2,
+    }[spec.kind]()
+    for call in calls:
+        jsonschema.validate(call["arguments"], strict_schema(offered[call["name"]]["function"]["parameters"]))
+
+
+def test_draft_request_states_purpose_and_values_not_function_names() -> None:
+    call = {
+        "name": "hotel.book",
+        "arguments": {"location": "Oslo", "nights": 3, "breakfast": True, "guests": ["A", "B"]},
+    }
+    assert (
+        draft_request([call], {"hotel.book": HOTEL})
+        == "Book a hotel room for location Oslo, nights 3 and guests A and B."
+    )
+    other = {"name": "hotel.book", "arguments": {"location": "Rome"}}
+    assert draft_request([call, other], {"hotel.book": HOTEL}).endswith(" Also, book a hotel room for location Rome.")
+
+
+def test_draft_cuts_the_description_where_the_values_take_over() -> None:
+    aqi = normalise(
+        {
+            "name": "aqi",
+            "description": "This function retrieves the air quality index for a specific location, daily.",
+            "parameters": {"type": "dict", "properties": {"location": {"type": "string"}}},
+        }
+    )[0]
+    call = {"name": "aqi", "arguments": {"location": "Lima"}}
+    assert draft_request([call], {"aqi": aqi}) == "Retrieve the air quality index for location Lima."
+
+
+def test_messages_are_few_shot_turns_from_the_pool() -> None:
+    spec = plan_spec(0, bundled_tools(), 0, mix={"single": 1.0})
+    messages = CallFirstTask().format_input(spec)
+    assert [m["role"] for m in messages] == [
+        "system",
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+        "user",
+        "assistant",
+        "user",
+    ]
+    pool = {e.request for e in SINGLE}
+    assert all(m["content"] in pool for m in messages if m["role"] == "assistant")
+    planned = json.loads(spec.planned)[0]["name"]
+    assert planned not in messages[-1]["content"] and messages[-1]["content"].endswith(".")
+    parallel = plan_spec(1, bundled_tools(), 0, mix={"parallel": 1.0})
+    shots = [m["content"] for m in CallFirstTask().format_input(parallel) if m["role"] == "assistant"]
+    assert sum(s in {e.request for e in MULTI} for s in shots) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Book a room in Oslo.\nAnd more", "Book a room in Oslo."),
+        ('  "Book a room in Oslo."', "Book a room in Oslo."),
+        ("User: Book a room in Oslo.", "Book a room in Oslo."),
+        ("\n\n", ""),
+    ],
+)
+def test_clean_request(text: str, expected: str) -> None:
+    assert clean_request(text) == expected
+
+
+def completion(text: str) -> Completion:
+    return Completion(request_id="r", text=text, finish_reason="stop", model="m", request_hash="h")
+
+
+def test_row_calls_come_from_the_plan_not_the_model() -> None:
+    spec = plan_spec(2, bundled_tools(), 0, mix={"single": 1.0})
+    (record,) = CallFirstTask().format_output(completion("Some request text here."), spec)
+    planned = json.loads(spec.planned)
+    calls = [
+        {"name": c["function"]["name"], "arguments": json.loads(c["function"]["arguments"])}
+        for c in record.messages[1]["tool_calls"]
+    ]
+    assert calls == planned and record.messages[0] == {"role": "user", "content": "Some request text here."}
+    assert record.meta_dict()["planned_calls"] == planned and record.meta_dict()["generation"] == "call_first"
+    assert record.meta_dict()["draft"] == CallFirstTask().format_input(spec)[-1]["content"]
+    with pytest.raises(ParseError) as error:
+        CallFirstTask().format_output(completion("  \n"), spec)
+    assert error.value.reason == reasons.MISSING_QUERY
+
+
+def test_irrelevance_rows_get_the_pipelines_decline() -> None:
+    spec = plan_spec(3, bundled_tools(), 0, mix={"irrelevance": 1.0})
+    (record,) = CallFirstTask().format_output(completion("query"), spec)
+    reply = record.messages[1]
+    assert "tool_calls" not in reply and reply["content"].startswith(
+        "I can't help with that: none of the available tools can "
+    )
+    assert record.label == "none"
+
+
+def test_decline_wording() -> None:
+    area = normalise(
+        {
+            "name": "area",
+            "description": "Calculates the area of a circle.",
+            "parameters": {"type": "dict", "properties": {}},
+        }
+    )[0]
+    fetch = normalise(
+        {"name": "fetch", "description": "Fetches news. Fast.", "parameters": {"type": "dict", "properties": {}}}
+    )[0]
+    assert decline(area, [fetch, HOTEL]) == (
+        "I can't help with that: none of the available tools can calculate the area of a circle. "
+        "The tools I have can fetch news or book a hotel room."
+    )
+
+
+def test_manifest_tool_keys() -> None:
+    spec = plan_spec(0, bundled_tools(), 0, mix={"parallel_multiple": 1.0})
+    assert planned_tool_keys(spec) == [f"planned_tool/{n}" for n in sorted(spec.targets)]
+    assert planned_tool_keys(plan_spec(0, bundled_tools(), 0, mix={"irrelevance": 1.0})) == ["planned_tool/none"]
+    assert kept_tool_keys("a,b") == ["kept_tool/a", "kept_tool/b"] and kept_tool_keys("none") == ["kept_tool/none"]
