@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from collections import Counter
@@ -15,6 +16,8 @@ from synthbeam.schemas.record import Completion
 from synthbeam.tasks.base import ParseError
 from synthbeam.tasks.tool_call_first import (
     CallFirstTask,
+    candidate_score,
+    candidates,
     clean_request,
     decline,
     draft_request,
@@ -277,3 +280,23 @@ def test_manifest_tool_keys() -> None:
     assert planned_tool_keys(spec) == [f"planned_tool/{n}" for n in sorted(spec.targets)]
     assert planned_tool_keys(plan_spec(0, bundled_tools(), 0, mix={"irrelevance": 1.0})) == ["planned_tool/none"]
     assert kept_tool_keys("a,b") == ["kept_tool/a", "kept_tool/b"] and kept_tool_keys("none") == ["kept_tool/none"]
+
+
+def test_candidates_share_their_plan_and_differ_in_id() -> None:
+    spec = plan_spec(4, bundled_tools(), 0)
+    three = candidates(spec, 3)
+    assert [c.plan_id for c in three] == [spec.id] * 3 and len({c.id for c in three}) == 3
+    assert all(c.planned == spec.planned and c.kind == spec.kind for c in three)
+    assert candidates(spec, 1) == [dataclasses.replace(spec, plan_id=spec.id)]
+    prompts = {CallFirstTask().format_input(c)[-1]["content"] for c in three}
+    assert len(prompts) == 1  # the same draft, phrased by different seeds and examples
+    (record,) = CallFirstTask().format_output(completion("Is it warm in Oslo?"), three[2])
+    assert record.meta_dict()["plan_id"] == spec.id
+
+
+def test_candidate_score_prefers_a_natural_question_over_a_draft_copy() -> None:
+    spec = plan_spec(2, bundled_tools(), 0, mix={"single": 1.0})
+    draft = CallFirstTask().format_input(spec)[-1]["content"]
+    (copy,) = CallFirstTask().format_output(completion(draft.rstrip(".") + " please."), spec)
+    (natural,) = CallFirstTask().format_output(completion("Could you help me with this one thing today?"), spec)
+    assert candidate_score(natural) > candidate_score(copy)

@@ -12,8 +12,8 @@ from apache_beam.testing.test_pipeline import TestPipeline
 
 from synthbeam.pipelines import tool_use
 from synthbeam.schemas.arrow import row_to_record
-from synthbeam.tools.builtin import call
 from synthbeam.tasks.tool_examples import all_requests
+from synthbeam.tools.builtin import call
 from synthbeam.tools.calls import parse_arguments, query_of, tool_calls_of, tool_results_of
 from synthbeam.tools.library import bundled_tools
 from synthbeam.transforms.curate.text import normalise
@@ -32,6 +32,7 @@ def _run(llm_endpoint: str, model_dir: str, output: str, cache: str, extra: list
         f"--model={model_dir}",
         f"--cache_root={cache}",
         "--num_examples=12",
+        "--candidates=2",
         "--kind_mix=single=2,multiple=1,parallel=1,parallel_multiple=1,irrelevance=1",
         "--eval_fraction=0.25",
         "--run_id=e2e",
@@ -52,12 +53,12 @@ def test_tool_use_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
     output = str(tmp_path / "out")
     manifest = _run(llm_endpoint, bundled_model_dir, output, str(tmp_path / "cache"), [])
     counts, rec = manifest["counts"], manifest["reconciliation"]
-    assert rec["balanced"] and rec["rows_in"] == counts["requests"] == 12, manifest
+    assert rec["balanced"] and rec["rows_in"] == counts["requests"] == 24, manifest  # 2 candidates per row
     kept = [counts.get(f"kept/{stage}", 0) for stage in STAGES]
     # Calls planned in code always pass the format check; some requests state every value.
     assert kept == sorted(kept, reverse=True) and kept[1] == kept[0] and kept[2] > 0, counts
     planned = {k: n for k, n in counts.items() if k.startswith("planned_tool/")}
-    assert sum(planned.values()) >= 12 and max(planned.values()) <= 4, planned  # spread over the library
+    assert sum(planned.values()) >= 12 and max(planned.values()) <= 4, planned  # 12 rows spread over the library
 
     def dropped(stage: str) -> int:
         return sum(n for key, n in counts.items() if key.startswith(f"filtered/{stage}/"))
@@ -68,11 +69,13 @@ def test_tool_use_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
     assert counts["requests"] == kept[0] + dropped("parse") + dead("generate"), counts
     assert kept[0] == kept[1] + dropped("verify_format"), counts
     assert kept[1] == kept[2] + dropped("verify_grounding"), counts
-    assert kept[2] == kept[3] + dropped("dedup_exact") + dropped("dedup_request") + dropped("decontaminate"), counts
+    curated = ("select", "dedup_exact", "dedup_request", "decontaminate")
+    assert kept[2] == kept[3] + sum(map(dropped, curated)), counts
     assert kept[3] == kept[4] + dropped("verify_execution"), counts
     assert kept[4] == kept[5] + dropped("verify_semantic") + dead("verify_semantic"), counts
 
     rows = [row_to_record(r) for r in _rows(f"{output}/train/*.parquet") + _rows(f"{output}/eval/*.parquet")]
+    assert len({r.meta_dict()["plan_id"] for r in rows}) == len(rows)  # one candidate per planned row
     assert len(rows) == rec["rows_written"] == kept[-1]
     check = ToolCallFormatCheck(t["function"]["name"] for t in bundled_tools())
     grounded = GroundingCheck(all_requests(), bundled_tools())
@@ -105,6 +108,7 @@ def test_tool_use_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
         "parse",
         "dedup_exact",
         "dedup_request",
+        "select",
         "verify_format",
         "verify_grounding",
         "verify_execution",

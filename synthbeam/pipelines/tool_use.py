@@ -34,9 +34,10 @@ from synthbeam.pipelines.common import (
     run_recipe,
     write_rejects_and_dead_letters,
 )
+from synthbeam.schemas import reasons
 from synthbeam.tasks import tool_examples
 from synthbeam.tasks.judge import ToolUseJudge
-from synthbeam.tasks.tool_call_first import CallFirstTask, plan_spec
+from synthbeam.tasks.tool_call_first import CallFirstTask, candidate_score, candidates, plan_spec
 from synthbeam.tasks.tool_use import (
     DEFAULT_MIX,
     KINDS,
@@ -55,6 +56,7 @@ from synthbeam.transforms.curate.decontaminate import Decontaminate
 from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
 from synthbeam.transforms.curate.dedup_request import DeduplicateRequests
 from synthbeam.transforms.curate.oversample import Oversample
+from synthbeam.transforms.curate.select import SelectOnePerKey
 from synthbeam.transforms.curate.split import SplitTrainEval
 from synthbeam.transforms.export import WriteToolUseExports, calls_several_tools, to_selection_record
 from synthbeam.transforms.generate_records import GenerateRecords
@@ -83,6 +85,12 @@ class ToolUseOptions(SynthbeamOptions, PipelineOptions):
             default="call_first",
             choices=GENERATION_MODES,
             help="call_first: the pipeline picks tools (evenly over the library) and argument values, the model writes only the request; free_form: the model writes request and calls.",
+        )
+        group.add_argument(
+            "--candidates",
+            type=int,
+            default=3,
+            help="call_first: requests asked per planned row; the gates and a score keep one (each is one LLM call).",
         )
         group.add_argument("--max_tools", type=int, default=4, help="Most tools offered per example.")
         group.add_argument(
@@ -145,8 +153,8 @@ def kept_tool_keys(label: str) -> list[str]:
 
 def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     """Wires the recipe onto ``pipeline``; returns the manifest collection."""
-    if opts.num_examples < 1 or opts.max_tools < 2:
-        raise ValueError("--num_examples must be >= 1 and --max_tools >= 2")
+    if opts.num_examples < 1 or opts.max_tools < 2 or opts.candidates < 1:
+        raise ValueError("--num_examples and --candidates must be >= 1 and --max_tools >= 2")
     library = load_tool_library(opts.tool_library)  # small; read once, bad files fail here
     mix, seed = parse_mix(opts.kind_mix), opts.seed
     call_first = opts.tool_generation == "call_first"
@@ -154,12 +162,14 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     task, judge = (CallFirstTask() if call_first else ToolUseTask()), ToolUseJudge()
     limits = SandboxLimits(timeout_s=opts.sandbox_timeout_s, memory_mib=opts.sandbox_memory_mib)
 
-    specs = (
+    plans = (
         pipeline
         | "Indexes" >> beam.Create(range(opts.num_examples))
         | ("PlanToolCalls" if call_first else "SampleToolSets")
         >> beam.Map(plan_spec if call_first else sample_spec, library, seed, opts.max_tools, mix)
     )
+    count = opts.candidates if call_first else 1
+    specs = plans | "Candidates" >> beam.FlatMap(candidates, count) if count > 1 else plans
     generated = specs | "GenerateToolUse" >> GenerateRecords(task, config, seed)
     formatted = generated.main | "VerifyFormat" >> VerifyRecords(
         format_check.ToolCallFormatCheck(map(tool_name, library)), format_check.STAGE
@@ -168,11 +178,17 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     grounded = formatted.main | "VerifyGrounding" >> VerifyRecords(
         grounding.GroundingCheck(examples, library), grounding.STAGE
     )
+    passed, stage_rejects = grounded.main, [generated.rejected, formatted.rejected, grounded.rejected]
+    if count > 1:
+        chosen = passed | "ChooseCandidate" >> SelectOnePerKey(
+            lambda r: r.meta_dict().get("plan_id", r.id), candidate_score, reasons.REDUNDANT_CANDIDATE
+        )
+        passed, stage_rejects = chosen.main, [*stage_rejects, chosen.rejected]
     # Curation before the costly stages: duplicates and contaminated rows are not executed or judged.
-    deduped = grounded.main | "DeduplicateExact" >> DeduplicateExact()
+    deduped = passed | "DeduplicateExact" >> DeduplicateExact()
     one_per_request = deduped.main | "OneRowPerRequest" >> DeduplicateRequests()
-    stage_rejects = [generated.rejected, formatted.rejected, grounded.rejected, deduped.rejected]
-    stage_rejects, curated = [*stage_rejects, one_per_request.rejected], one_per_request.main
+    stage_rejects = [*stage_rejects, deduped.rejected, one_per_request.rejected]
+    curated = one_per_request.main
     if opts.eval_sets:
         clean = curated | "Decontaminate" >> Decontaminate(parse_eval_sets(opts.eval_sets))
         stage_rejects, curated = [*stage_rejects, clean.rejected], clean.main
@@ -212,7 +228,7 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
 
     counts = (
         specs | "CountRequests" >> CountBy(lambda _: REQUESTS_KEY),
-        specs | "PlannedTools" >> beam.FlatMap(planned_tool_keys) | "CountPlannedTools" >> CountBy(lambda k: k),
+        plans | "PlannedTools" >> beam.FlatMap(planned_tool_keys) | "CountPlannedTools" >> CountBy(lambda k: k),
         rows
         | "KeptTools" >> beam.FlatMap(lambda r: kept_tool_keys(r.label))
         | "CountKeptTools" >> CountBy(lambda k: k),

@@ -10,6 +10,8 @@ a tool that is not offered) a decline the pipeline writes.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import functools
 import json
 import random
@@ -23,6 +25,7 @@ from synthbeam.tasks.base import ParseError
 from synthbeam.tasks.tool_examples import MULTI, SINGLE, Example
 from synthbeam.tasks.tool_use import DEFAULT_MIX, ToolUseSpec, _pick_kind, _tool_json, tool_use_record
 from synthbeam.templates import render_messages
+from synthbeam.tools.calls import query_of
 from synthbeam.tools.schema import ToolDef, tool_name, tool_parameters
 from synthbeam.tools.values import choose_arguments, name_words
 
@@ -146,6 +149,23 @@ def first_sentence(text: str) -> str:
     return sentence.rstrip(".!? ")
 
 
+def candidates(spec: ToolUseSpec, count: int) -> list[ToolUseSpec]:
+    """``count`` requests for one plan (own ids, so own seeds and few-shot draws); the gates
+    and ``candidate_score`` choose among those that pass."""
+    return [
+        dataclasses.replace(spec, id=stable_id(spec.id, "candidate", k) if k else spec.id, plan_id=spec.id)
+        for k in range(max(count, 1))
+    ]
+
+
+def candidate_score(record: Record) -> float:
+    """Higher is better: phrased as a question or request of 6-25 words, and far from the draft."""
+    request, meta = query_of(record), record.meta_dict()
+    size = len(request.split())
+    draft_likeness = difflib.SequenceMatcher(None, request.lower(), str(meta.get("draft", "")).lower()).ratio()
+    return (1.0 if 6 <= size <= 25 else 0.5) + (0.5 if request.rstrip().endswith("?") else 0.0) - draft_likeness
+
+
 def _argument_phrase(name: str, value: Any) -> str:
     return f"{' '.join(name_words(name))} {_shown(value)}"
 
@@ -235,7 +255,8 @@ class CallFirstTask:
         else:
             record = tool_use_record(self.name, item, request, calls)
         draft = draft_request(calls, self._tools(item))
-        return [record.with_meta(planned_calls=calls, generation="call_first", draft=draft)]
+        meta = {"planned_calls": calls, "generation": "call_first", "draft": draft, "plan_id": item.plan_id or item.id}
+        return [record.with_meta(**meta)]
 
     @staticmethod
     def _tools(item: ToolUseSpec) -> dict[str, ToolDef]:

@@ -64,6 +64,7 @@ class ToolUseSpec:
     calls: int  # number of calls expected (0 for irrelevance)
     hidden_tool: str = ""  # irrelevance only: JSON of the tool the query is about, not offered
     planned: str = ""  # call-first only: JSON list of the planned calls ({name, arguments})
+    plan_id: str = ""  # call-first only: the plan this candidate phrases (several candidates per plan)
 
     def offered(self) -> list[ToolDef]:
         return [json.loads(tool) for tool in self.tools]
