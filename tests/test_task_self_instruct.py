@@ -1,9 +1,10 @@
 import json
+from pathlib import Path
 
 import pytest
 
 from synthbeam.schemas import reasons
-from synthbeam.schemas.record import Completion, Record, Source, stable_id
+from synthbeam.schemas.record import Completion, DeadLetter, Record, Source, stable_id
 from synthbeam.tasks.base import ParseError, build_request
 from synthbeam.tasks.self_instruct import (
     BUNDLED_SEED_TASKS,
@@ -14,10 +15,13 @@ from synthbeam.tasks.self_instruct import (
     load_seed_tasks,
     parse_seed_task,
     plan_prompts,
+    read_seed_tasks,
     seed_record,
     seed_texts,
     split_numbered,
 )
+
+DATA = Path(__file__).parent / "data"
 
 SEEDS = [
     SeedTask("s1", "Write a haiku about the sea."),
@@ -45,21 +49,82 @@ def test_bundled_seed_tasks_load():
     )
 
 
-def test_seed_lines_without_id_get_a_content_id_and_bad_lines_say_where(tmp_path):
+def test_alpaca_seed_tasks_load_with_the_first_instance():
+    seeds, dead = read_seed_tasks(str(DATA / "seed_tasks_alpaca.jsonl"))
+    assert dead == []
+    assert seeds == [
+        SeedTask(
+            "seed_task_0",
+            "Is there anything I can eat for a breakfast that doesn't include eggs, yet includes protein, "
+            "and has roughly 700-1000 calories?",
+            "",
+            "Yes, you can have 1 oatmeal banana protein shake and 4 strips of bacon.",
+        ),
+        SeedTask(
+            "seed_task_1",
+            "What is the relation between the given pairs?",
+            "Night : Day :: Right : Left",
+            "The relation between the given pairs is that they are opposites.",
+        ),
+        SeedTask(
+            "seed_task_2",
+            "Classify the sentiment of the review.",
+            "The pasta was cold and the waiter was rude.",
+            "Negative",
+        ),
+    ]
+    assert seeds[1].prompt_text() == "What is the relation between the given pairs?\n\nNight : Day :: Right : Left"
+
+
+def test_flat_seed_tasks_load_exactly():
+    seeds, dead = read_seed_tasks(str(DATA / "seed_tasks_flat.jsonl"))
+    assert dead == []
+    assert seeds == [
+        SeedTask(
+            stable_id("Give three tips for staying healthy.", ""),
+            "Give three tips for staying healthy.",
+            "",
+            "Eat vegetables, sleep well and walk every day.",
+        ),
+        SeedTask(
+            stable_id("Translate the sentence into French.", "Good morning, how are you?"),
+            "Translate the sentence into French.",
+            "Good morning, how are you?",
+            "Bonjour, comment allez-vous ?",
+        ),
+        SeedTask("flat-3", "Name a river in Asia.", "", "The Mekong."),
+    ]
+
+
+def test_seed_lines_in_neither_form_are_dead_letters_naming_the_line():
+    path = str(DATA / "seed_tasks_mixed_bad.jsonl")
+    seeds, dead = read_seed_tasks(path)
+    assert [s.id for s in seeds] == ["ok-1", "ok-2"] and seeds[0].input == "pear, apple, mango"
+    assert [(d.stage, d.reason, d.source) for d in dead] == [
+        ("read", reasons.INVALID_SEED_TASK, Source(path, 1)),
+        ("read", reasons.INVALID_SEED_TASK, Source(path, 2)),
+        ("read", reasons.INVALID_SEED_TASK, Source(path, 3)),
+        ("read", reasons.INVALID_JSON, Source(path, 4)),
+    ]
+    assert all(isinstance(d, DeadLetter) and d.payload for d in dead)
+    assert "seed_tasks_mixed_bad.jsonl:2: needs a non-empty string" in dead[0].detail
+    assert '"instances" must be a non-empty list' in dead[1].detail
+    assert '"input" must be a string, not list' in dead[2].detail
+    assert load_seed_tasks(path) == seeds
+
+
+def test_seed_lines_without_id_get_a_content_id_and_a_file_without_seeds_fails(tmp_path):
     assert parse_seed_task('{"instruction": " Add 2 and 3. ", "output": "5"}', "f:1") == SeedTask(
         stable_id("Add 2 and 3.", ""), "Add 2 and 3.", "", "5"
     )
-    with pytest.raises(ValueError, match=r"f:2: not JSON"):
+    with pytest.raises(ParseError, match=r"f:2: not JSON") as caught:
         parse_seed_task("{", "f:2")
-    with pytest.raises(ValueError, match=r'f:3: needs a non-empty string "instruction"'):
+    assert caught.value.reason == reasons.INVALID_JSON
+    with pytest.raises(ParseError, match=r'f:3: needs a non-empty string "instruction"'):
         parse_seed_task('{"prompt": "x"}', "f:3")
-    path = tmp_path / "seeds.jsonl"
-    path.write_text('{"instruction": "A."}\n\n{"input": "b"}\n')
-    with pytest.raises(ValueError, match=r"seeds.jsonl:3: needs"):
-        load_seed_tasks(str(path))
-    (tmp_path / "empty.jsonl").write_text("\n")
-    with pytest.raises(ValueError, match="no seed tasks"):
-        load_seed_tasks(str(tmp_path / "empty.jsonl"))
+    (tmp_path / "bad.jsonl").write_text('{"input": "b"}\n\n')
+    with pytest.raises(ValueError, match=r"no seed tasks.*1 unreadable"):
+        load_seed_tasks(str(tmp_path / "bad.jsonl"))
 
 
 def test_prompts_sample_seeds_by_hash_deterministically():
@@ -81,32 +146,50 @@ def test_format_input_is_exact():
     assert SelfInstructGenerate(instructions_per_prompt=2).format_input(PROMPT) == [
         {
             "role": "system",
-            "content": "You invent new, diverse tasks that users ask an AI assistant to do. You never answer them.",
+            "content": "You invent new, diverse tasks that users ask an AI assistant to do. You never answer them. "
+            'A task that works on a text, a list or a sentence carries that material in its "input"; '
+            'a task that needs none has an empty "input".',
         },
         {
             "role": "user",
-            "content": "Example instructions:\n"
+            "content": "Example tasks:\n"
             "{\n"
-            ' "instructions": [\n'
-            '  "Write a haiku about the sea.",\n'
-            '  "Translate the sentence into French.\\n\\nGood morning."\n'
+            ' "tasks": [\n'
+            '  {"instruction": "Write a haiku about the sea.", "input": ""},\n'
+            '  {"instruction": "Translate the sentence into French.", "input": "Good morning."}\n'
             " ]\n"
             "}\n\n"
-            "Write 2 new instructions on other topics, in the same JSON format.",
+            "Write 2 new tasks on other topics, in the same JSON format.",
         },
     ]
 
 
-def test_response_format_bounds_the_list():
+def test_response_format_asks_for_the_instruction_before_its_input():
     schema = json.loads(SelfInstructGenerate(instructions_per_prompt=2).response_format)
-    assert schema["properties"]["instructions"]["maxItems"] == 2
-    assert schema["required"] == ["instructions"] and schema["additionalProperties"] is False
+    tasks = schema["properties"]["tasks"]
+    assert tasks["maxItems"] == 2 and list(tasks["items"]["properties"]) == ["instruction", "input"]
+    assert schema["required"] == ["tasks"] and schema["additionalProperties"] is False
     assert build_request(SelfInstructGenerate(), PROMPT, 0).id == stable_id("self_instruct", "q1")
 
 
-def test_format_output_is_exact():
-    text = json.dumps({"instructions": [" Name a river in Asia. ", "", "1. Sort 3, 1, 2. 2. Define entropy."]})
+def test_format_output_is_exact_and_keeps_an_input_only_where_the_instruction_refers_to_one():
+    text = json.dumps(
+        {
+            "tasks": [
+                {"instruction": " Name a river in Asia. ", "input": "Create a new app that has"},
+                {"instruction": "", "input": ""},
+                {"instruction": "1. Sort 3, 1, 2. 2. Define entropy.", "input": "x y"},
+                {"instruction": "Summarize the paragraph in one line.", "input": " Bees carry pollen. "},
+            ]
+        }
+    )
     meta = '{"examples": ["s1", "s2"]}'
+    contents = [
+        "Name a river in Asia.",
+        "Sort 3, 1, 2.",
+        "Define entropy.",
+        "Summarize the paragraph in one line.\n\nBees carry pollen.",
+    ]
     assert SelfInstructGenerate().format_output(_completion(text), PROMPT) == [
         Record(
             id=stable_id("self_instruct", "q1", i),
@@ -115,18 +198,19 @@ def test_format_output_is_exact():
             source=Source("seeds.jsonl", 4),
             meta=meta,
         )
-        for i, content in enumerate(["Name a river in Asia.", "Sort 3, 1, 2.", "Define entropy."])
+        for i, content in enumerate(contents)
     ]
 
 
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
-        ('{"instructions": []}', reasons.EMPTY),
-        ('{"instructions": ["  "]}', reasons.EMPTY),
-        ('{"instructions": "Write a poem."}', reasons.PARSE_FAILED),
-        ('{"instructions": [1]}', reasons.PARSE_FAILED),
-        ('{"instructions": ["a"', reasons.PARSE_FAILED),
+        ('{"tasks": []}', reasons.EMPTY),
+        ('{"tasks": [{"instruction": "  ", "input": ""}]}', reasons.EMPTY),
+        ('{"tasks": ["Write a poem."]}', reasons.PARSE_FAILED),
+        ('{"tasks": [{"input": "x"}]}', reasons.PARSE_FAILED),
+        ('{"instructions": ["Write a poem."]}', reasons.PARSE_FAILED),
+        ('{"tasks": [{"instruction": "a"', reasons.PARSE_FAILED),
     ],
 )
 def test_unparseable_completions_name_their_reason(text, reason):

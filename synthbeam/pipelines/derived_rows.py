@@ -21,7 +21,7 @@ from synthbeam.transforms.curate.split import SplitTrainEval
 from synthbeam.transforms.write.parquet import WriteParquetShards
 
 ROWS_IN = "rows_in"
-GENERATION_STAGES = ("generate",)
+GENERATION_STAGES = ("generate", "verify_semantic")  # dead letters of model calls on rows in
 
 
 def record_inputs(opts: common.SynthbeamOptions) -> list[str]:

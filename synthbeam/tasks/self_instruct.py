@@ -1,54 +1,45 @@
 """Self-instruct: new instructions from a few seed tasks shown as examples.
 
-A seed-task file is JSONL with ``instruction``, ``input`` and ``output`` (and optionally
-``id``), as in the Self-Instruct and Alpaca seed files; one is bundled
-(``synthbeam/data/seed_tasks.jsonl``). Each prompt shows ``k`` seed tasks chosen by
-hashing (same run seed, same examples, on any worker); ``SelfInstructGenerate`` parses
-the model's JSON list into one unanswered row per instruction, and
+Seed tasks are read by ``synthbeam.tasks.seed_tasks`` (Self-Instruct and Alpaca forms; one
+file is bundled, ``synthbeam/data/seed_tasks.jsonl``). Each prompt shows ``k`` seed tasks chosen by
+hashing (same run seed, same examples, on any worker), each with its input;
+``SelfInstructGenerate`` asks for tasks as ``{"instruction", "input"}`` objects and makes
+one unanswered row per task (the input after a blank line, as in the seeds), and
 ``AnswerInstruction("self_instruct")`` answers each.
 """
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 import re
 from dataclasses import dataclass, field
-
-from apache_beam.io.filesystems import FileSystems
 
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Completion, Message, Record, SamplingParams, Source, stable_id
 from synthbeam.tasks.answer import (
     first_instruction,
     json_field,
-    json_schema,
     looks_like_instruction,
     normalise,
     user_turns,
 )
 from synthbeam.tasks.base import ParseError
+from synthbeam.tasks.instruction_gates import refers_to_input
+from synthbeam.tasks.seed_tasks import (  # noqa: F401  (the names this module has always exported)
+    BUNDLED_SEED_TASKS,
+    READ_STAGE,
+    SeedTask,
+    load_seed_tasks,
+    parse_seed_task,
+    read_seed_tasks,
+    seed_from_json,
+    seed_tasks_path,
+)
 from synthbeam.templates import render_messages
 
 TASK = "self_instruct"
 _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s+")
-# Resolved where the file is read (a worker's install may live elsewhere than the launcher's).
-BUNDLED_SEED_TASKS = "synthbeam://seed_tasks"
 MIN_WORDS = 3  # shorter "instructions" are fragments of a list the model broke off
-
-
-@dataclass(frozen=True)
-class SeedTask:
-    """One human-written example task."""
-
-    id: str
-    instruction: str
-    input: str = ""
-    output: str = ""
-
-    def prompt_text(self) -> str:
-        """The instruction as a user would send it (its input appended)."""
-        return f"{self.instruction}\n\n{self.input}" if self.input else self.instruction
 
 
 @dataclass(frozen=True)
@@ -58,41 +49,6 @@ class SelfInstructPrompt:
     id: str
     examples: tuple[SeedTask, ...]
     source: Source = field(default_factory=Source)
-
-
-def seed_tasks_path(path: str) -> str:
-    """Resolves ``synthbeam://seed_tasks`` to the file shipped in this install of the package."""
-    if path == BUNDLED_SEED_TASKS:
-        return str(importlib.resources.files("synthbeam.data") / "seed_tasks.jsonl")
-    return path
-
-
-def parse_seed_task(line: str, where: str) -> SeedTask:
-    """One JSONL line -> ``SeedTask``; a bad line raises ``ValueError`` naming the line."""
-    try:
-        value = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{where}: not JSON ({error.msg}); each line must be a JSON object.") from None
-    if not isinstance(value, dict) or not isinstance(value.get("instruction"), str) or not value["instruction"].strip():
-        raise ValueError(f'{where}: needs a non-empty string "instruction" (and optional "input", "output", "id").')
-    instruction, task_input = value["instruction"].strip(), str(value.get("input") or "").strip()
-    return SeedTask(
-        id=str(value.get("id") or stable_id(instruction, task_input)),
-        instruction=instruction,
-        input=task_input,
-        output=str(value.get("output") or "").strip(),
-    )
-
-
-def load_seed_tasks(path: str) -> list[SeedTask]:
-    """Reads a seed-task JSONL file (local or any Beam filesystem, e.g. ``gs://``)."""
-    resolved = seed_tasks_path(path)
-    with FileSystems.open(resolved) as handle:
-        lines = handle.read().decode("utf-8").splitlines()
-    seeds = [parse_seed_task(line, f"{resolved}:{n + 1}") for n, line in enumerate(lines) if line.strip()]
-    if not seeds:
-        raise ValueError(f"{resolved}: no seed tasks; write one JSON object per line.")
-    return seeds
 
 
 def plan_prompts(
@@ -170,51 +126,89 @@ def seed_record(seed: SeedTask, uri: str = "", position: int = 0) -> Record:
     )
 
 
-def instructions_schema(n: int) -> str:
-    item = {"type": "string", "minLength": 10, "maxLength": 200}
-    return json_schema(instructions={"type": "array", "items": item, "minItems": 1, "maxItems": n})
+def tasks_schema(n: int) -> str:
+    """``{"tasks": [{"instruction", "input"}]}``, the instruction first (it is written first)."""
+    item = {
+        "type": "object",
+        "properties": {
+            "instruction": {"type": "string", "minLength": 10, "maxLength": 200},
+            "input": {"type": "string", "maxLength": 400},
+        },
+        "required": ["instruction", "input"],
+        "additionalProperties": False,
+    }
+    tasks = {"type": "array", "items": item, "minItems": 1, "maxItems": n}
+    return json.dumps(
+        {"type": "object", "properties": {"tasks": tasks}, "required": ["tasks"], "additionalProperties": False}
+    )
+
+
+def parse_tasks(text: str) -> list[tuple[str, str]]:
+    """The model's ``{"tasks": [...]}`` as (instruction, input) pairs, numbered lists split;
+    an input is kept only for an instruction that ``refers_to_input``.
+
+    Raises:
+        ParseError: ``parse_failed`` for another shape, ``empty`` when no instruction is left.
+    """
+    value = json_field(text, "tasks")
+    if not isinstance(value, list) or not all(
+        isinstance(v, dict) and isinstance(v.get("instruction"), str) and isinstance(v.get("input", ""), str)
+        for v in value
+    ):
+        raise ParseError(reasons.PARSE_FAILED, "'tasks' is not a list of {instruction, input} objects")
+    pairs = []
+    for task in value:
+        parts = [part for part in split_numbered(task["instruction"]) if part]
+        # The pipeline decides whether a task has an input: only one that refers to material
+        # keeps the model's input (a broken-off list keeps none); elsewhere it is noise.
+        task_input = task.get("input", "").strip() if len(parts) == 1 and refers_to_input(parts[0]) else ""
+        pairs += [(part, task_input) for part in parts]
+    if not pairs:
+        raise ParseError(reasons.EMPTY, "no instructions")
+    return pairs
+
+
+def user_turn(instruction: str, task_input: str) -> str:
+    """An instruction as a user sends it: its input after a blank line, as in the seeds."""
+    return f"{instruction}\n\n{task_input}" if task_input else instruction
 
 
 @dataclass(frozen=True)
 class SelfInstructGenerate:
-    """GenerationTask: ``SelfInstructPrompt`` -> one unanswered ``Record`` per new instruction.
+    """GenerationTask: ``SelfInstructPrompt`` -> one unanswered ``Record`` per new task.
 
-    Rows have ``task="self_instruct"``, one user turn, and the ids of the examples shown
-    in ``meta["examples"]``. Copies of a seed and duplicates are left to later stages,
-    which reject them with a reason code.
+    The prompt shows the seed tasks as ``{"instruction", "input"}`` objects and asks for
+    ``instructions_per_prompt`` more. Rows have ``task="self_instruct"``, one user turn
+    (the instruction, then its input after a blank line when it has one), and the ids of the
+    examples shown in ``meta["examples"]``. Whether a task needs an input and has one, copies
+    of a seed and near-duplicates are left to later stages, which reject with a reason code.
     """
 
     instructions_per_prompt: int = 3
-    sampling: SamplingParams = field(default_factory=lambda: SamplingParams(temperature=0.7, max_tokens=256))
+    sampling: SamplingParams = field(default_factory=lambda: SamplingParams(temperature=0.7, max_tokens=384))
     name: str = TASK
     template: str = "self_instruct_generate.jinja2"
 
     @property
     def response_format(self) -> str:
-        return instructions_schema(self.instructions_per_prompt)
+        return tasks_schema(self.instructions_per_prompt)
 
     def item_id(self, item: SelfInstructPrompt) -> str:
         return item.id
 
     def format_input(self, item: SelfInstructPrompt) -> list[Message]:
-        examples = [seed.prompt_text() for seed in item.examples]
+        examples = [{"instruction": seed.instruction, "input": seed.input} for seed in item.examples]
         return render_messages(self.template, examples=examples, n=self.instructions_per_prompt)
 
     def format_output(self, completion: Completion, item: SelfInstructPrompt) -> list[Record]:
-        value = json_field(completion.text, "instructions")
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ParseError(reasons.PARSE_FAILED, "'instructions' is not a list of strings")
-        texts = [text for v in value for text in split_numbered(v) if text]
-        if not texts:
-            raise ParseError(reasons.EMPTY, "no instructions")
         meta = json.dumps({"examples": [seed.id for seed in item.examples]}, sort_keys=True)
         return [
             Record(
                 id=stable_id(TASK, item.id, index),
                 task=TASK,
-                messages=[{"role": "user", "content": text}],
+                messages=[{"role": "user", "content": user_turn(instruction, task_input)}],
                 source=item.source,
                 meta=meta,
             )
-            for index, text in enumerate(texts)
+            for index, (instruction, task_input) in enumerate(parse_tasks(completion.text))
         ]

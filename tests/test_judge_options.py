@@ -1,0 +1,115 @@
+"""--judge_model / --judge_endpoint: which model and server the LLM judge uses.
+
+The option logic is pure (``judge_config_from_options``); the end-to-end test puts a
+counting proxy in front of the real server as the judge endpoint and checks that every
+judge request, and no generation request, goes through it.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+
+import pyarrow.parquet as pq
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+
+from synthbeam.llm.config import LLMConfig
+from synthbeam.pipelines import self_instruct
+from synthbeam.pipelines.common import SynthbeamOptions, judge_config_from_options
+
+GENERATOR = LLMConfig(
+    model="/models/small", endpoint="http://gen:8000", max_in_flight=32, max_model_len=1024, cache_root="/cache"
+)
+
+
+def _opts(*flags: str) -> SynthbeamOptions:
+    return SynthbeamOptions(["--model=/models/small", *flags])
+
+
+def test_without_judge_flags_the_judge_is_the_generator() -> None:
+    assert judge_config_from_options(_opts(), GENERATOR) is GENERATOR
+
+
+def test_a_judge_endpoint_is_a_server_of_its_own_with_its_own_cache() -> None:
+    config = judge_config_from_options(_opts("--judge_endpoint=http://big:9000"), GENERATOR)
+    digest = hashlib.sha256(b"http://big:9000").hexdigest()[:12]
+    assert config == LLMConfig(
+        model="/models/small",  # the tokenizer it counts with; the cache is kept apart instead
+        endpoint="http://big:9000",
+        max_in_flight=32,
+        max_model_len=1024,
+        cache_root=f"/cache/judge-{digest}",
+    )
+    assert config.fingerprint() != GENERATOR.fingerprint()
+
+
+def test_a_judge_endpoint_with_its_model_directory_shares_the_cache() -> None:
+    config = judge_config_from_options(
+        _opts("--judge_endpoint=http://big:9000", "--judge_model=/models/big"), GENERATOR
+    )
+    assert (config.model, config.endpoint, config.cache_root) == ("/models/big", "http://big:9000", "/cache")
+
+
+def test_a_judge_model_alone_gets_a_managed_server_even_when_the_generator_has_an_endpoint() -> None:
+    config = judge_config_from_options(_opts("--judge_model=gs://bucket/models/big"), GENERATOR)
+    assert (config.model, config.endpoint, config.served_model_name) == ("gs://bucket/models/big", None, None)
+    # Runtimes and managed servers are keyed by the config's fingerprint: a second server.
+    assert config.fingerprint() != GENERATOR.fingerprint()
+
+
+def test_a_bad_judge_endpoint_fails_with_the_config_message() -> None:
+    with pytest.raises(ValueError, match="must be a URL"):
+        judge_config_from_options(_opts("--judge_endpoint=big:9000"), GENERATOR)
+
+
+@pytest.mark.slow
+def test_judge_requests_go_to_the_judge_endpoint(tmp_path, llm_endpoint, bundled_model_dir) -> None:
+    from tests.fault_proxy import FaultProxy
+
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text(
+        "\n".join(
+            json.dumps({"instruction": text, "instances": [{"input": "", "output": "A short answer."}]})
+            for text in ("Name three birds that cannot fly.", "Give two tips for a job interview.")
+        )
+        + "\n"
+    )
+    upstream = llm_endpoint.removesuffix("/v1")
+    with FaultProxy(upstream, fault_rate=0.0, hangs=0) as proxy:
+        output = tmp_path / "out"
+        argv = [
+            f"--output={output}",
+            f"--seed_tasks={seeds}",
+            f"--llm_endpoint={upstream}",
+            f"--model={bundled_model_dir}",
+            f"--cache_root={tmp_path / 'cache'}",
+            f"--judge_endpoint={proxy.url}",
+            "--judge=on",
+            "--num_prompts=2",
+            "--examples_per_prompt=2",
+            "--instructions_per_prompt=3",
+            "--max_answer_tokens=64",
+            "--min_response_chars=1",
+            "--run_id=e2e",
+        ]
+        self_instruct.run(argv, test_pipeline=TestPipeline(argv=argv, blocking=True))
+        judge_requests = proxy.stats["requests"]
+    manifest = json.loads((output / "manifest.json").read_text())
+    counts, rec = manifest["counts"], manifest["reconciliation"]
+    assert rec["balanced"] and manifest["judge"] == proxy.url, manifest
+
+    def total(prefix: str) -> int:
+        return sum(n for key, n in counts.items() if key.startswith(prefix))
+
+    # Rows leave the answer step only to the judge, which sends each to exactly one place.
+    judged = rec["rows_written"] + total("filtered/verify_semantic/") + total("dead_lettered/verify_semantic/")
+    judged += total("filtered/filters/") + total("filtered/dedup_exact/")  # stages after the judge
+    assert judge_requests == judged > 0, counts  # every judge request, and nothing else, went to the proxy
+    written = [r for f in glob.glob(os.path.join(output, "*", "*.parquet")) for r in pq.read_table(f).to_pylist()]
+    written = [r for r in written if r["split"] in ("train", "eval")]
+    assert len(written) == rec["rows_written"]
+    for row in written:
+        assert json.loads(row["meta"])["judge"]["endpoint"] == proxy.url
