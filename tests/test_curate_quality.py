@@ -53,7 +53,7 @@ def verdict(gate: quality.RecordFilter, record: Record) -> object:
         (
             "How-to: how-to: how-to: how-to: instructions",
             "Instructions and answers to the question of how to do something the passage describes.",
-            reasons.NOT_A_REQUEST,
+            reasons.PROMPT_ECHO,
         ),
     ],
 )
@@ -92,7 +92,8 @@ def test_request_equals_answer_gate() -> None:
     "text, ok",
     [
         ("What is a lambda expression?", True),
-        ("How do I sort a list in reverse order", True),
+        ("How do I sort a list in reverse order?", True),
+        ("What is the normal binary operations.", False),
         ("Explain how slicing works for lists.", True),
         ("I need a function that reverses a string.", True),
         ("The answer is:", False),
@@ -161,7 +162,20 @@ def test_grounding_gate_rejects_requests_the_answer_does_not_address() -> None:
     # "slice" and "slicing" share a stem: a good question is not rejected for its word form.
     passage = "Slicings\n\nA slicing selects a range of items in a sequence object such as a string or a list."
     answer = "A slicing selects a range of items in a sequence object such as a string or a list."
-    assert verdict(gate, row("What does a slice of a list select?", answer, passage, "Slicings")) is True
+    assert verdict(gate, row("What does a slice select in a sequence?", answer, passage, "Slicings")) is True
+
+
+def test_grounding_gate_rejects_phrases_the_answer_never_uses() -> None:
+    gate = quality.GroundingGate()
+    answer = (
+        "Usually, the subscription of an object using square brackets will call the __getitem__() instance "
+        "method defined on the object's class."
+    )
+    passage = f"Subscriptions\n\n{answer}"
+    invented = row('What is a "class-level subscriber" in a subscription?', answer, passage, "Subscriptions")
+    assert verdict(gate, invented) == (False, reasons.OFF_TOPIC_REQUEST)
+    fine = row("What does the subscription of an object with square brackets call?", answer, passage, "Subscriptions")
+    assert verdict(gate, fine) is True
 
 
 def test_grounding_gate_ignores_rows_without_a_passage() -> None:

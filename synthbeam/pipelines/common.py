@@ -17,7 +17,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 from synthbeam.data.corpus import DEFAULT_CORPUS_URI
 from synthbeam.llm.config import LLMConfig
 from synthbeam.local_cache import cache_home
-from synthbeam.schemas.record import DeadLetter
+from synthbeam.schemas.record import DeadLetter, stable_id
 from synthbeam.transforms.write.parquet import WriteRejects
 
 logger = logging.getLogger(__name__)
@@ -86,7 +86,10 @@ class SynthbeamOptions(PipelineOptions):
             "--seed", type=int, default=0, help="Run seed: every request's seed derives from it and the record id."
         )
         group.add_argument(
-            "--limit", type=int, default=0, help="Use at most this many passages (0 = all), chosen deterministically."
+            "--limit",
+            type=int,
+            default=0,
+            help="Use at most this many passages (0 = all): a deterministic sample spread over the input.",
         )
         group.add_argument(
             "--eval_fraction",
@@ -239,7 +242,8 @@ def run_info(
 
 
 class TakeFirst(beam.PTransform):
-    """Keeps the ``limit`` elements with the smallest ids (deterministic; 0 keeps all)."""
+    """Keeps ``limit`` elements, those whose ids hash smallest (0 keeps all): deterministic, and
+    spread over the whole input instead of its first documents."""
 
     def __init__(self, limit: int) -> None:
         super().__init__()
@@ -250,7 +254,8 @@ class TakeFirst(beam.PTransform):
             return pcoll
         return (
             pcoll
-            | "Smallest" >> beam.combiners.Top.Of(self._limit, key=lambda element: element.id, reverse=True)
+            | "Smallest"
+            >> beam.combiners.Top.Of(self._limit, key=lambda element: stable_id(element.id), reverse=True)
             | "Explode" >> beam.FlatMap(lambda top: top)
         )
 

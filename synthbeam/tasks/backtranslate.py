@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Completion, Message, Passage, Record, SamplingParams, stable_id
 from synthbeam.tasks.base import ParseError
-from synthbeam.tasks.spans import AnswerSpan, extract_spans
+from synthbeam.tasks.spans import AnswerSpan, extract_spans, opening_words
 from synthbeam.templates import render_messages, template_fixed_text
 from synthbeam.transforms.curate.wording import jaccard, words
 
@@ -48,7 +48,9 @@ class RequestCandidate:
         return f"{self.span.passage.id}/span{self.span.index}"
 
 
-def candidates_for_passage(passage: Passage, spans_per_passage: int, candidates_per_span: int) -> list[RequestCandidate]:
+def candidates_for_passage(
+    passage: Passage, spans_per_passage: int, candidates_per_span: int
+) -> list[RequestCandidate]:
     """``candidates_per_span`` requests for each of the passage's best ``spans_per_passage`` spans."""
     return [
         RequestCandidate(span, i)
@@ -113,7 +115,13 @@ class RequestForAnswer:
             raise ParseError(reasons.EMPTY, "no request in the completion")
         if copies_example(request, request_examples()):
             raise ParseError(reasons.COPIED_EXAMPLE, request[:200])
-        meta = {"mode": MODE, "passage": item.span.passage.text, "topic": item.span.topic, "span": item.span_key}
+        meta = {
+            "mode": MODE,
+            "passage": item.span.passage.text,
+            "topic": item.span.topic,
+            "focus": opening_words(item.span.text),
+            "span": item.span_key,
+        }
         return [
             Record(
                 id=stable_id(self.name, self.item_id(item)),

@@ -18,12 +18,13 @@ from synthbeam.schemas.record import Passage
 _UNDERLINE = re.compile(r"^\s*([*=\-~^#+])\1{2,}\s*$")
 _BULLET = re.compile(r"^\s*(?:[*\-+\u2022]|\d+[.)]|\(\w\))\s+")
 _EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}([^*\n]+?)\*{1,2}(?![\w*])")
+_LABEL = re.compile(r"^(?:[A-Z][\w\-]*(?: [\w\-]+){0,3}):\s+(?=[A-Z\"])")  # "CPython implementation detail: "
 _FOOTNOTE = re.compile(r"\s*\[\d+\]|\s*\((?:see|cf\.)\s[^()]*\)", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
 _POINTS_ELSEWHERE = re.compile(
     r"\b(?:see (?:also|section|the|chapter|below|above|pep)|as follows|the following|described (?:below|above)|"
     r"(?:this|next|previous|preceding|following) (?:section|chapter|paragraph|example)|shown (?:below|above)|"
-    r"below\.|above\.|footnote|in section|in the section|can be found in)\b",
+    r"below|above|footnote|in section|in the section|can be found in|in the table|the table)\b",
     re.IGNORECASE,
 )
 _BACK_REFERENCE = frozenset(
@@ -32,8 +33,22 @@ _BACK_REFERENCE = frozenset(
     again both either neither changed new deprecated example examples e.g i.e nevertheless nonetheless
     conversely accordingly consequently meanwhile besides alternatively""".split()
 )
-_BACK_PHRASES = ("in this", "in that", "in such", "in the latter", "in the former", "for this", "for example",
-                 "as a result", "as such", "as mentioned", "as described", "as shown", "in addition", "on the other")
+_BACK_PHRASES = (
+    "in this",
+    "in that",
+    "in such",
+    "in the latter",
+    "in the former",
+    "for this",
+    "for example",
+    "as a result",
+    "as such",
+    "as mentioned",
+    "as described",
+    "as shown",
+    "in addition",
+    "on the other",
+)
 
 
 @dataclass(frozen=True)
@@ -60,7 +75,8 @@ def paragraphs_with_headings(text: str) -> list[tuple[str, str]]:
         lines = [line for line in block.split("\n") if line.strip()]
         while len(lines) >= 2 and _UNDERLINE.match(lines[1]) and not _UNDERLINE.match(lines[0]):
             heading, lines, breaks = lines[0].strip(), lines[2:], breaks + 1
-        if not lines or lines[0][:1].isspace() or _BULLET.match(lines[0]) or _UNDERLINE.match(lines[0]):
+        mixed = any(line[:1].isspace() for line in lines)  # a term and its indented definition, code
+        if not lines or mixed or _BULLET.match(lines[0]) or _UNDERLINE.match(lines[0]):
             breaks += 1
             continue
         out.append((f"{breaks}\x1f{heading}", unwrap(lines)))
@@ -75,7 +91,7 @@ def unwrap(lines: list[str]) -> str:
 
 def clean_prose(paragraph: str) -> str:
     """Emphasis marks and footnote markers removed; sentences that point elsewhere dropped."""
-    text = _FOOTNOTE.sub("", _EMPHASIS.sub(r"\1", paragraph))
+    text = _LABEL.sub("", _FOOTNOTE.sub("", _EMPHASIS.sub(r"\1", paragraph)))
     kept = [
         s
         for s in _SENTENCE.split(" ".join(text.split()))
@@ -88,6 +104,11 @@ def opens_with_back_reference(text: str) -> bool:
     lowered = text.lower()
     first = re.split(r"[\s,;:]+", lowered, maxsplit=1)[0].strip("\"'(")
     return first in _BACK_REFERENCE or lowered.startswith(_BACK_PHRASES)
+
+
+def opening_words(text: str, count: int = 8) -> str:
+    """The first words of the span's first sentence: usually what it is about."""
+    return " ".join(_SENTENCE.split(text, maxsplit=1)[0].split()[:count])
 
 
 def reads_alone(text: str, min_chars: int, max_chars: int) -> bool:

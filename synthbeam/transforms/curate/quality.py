@@ -35,15 +35,21 @@ _PLACEHOLDER = re.compile(
 )
 _CONTEXT_NOUNS = (
     r"passage|paragraph|article|document|excerpt|snippet|sentence|sentences|context|joke|poem|story|"
-    r"review|essay|statement|quote|extract|transcript|dialogue|conversation"
+    r"review|essay|statement|quote|extract|transcript|dialogue|conversation|text"
 )
+_GIVEN_NOUNS = r"list|table|code|data|input|numbers|words|string|text|array|example|information|details|values"
 _MISSING_CONTEXT = re.compile(
     rf"\b(?:the|this|that|these|those)\s+(?:(?:given|following|above|provided|attached|preceding)\s+)?"
     rf"(?:{_CONTEXT_NOUNS})\b"
-    r"|\b(?:the|this|that)\s+(?:given|following|above|provided|attached|preceding)\s+\w+"
+    rf"|\b(?:the|this|that)\s+(?:given|following|above|provided|attached|preceding)\s+(?:{_GIVEN_NOUNS})\b"
     r"|\b(?:mentioned|described|shown|stated|discussed|listed|given)\s+(?:above|below|earlier)\b"
     r"|\b(?:text|code|list|table|example)\s+(?:above|below)\b"
     r"|\baccording to the (?:text|author|article|passage|document)\b",
+    re.IGNORECASE,
+)
+# A request that points at something it never named: "this class", "implement that?", "It ...".
+_DANGLING_REFERENCE = re.compile(
+    r"\b(?:this|these|those)\b|\b(?:that|it|them|they|one)\s*[?.!]*\s*$|^\s*(?:it|they|that|this|these)\b",
     re.IGNORECASE,
 )
 QUESTION_WORDS = frozenset(
@@ -79,8 +85,8 @@ def has_supplied_input(request: str) -> bool:
 
 
 def is_request(text: str) -> bool:
-    """A question or an instruction: ends with "?", or opens with a question word, a request
-    verb or a phrase like "I need"."""
+    """A question (ends with "?") or an instruction (opens with a request verb or a phrase
+    like "I need")."""
     text = text.strip()
     if not text or text.endswith(":"):
         return False
@@ -89,8 +95,8 @@ def is_request(text: str) -> bool:
     tokens = wording.words(text)
     if not tokens:
         return False
-    lowered = text.lower()
-    return tokens[0] in QUESTION_WORDS or tokens[0] in REQUEST_VERBS or lowered.startswith(REQUEST_OPENERS)
+    # A question word opens a question, and a question ends with "?": "What is the normal binary operations."
+    return tokens[0] in REQUEST_VERBS or text.lower().startswith(REQUEST_OPENERS)
 
 
 def is_stub(answer: str) -> bool:
@@ -213,7 +219,7 @@ class MissingContextGate(RecordFilter):
 
     def check(self, record: Record) -> Verdict:
         request = turn_text(record, USER)
-        if _MISSING_CONTEXT.search(request) and not has_supplied_input(request):
+        if not has_supplied_input(request) and (_MISSING_CONTEXT.search(request) or _DANGLING_REFERENCE.search(request)):
             return False, reasons.MISSING_CONTEXT
         if _MISSING_CONTEXT.search(turn_text(record, ASSISTANT)):
             return False, reasons.MISSING_CONTEXT
@@ -222,12 +228,15 @@ class MissingContextGate(RecordFilter):
 
 class GroundingGate(RecordFilter):
     """For rows derived from a passage (``meta.passage``): the answer's content words must come
-    from the passage (``ungrounded_answer``) and the request's from the answer and the
-    passage's heading (``off_topic_request``: a question the answer does not address)."""
+    from the passage (``ungrounded_answer``) and the request's from the answer, words that
+    only say what is asked ("difference", "purpose") aside, and
+    it must name the heading or what the answer opens with (``meta.focus``), and each of its
+    phrases ("power operator") must be one the answer uses
+    (``off_topic_request``: a question the answer does not address)."""
 
     name = "grounding"
 
-    def __init__(self, min_answer_coverage: float = 0.6, min_request_coverage: float = 0.5) -> None:
+    def __init__(self, min_answer_coverage: float = 0.6, min_request_coverage: float = 0.75) -> None:
         self.min_answer, self.min_request = min_answer_coverage, min_request_coverage
 
     def check(self, record: Record) -> Verdict:
@@ -239,10 +248,12 @@ class GroundingGate(RecordFilter):
         if wording.coverage(answer, passage) < self.min_answer:
             return False, reasons.UNGROUNDED_ANSWER
         request = turn_text(record, USER)
-        about = f"{answer}\n{meta.get('topic', '')}"
-        if not wording.content_stems(request) & wording.content_stems(about):
+        focus = f"{meta.get('topic', '')}\n{meta.get('focus', '')}"
+        if not wording.content_stems(request) & wording.content_stems(focus):
             return False, reasons.OFF_TOPIC_REQUEST
-        if wording.coverage(request, about) < self.min_request:
+        if wording.coverage(request, answer, wording.ASKING_WORDS) < self.min_request:
+            return False, reasons.OFF_TOPIC_REQUEST
+        if not wording.phrases_found(request, answer, wording.ASKING_WORDS):
             return False, reasons.OFF_TOPIC_REQUEST
         return True
 

@@ -11,7 +11,9 @@ from collections.abc import Iterable
 
 _WORD = re.compile(r"[a-z0-9_]+(?:[-'][a-z0-9_]+)*")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?:;])\s+|\n+")
-_SUFFIXES = ("ations", "ation", "ings", "ing", "ions", "ion", "ers", "er", "ies", "es", "ed", "ly", "s", "e")
+_SUFFIXES = (
+    "ations", "ation", "ments", "ment", "ings", "ing", "ions", "ion", "ers", "er", "ies", "es", "ed", "ly", "s", "e",
+)
 STOP_WORDS = frozenset(
     """a an the and or but if then else of to in on at by for with from as into onto about over under
     is are was were be been being am do does did done doing have has had having can could should would
@@ -20,6 +22,16 @@ STOP_WORDS = frozenset(
     how all any each every some such own same other more most few both between after before again once
     up down out off further while during through because until against above below one ones use used using
     get gets got make makes made way ways thing things something give tell please""".split()
+)
+
+
+# Words a request may use without its answer using them: what it asks, not what it is about.
+ASKING_WORDS = frozenset(
+    """difference differences differ benefit benefits advantage advantages purpose work works working mean
+    means meaning happen happens role rule rules example examples main key python programming language
+    concept idea important kind kinds way explain describe define definition compare happen behave behaviour
+    behavior affect effect effects need needs possible common difference detail details cause causes
+    caused""".split()
 )
 
 
@@ -39,12 +51,36 @@ def stem(word: str) -> str:
 
 def content_stems(text: str) -> set[str]:
     """Stems of the words that carry meaning (stop words and one-letter words left out)."""
-    return {stem(w) for w in words(text) if w not in STOP_WORDS and len(w) > 1}
+    parts = (p for w in words(text) for p in w.split("-"))
+    return {stem(p) for p in parts if p not in STOP_WORDS and len(p) > 1}
 
 
-def coverage(text: str, source: str) -> float:
-    """Share of ``text``'s content stems that also occur in ``source`` (1.0 for no content)."""
-    mine = content_stems(text)
+def content_runs(text: str, ignore: frozenset[str] = frozenset()) -> list[list[str]]:
+    """Stems of the maximal runs of consecutive content words (stop words and ``ignore`` split runs)."""
+    runs: list[list[str]] = [[]]
+    for part in (p for w in words(text) for p in w.split("-")):
+        if part in STOP_WORDS or part in ignore or len(part) < 2:
+            runs.append([])
+        else:
+            runs[-1].append(stem(part))
+    return [run for run in runs if run]
+
+
+def phrases_found(text: str, source: str, ignore: frozenset[str] = frozenset()) -> bool:
+    """Whether every run of two or more content words of ``text`` occurs in ``source`` as
+    consecutive content words (stop words skipped): "power operator" is found in "the power
+    operator binds", "class-level subscriber" is not found in a text about subscriptions."""
+    sequence = [stem for run in content_runs(source) for stem in run]
+    joined = "\x1f" + "\x1f".join(sequence) + "\x1f"
+    return all(
+        "\x1f" + "\x1f".join(run) + "\x1f" in joined for run in content_runs(text, ignore) if len(run) >= 2
+    )
+
+
+def coverage(text: str, source: str, ignore: frozenset[str] = frozenset()) -> float:
+    """Share of ``text``'s content stems that also occur in ``source`` (1.0 for no content);
+    words in ``ignore`` do not count."""
+    mine = content_stems(" ".join(w for w in words(text) if w not in ignore))
     if not mine:
         return 1.0
     return len(mine & content_stems(source)) / len(mine)
@@ -54,7 +90,7 @@ def ngrams(tokens: list[str], n: int) -> set[tuple[str, ...]]:
     return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
 
 
-def ngram_covered_fraction(text: str, reference: set[tuple[str, ...]], n: int = 3) -> float:
+def ngram_covered_fraction(text: str, reference: set[tuple[str, ...]], n: int = 4) -> float:
     """Share of ``text``'s tokens that lie inside an n-gram found in ``reference``."""
     tokens = words(text)
     if len(tokens) < n:
@@ -66,10 +102,11 @@ def ngram_covered_fraction(text: str, reference: set[tuple[str, ...]], n: int = 
     return sum(covered) / len(tokens)
 
 
-def reference_ngrams(texts: Iterable[str], n: int = 3) -> set[tuple[str, ...]]:
+def reference_ngrams(texts: Iterable[str], n: int = 4) -> set[tuple[str, ...]]:
+    """The n-grams of ``texts`` that hold at least one content word ("what is the" is nobody's)."""
     grams: set[tuple[str, ...]] = set()
     for text in texts:
-        grams |= ngrams(words(text), n)
+        grams |= {g for g in ngrams(words(text), n) if any(w not in STOP_WORDS for w in g)}
     return grams
 
 
