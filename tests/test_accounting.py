@@ -68,3 +68,45 @@ def test_manifest_is_written_with_counts_per_stage_and_reason(tmp_path):
         "written/train": 2,
     }
     assert written["recipe"] == "t"
+
+
+def test_quality_summary_reports_yield_and_removals_per_stage() -> None:
+    from synthbeam.transforms.accounting import quality_summary
+
+    counts = {
+        "requests": 40,
+        "written/train": 12,
+        "written/eval": 2,
+        "added/oversample/a": 4,
+        "filtered/quality/off_topic_request": 15,
+        "filtered/quality/placeholder": 1,
+        "filtered/select/redundant_candidate": 10,
+    }
+    assert quality_summary(counts, "requests") == {
+        "rows_in": 40,
+        "kept": 10,
+        "yield": 0.25,
+        "removed_by_stage": {"quality": 16, "select": 10},
+    }
+
+
+def test_sample_kept_rows_is_fixed_and_skips_copies() -> None:
+    import dataclasses
+
+    import apache_beam as beam
+    from apache_beam.testing.test_pipeline import TestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from synthbeam.schemas.record import Lineage, Record
+    from synthbeam.transforms.accounting import SampleKeptRows, row_preview
+
+    rows = [
+        Record(id=f"r{i}", task="t", messages=[{"role": "user", "content": f"q{i}?"}, {"role": "assistant", "content": "a"}])
+        for i in range(6)
+    ]
+    copy = dataclasses.replace(rows[0], id="copy", lineage=Lineage(oversampled_from="r0"))
+    with TestPipeline() as p:
+        sample = p | beam.Create([*rows, copy]) | SampleKeptRows(n=6)
+        ids = sample | beam.Map(lambda previews: sorted(v["id"] for v in previews))
+        assert_that(ids, equal_to([[f"r{i}" for i in range(6)]]))
+    assert row_preview(rows[1]) == {"id": "r1", "label": "", "request": "q1?", "answer": "a"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import re
 
 import datasets
 import pyarrow as pa
@@ -32,6 +33,7 @@ def _bad_corpus(directory) -> str:
 
 
 def _run(llm_endpoint: str, bundled_model_dir: str, output: str, inputs: str, cache: str, limit: int) -> dict:
+    """The default generation (answer-first), four candidate requests per span."""
     argv = [
         f"--input={inputs}",
         f"--output={output}",
@@ -52,12 +54,14 @@ def _run(llm_endpoint: str, bundled_model_dir: str, output: str, inputs: str, ca
 def test_instructions_recipe_end_to_end_with_bad_input(tmp_path, llm_endpoint, bundled_model_dir):
     output = str(tmp_path / "out")
     inputs = "synthbeam://pydoc_topics," + _bad_corpus(tmp_path / "bad")
-    manifest = _run(llm_endpoint, bundled_model_dir, output, inputs, str(tmp_path / "cache"), limit=8)
+    manifest = _run(llm_endpoint, bundled_model_dir, output, inputs, str(tmp_path / "cache"), limit=12)
 
     rec = manifest["reconciliation"]
     assert rec["balanced"], manifest
-    assert rec["rows_in"] == manifest["counts"]["requests"] == 16
     counts = manifest["counts"]
+    # Four candidate requests per answer span; the gates and the selection keep at most one per span.
+    assert rec["rows_in"] == counts["requests"] > 0 and counts["requests"] % 4 == 0
+    assert counts["filtered/select/redundant_candidate"] > 0
     for reason in ("invalid_json", "invalid_utf8", "missing_text_field", "empty_file"):
         assert counts[f"dead_lettered/read/{reason}"] == 1, counts
 
@@ -66,9 +70,18 @@ def test_instructions_recipe_end_to_end_with_bad_input(tmp_path, llm_endpoint, b
     assert data_files
     table = pq.read_table(data_files)
     assert table.num_rows == rec["rows_written"] > 0
+    spans = set()
     for row in table.to_pylist():
         assert row["task"] == "instruction"
         assert [m["role"] for m in row["messages"]] == ["user", "assistant"]
+        meta = json.loads(row["meta"])
+        # The response is the passage's own text; the request is the model's and passed the gates.
+        assert meta["mode"] == "answer_first"
+        assert set(re.findall(r"\w+", row["messages"][1]["content"])) <= set(re.findall(r"\w+", meta["passage"]))
+        assert row["messages"][0]["content"].rstrip().endswith("?") or row["messages"][0]["content"][0].isupper()
+        if not row["lineage"]["oversampled_from"]:
+            assert meta["span"] not in spans
+            spans.add(meta["span"])
         assert all(row["lineage"][f] for f in LINEAGE_FIELDS), row["lineage"]
         assert row["source"]["uri"]
         assert row["split"] in ("train", "eval")
@@ -86,7 +99,7 @@ def test_instructions_recipe_end_to_end_with_bad_input(tmp_path, llm_endpoint, b
     assert all(d["uri"] for d in dead_rows)
 
     # A rerun answers every request from the response cache and writes the same rows.
-    again = _run(llm_endpoint, bundled_model_dir, str(tmp_path / "out2"), inputs, str(tmp_path / "cache"), limit=8)
+    again = _run(llm_endpoint, bundled_model_dir, str(tmp_path / "out2"), inputs, str(tmp_path / "cache"), limit=12)
     assert again["counts"] == manifest["counts"]
     rerun_rows = pq.read_table(sorted(glob.glob(f"{tmp_path}/out2/*/*.parquet"))).to_pylist()
     first_rows = pq.read_table(files).to_pylist()
@@ -105,6 +118,7 @@ def test_instructions_recipe_reads_and_writes_gcs(tmp_path, gcs_emulator, gcs_bu
         f"--llm_endpoint={llm_endpoint}",
         f"--model={bundled_model_dir}",
         f"--cache_root={tmp_path / 'cache'}",
+        "--generation=question_answer",  # the one short passage holds no answer span
         "--per_passage=1",
     ]
     instructions.run(argv, test_pipeline=TestPipeline(argv=argv, blocking=True))

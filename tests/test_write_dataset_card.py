@@ -58,6 +58,7 @@ def test_render_card_exact_body_and_header() -> None:
         lengths=[(("train", 1), 8), (("eval", 2), 2)],
         rejected=[(("filters", "too_short"), 3), (("dedup_exact", "exact_duplicate"), 1)],
         class_counts={"before": {"a": 5, "b": 1}, "after": {"a": 5, "b": 3}},
+        samples=[{"request": "What is a tuple?", "answer": "A tuple is an immutable sequence.\nIt can be a dict key."}],
         pretty_name="Demo",
         license="apache-2.0",
         description="Made by a test.",
@@ -102,9 +103,18 @@ Made by a test.
 | 64-127 | 8 | 0 |
 | 128-255 | 0 | 2 |
 
+## Sample rows
+
+A fixed sample of kept rows (chosen by a hash of their ids):
+
+- **request**: What is a tuple?
+  **answer**: A tuple is an immutable sequence. ⏎ It can be a dict key.
+
 ## Curation
 
-Rows removed, by stage and reason:
+Kept 10 of 14 generated rows (71%).
+
+Rows removed, by stage and reason (reason codes are listed in the manifest):
 
 | stage | reason | rows |
 |---|---|---|

@@ -85,7 +85,7 @@ class InstructionsOptions(SynthbeamOptions, PipelineOptions):
         group.add_argument(
             "--candidates_per_span",
             type=int,
-            default=3,
+            default=4,
             help="answer_first: requests asked per span; the gates and a score choose one.",
         )
         group.add_argument(
@@ -183,7 +183,9 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
     )
     info = run_info(RECIPE, opts, config, {task.template: template_hash(task.template)})
     manifest_path = FileSystems.join(opts.output, "manifest.json")
-    return counts | "WriteManifest" >> WriteManifest(manifest_path, info, REQUESTS_KEY, ("generate",))
+    return counts | "WriteManifest" >> WriteManifest(
+        manifest_path, info, REQUESTS_KEY, ("generate",), kept_rows=rows
+    )
 
 
 def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None) -> None:

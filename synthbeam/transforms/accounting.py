@@ -14,7 +14,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
-from synthbeam.schemas.record import DeadLetter, Record, Rejected
+from synthbeam.schemas.record import DeadLetter, Record, Rejected, stable_id
 
 WRITTEN = "written"
 FILTERED = "filtered"
@@ -80,16 +80,68 @@ def reconcile(counts: dict[str, int], rows_in_key: str, dead_letter_stages: Iter
     }
 
 
-def build_manifest(
-    counts: dict[str, int], run_info: dict[str, Any], rows_in_key: str, generation_stages: Iterable[str]
-) -> dict[str, Any]:
-    """The manifest document: run facts, every count, and the reconciliation."""
+def quality_summary(counts: dict[str, int], rows_in_key: str) -> dict[str, Any]:
+    """Yield: the share of the rows in that were kept (copies aside), and rows removed per stage."""
+    rows_in = counts.get(rows_in_key, 0)
+    kept = total(counts, WRITTEN) - total(counts, ADDED)
+    removed: dict[str, int] = {}
+    for key, n in counts.items():
+        if key.startswith(FILTERED + "/"):
+            stage = key.split("/")[1]
+            removed[stage] = removed.get(stage, 0) + n
     return {
+        "rows_in": rows_in,
+        "kept": kept,
+        "yield": round(kept / rows_in, 4) if rows_in else 0.0,
+        "removed_by_stage": dict(sorted(removed.items())),
+    }
+
+
+def row_preview(record: Record, max_chars: int = 600) -> dict[str, Any]:
+    """A kept row as a person reads it: the request, and the answer or the calls."""
+    user = next((m.get("content") or "" for m in record.messages if m.get("role") == "user"), "")
+    last = record.messages[-1] if record.messages else {}
+    calls = [c["function"] for c in last.get("tool_calls") or ()]
+    answer = json.dumps(calls, ensure_ascii=False) if calls else (last.get("content") or "")
+    return {"id": record.id, "label": record.label, "request": user[:max_chars], "answer": answer[:max_chars]}
+
+
+class SampleKeptRows(beam.PTransform):
+    """``n`` kept rows (oversampled copies aside) chosen by a hash of their ids: a fixed,
+    unbiased sample a person can read. Input: ``PCollection[Record]``. Output: one list of
+    ``row_preview`` dicts."""
+
+    def __init__(self, n: int = 3) -> None:
+        super().__init__()
+        self._n = n
+
+    def expand(self, records: beam.PCollection) -> beam.PCollection:
+        return (
+            records
+            | "Originals" >> beam.Filter(lambda r: not r.lineage.oversampled_from)
+            | "ByHash" >> beam.combiners.Top.Of(self._n, key=lambda r: stable_id("sample", r.id), reverse=True)
+            | "Preview" >> beam.Map(lambda rows: [row_preview(r) for r in rows])
+        )
+
+
+def build_manifest(
+    counts: dict[str, int],
+    run_info: dict[str, Any],
+    rows_in_key: str,
+    generation_stages: Iterable[str],
+    samples: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The manifest document: run facts, every count, the reconciliation, yield and a sample."""
+    manifest = {
         **run_info,
         "finished_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "counts": dict(sorted(counts.items())),
         "reconciliation": reconcile(counts, rows_in_key, generation_stages),
+        "quality": quality_summary(counts, rows_in_key),
     }
+    if samples is not None:
+        manifest["sample_rows"] = samples
+    return manifest
 
 
 def write_json(path: str, document: dict[str, Any]) -> str:
@@ -105,21 +157,31 @@ class WriteManifest(beam.PTransform):
     """
 
     def __init__(
-        self, path: str, run_info: dict[str, Any], rows_in_key: str, generation_stages: tuple[str, ...]
+        self,
+        path: str,
+        run_info: dict[str, Any],
+        rows_in_key: str,
+        generation_stages: tuple[str, ...],
+        kept_rows: beam.PCollection | None = None,
     ) -> None:
         super().__init__()
         self._path = path
         self._run_info = run_info
         self._rows_in_key = rows_in_key
         self._stages = generation_stages
+        self._kept_rows = kept_rows  # Records written: a few go into the manifest as a sample
 
     def expand(self, count_collections: Any) -> beam.PCollection:
         path, info, rows_in_key, stages = self._path, self._run_info, self._rows_in_key, self._stages
+        side: dict[str, Any] = {}
+        if self._kept_rows is not None:
+            samples = self._kept_rows | "SampleKeptRows" >> SampleKeptRows()
+            side["samples"] = beam.pvalue.AsSingleton(samples, default_value=[])
         return (
             count_collections
             | "FlattenCounts" >> beam.Flatten()
             | "MergeCounts" >> beam.CombinePerKey(sum)
             | "AsDict" >> beam.combiners.ToDict()
-            | "Build" >> beam.Map(lambda counts: build_manifest(counts, info, rows_in_key, stages))
+            | "Build" >> beam.Map(lambda counts, **kw: build_manifest(counts, info, rows_in_key, stages, **kw), **side)
             | "Write" >> beam.Map(lambda manifest: (write_json(path, manifest), manifest)[1])
         )

@@ -19,6 +19,7 @@ from apache_beam import pvalue
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
+from synthbeam.transforms.accounting import SampleKeptRows
 from synthbeam.schemas.arrow import RECORD_SCHEMA
 from synthbeam.transforms.curate.text import record_text
 from synthbeam.transforms.write.charts import (
@@ -163,8 +164,17 @@ def render_card(stats: dict[str, Any]) -> str:
         )
         if LENGTH_CHART in charts:
             lines += ["", f"![lengths]({LENGTH_CHART})"]
+    samples = stats.get("samples") or []
+    if samples:
+        lines += ["", "## Sample rows", "", "A fixed sample of kept rows (chosen by a hash of their ids):", ""]
+        for sample in samples:
+            lines += [f"- **request**: {one_line(sample['request'])}", f"  **answer**: {one_line(sample['answer'])}"]
     if stats.get("rejected"):
-        lines += ["", "## Curation", "", "Rows removed, by stage and reason:", ""]
+        kept = sum(v["num_examples"] for v in splits.values()) - stats.get("copies", 0)
+        removed = sum(n for by in stats["rejected"].values() for n in by.values())
+        share = f" ({kept / (kept + removed):.0%})" if kept + removed else ""
+        lines += ["", "## Curation", "", f"Kept {kept} of {kept + removed} generated rows{share}.", ""]
+        lines += ["Rows removed, by stage and reason (reason codes are listed in the manifest):", ""]
         lines += table(
             ["stage", "reason", "rows"],
             [(stage, reason, n) for stage, by in sorted(stats["rejected"].items()) for reason, n in sorted(by.items())],
@@ -174,11 +184,19 @@ def render_card(stats: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def one_line(text: str, max_chars: int = 300) -> str:
+    """Text on one Markdown line: newlines shown as ⏎, cut at ``max_chars``."""
+    flat = " ⏎ ".join(line.strip() for line in text.strip().splitlines() if line.strip())
+    return flat if len(flat) <= max_chars else flat[: max_chars - 1] + "…"
+
+
 def collect_stats(
     shards: Iterable[WrittenShard],
     lengths: Iterable[tuple[tuple[str, int], int]] = (),
     rejected: Iterable[tuple[tuple[str, str], int]] = (),
     class_counts: dict[str, Any] | None = None,
+    samples: list[dict[str, Any]] | None = None,
+    copies: int = 0,
     **card: Any,
 ) -> dict[str, Any]:
     """Stats for ``render_card`` from the pipeline's small per-key counts."""
@@ -195,7 +213,8 @@ def collect_stats(
     for (stage, reason), n in rejected:
         removed.setdefault(stage, {})[reason] = n
     ordered = dict(sorted(splits.items(), key=lambda kv: split_order(kv[0])))
-    stats = {**card, "splits": ordered, "lengths": histogram, "rejected": removed}
+    stats = {**card, "splits": ordered, "lengths": histogram, "rejected": removed, "samples": samples or []}
+    stats["copies"] = copies
     if class_counts:
         stats["class_counts"] = class_counts
     return stats
@@ -222,7 +241,7 @@ class WriteDatasetCard(beam.PTransform):
     """Writes ``README.md`` (Hugging Face card) and charts next to the Parquet shards.
 
     Input: a dict of PCollections: ``shards`` (``WrittenShard``, required), and optionally
-    ``records`` (``Record``, for length histograms), ``class_counts`` (the one dict from
+    ``records`` (``Record``, for length histograms and a sample of rows), ``class_counts`` (the one dict from
     ``Oversample``), ``rejected`` (``Rejected``, for the curation table).
     Output: ``PCollection[str]`` of the files written.
     """
@@ -250,6 +269,14 @@ class WriteDatasetCard(beam.PTransform):
                 | "LengthBucket" >> beam.Map(lambda r: ((split_dir(r), length_bucket(len(record_text(r)))), 1))
                 | "CountLengths" >> beam.CombinePerKey(sum)
             )
+            samples = inputs["records"] | "SampleKeptRows" >> SampleKeptRows()
+            side["samples"] = pvalue.AsSingleton(samples, default_value=[])
+            copies = (
+                inputs["records"]
+                | "Copies" >> beam.Filter(lambda r: bool(r.lineage.oversampled_from))
+                | "CountCopies" >> beam.combiners.Count.Globally()
+            )
+            side["copies"] = pvalue.AsSingleton(copies, default_value=0)
         if "rejected" in inputs:
             side["rejected"] = pvalue.AsList(
                 inputs["rejected"]
