@@ -253,7 +253,7 @@ class GroundingGate(RecordFilter):
             return False, reasons.OFF_TOPIC_REQUEST
         if wording.coverage(request, answer, wording.ASKING_WORDS) < self.min_request:
             return False, reasons.OFF_TOPIC_REQUEST
-        if not wording.phrases_found(request, answer, wording.ASKING_WORDS):
+        if not wording.phrases_found(request, f"{meta.get('topic', '')}\n{answer}", wording.ASKING_WORDS):
             return False, reasons.OFF_TOPIC_REQUEST
         return True
 

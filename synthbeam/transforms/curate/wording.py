@@ -56,10 +56,11 @@ def content_stems(text: str) -> set[str]:
 
 
 def content_runs(text: str, ignore: frozenset[str] = frozenset()) -> list[list[str]]:
-    """Stems of the maximal runs of consecutive content words (stop words and ``ignore`` split runs)."""
+    """Stems of the runs of consecutive content words; stop words, ``ignore`` words and verb
+    forms in -ed/-ing end a run ("try statement executed" -> "try statement")."""
     runs: list[list[str]] = [[]]
     for part in (p for w in words(text) for p in w.split("-")):
-        if part in STOP_WORDS or part in ignore or len(part) < 2:
+        if part in STOP_WORDS or part in ignore or len(part) < 2 or part.endswith(("ed", "ing")):
             runs.append([])
         else:
             runs[-1].append(stem(part))
@@ -67,14 +68,19 @@ def content_runs(text: str, ignore: frozenset[str] = frozenset()) -> list[list[s
 
 
 def phrases_found(text: str, source: str, ignore: frozenset[str] = frozenset()) -> bool:
-    """Whether every run of two or more content words of ``text`` occurs in ``source`` as
-    consecutive content words (stop words skipped): "power operator" is found in "the power
-    operator binds", "class-level subscriber" is not found in a text about subscriptions."""
-    sequence = [stem for run in content_runs(source) for stem in run]
-    joined = "\x1f" + "\x1f".join(sequence) + "\x1f"
-    return all(
-        "\x1f" + "\x1f".join(run) + "\x1f" in joined for run in content_runs(text, ignore) if len(run) >= 2
-    )
+    """Whether every run of two or more content words of ``text`` occurs in ``source`` within
+    a few content words, in any order: "power operator" is found in "the power operator binds",
+    "string literals" in "String and Bytes literals", "class-level subscriber" is not found in
+    a text about subscriptions."""
+    sequence = [stem(p) for w in words(source) for p in w.split("-") if p not in STOP_WORDS and len(p) > 1]
+    for run in content_runs(text, ignore):
+        if len(run) < 2:
+            continue
+        width = len(run) + 1
+        windows = (set(sequence[i : i + width]) for i in range(max(1, len(sequence) - width + 1)))
+        if not any(set(run) <= window for window in windows):
+            return False
+    return True
 
 
 def coverage(text: str, source: str, ignore: frozenset[str] = frozenset()) -> float:
