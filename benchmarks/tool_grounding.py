@@ -124,7 +124,8 @@ def measure(output: str, show_rows: int = 0, seed: int = 0) -> dict[str, Any]:
         "structure_ok_by_kind": {k: f"{structure[k]}/{kinds[k]}" for k in sorted(kinds)},
         "tools_planned": len(planned),
         "tools_kept": len(kept),
-        "max_rows_per_planned_tool": max(planned.values(), default=0),
+        "max_rows_per_planned_tool": max((v for k, v in planned.items() if k != "none"), default=0),
+        "max_rows_per_kept_tool": max((v for k, v in kept.items() if k != "none"), default=0),
         "filtered": {k.split("/", 1)[1]: v for k, v in counts.items() if k.startswith("filtered/")},
     }
 

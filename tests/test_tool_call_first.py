@@ -102,6 +102,7 @@ def test_values_are_deterministic_in_the_seed() -> None:
     ("name", "description", "category"),
     [
         ("company_name", "", "company"),
+        ("recipeName", "The name of the recipe.", "food"),
         ("start_location", "", "city"),
         ("name", "The name of the hotel.", "landmark"),
         ("to_currency", "", "currency"),
@@ -300,3 +301,14 @@ def test_candidate_score_prefers_a_natural_question_over_a_draft_copy() -> None:
     (copy,) = CallFirstTask().format_output(completion(draft.rstrip(".") + " please."), spec)
     (natural,) = CallFirstTask().format_output(completion("Could you help me with this one thing today?"), spec)
     assert candidate_score(natural) > candidate_score(copy)
+
+
+def test_a_part_is_never_larger_than_its_whole() -> None:
+    params = {
+        "type": "object",
+        "properties": {"success_outcomes": {"type": "integer"}, "total_outcomes": {"type": "integer"}},
+        "required": ["success_outcomes", "total_outcomes"],
+    }
+    for seed in range(30):
+        arguments = choose_arguments(params, random.Random(seed))
+        assert arguments["success_outcomes"] <= arguments["total_outcomes"]

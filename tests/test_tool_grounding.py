@@ -21,6 +21,7 @@ from synthbeam.transforms.verify.grounding import (
     copied_from,
     dates_in,
     decline_problem,
+    extra_values,
     kind_problem,
     numbers_in,
     request_problem,
@@ -304,3 +305,30 @@ def test_one_row_per_request() -> None:
             equal_to([("zzz", reasons.DUPLICATE_REQUEST, a.id)]),
             label="rejected",
         )
+
+
+def test_extra_values_the_calls_do_not_carry() -> None:
+    draft = (
+        "Fetch the year a particular scientific work was published for author Chloe Martin and work title Inception."
+    )
+    assert extra_values("What's the title of Inception in 2010, for Chloe Martin?", draft) == ["2010"]
+    assert extra_values("When did Chloe Martin publish Inception?", draft) == []
+    movies = "Get theater movie releases for location Dublin and timeframe 43."
+    assert extra_values("Which movies come out in Dublin in the next 43 days? Then email Dinner plans.", movies) == [
+        "Dinner"
+    ]
+
+
+def test_check_rejects_a_request_with_an_extra_value() -> None:
+    draft = "Get the current weather for city Oslo."
+    record = row(
+        "single", "Is it raining in Oslo on 23 December 2010?", [call("get_weather", city="Oslo")], draft=draft
+    )
+    assert check(record) == Drop(reasons.EXTRA_VALUE, "23, 2010, December")
+    fine = row("single", "Is it raining in Oslo today?", [call("get_weather", city="Oslo")], draft=draft)
+    assert check(fine) is fine
+
+
+def test_unfinished_request() -> None:
+    text = "Retrieve information about a specific stock for company name Samsung using the following code:"
+    assert request_problem(text) == "unfinished"

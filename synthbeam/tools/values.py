@@ -144,14 +144,18 @@ def _key_index() -> dict[str, str]:
     return index
 
 
-def category_for(name: str, description: str = "") -> str:
-    """The bank category of a string parameter: by full name, then its words from the last
-    (the head noun: ``company_name`` -> company), then the description's words; "" for none."""
+def category_for(name: str, description: str = "", by_description: bool = True) -> str:
+    """The bank category of a string parameter: by full name, then its words from the last,
+    generic words ("name", "type") after the others (``recipe_name`` -> food, ``company_name``
+    -> company), then the description's words; "" for none."""
     index, words = _key_index(), name_words(name)
     described = [w for w in name_words(description) if len(w) > 3 and w not in _WEAK_KEYS]
-    by_name = ["_".join(words), *reversed(words)]
-    # A generic name says nothing of its own ("name" of what?): its description goes first.
-    order = [*described, *by_name] if "_".join(words) in _GENERIC_NAMES else [*by_name, *described]
+    specific = [w for w in reversed(words) if w not in _GENERIC_NAMES]
+    by_name = ["_".join(words), *specific]
+    generic = [w for w in reversed(words) if w in _GENERIC_NAMES]
+    if not specific:  # "name" of what? the description says
+        return next((index[c] for c in [*described, *by_name, *generic] if c in index), "")
+    order = [*by_name, *(described if by_description else ()), *generic]
     return next((index[c] for c in order if c in index), "")
 
 
@@ -176,7 +180,11 @@ def string_value(name: str, schema: dict[str, Any], rng: random.Random) -> str:
         return _date(rng, description)
     if schema.get("format") == "email":
         return rng.choice(value_bank()["categories"]["email"]["values"])
-    category = category_for(name, description)
+    # A specific name the bank does not know takes the examples its description quotes first.
+    category = category_for(name, description, by_description=False)
+    examples = described_examples(description)
+    if not category and not examples:
+        category = category_for(name, description)
     if category:
         entry = value_bank()["categories"][category]
         generator = entry.get("generator")
@@ -185,7 +193,6 @@ def string_value(name: str, schema: dict[str, Any], rng: random.Random) -> str:
         if generator == "time":
             return _time(rng)
         return rng.choice(entry["values"])
-    examples = described_examples(description)
     return rng.choice(examples) if examples else rng.choice(value_bank()["fallback"])
 
 
@@ -283,4 +290,18 @@ def choose_arguments(parameters: dict[str, Any], rng: random.Random) -> dict[str
             if value == schema["default"]:
                 continue
         arguments[name] = value
+    return _ordered_counts(arguments)
+
+
+_PART = re.compile(r"success|favou?rable|part|k$|selected")
+_WHOLE = re.compile(r"total|trials|whole|n$|population")
+
+
+def _ordered_counts(arguments: dict[str, Any]) -> dict[str, Any]:
+    """A part is never larger than its whole (``successes`` <= ``trials``): swap when it is."""
+    numbers = {k: v for k, v in arguments.items() if isinstance(v, int) and not isinstance(v, bool)}
+    for part in (k for k in numbers if _PART.search(k.lower())):
+        for whole in (k for k in numbers if _WHOLE.search(k.lower()) and k != part):
+            if arguments[part] > arguments[whole]:
+                arguments[part], arguments[whole] = arguments[whole], arguments[part]
     return arguments

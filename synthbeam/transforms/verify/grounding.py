@@ -3,7 +3,10 @@
 In order: ``not_a_request`` (no request at all: empty, prompt wording, JSON/code, placeholders,
 a function name), ``copied_example`` (the request is a few-shot example's), ``kind_mismatch``
 (the calls do not have the row kind's shape), ``not_a_decline`` (an irrelevance reply that
-does not decline) and ``ungrounded_argument``.
+does not decline), ``ungrounded_argument`` and, for call-first rows (which carry the plain
+request the model rewrote, ``meta.draft``), ``extra_value``: a number or capitalised name in the
+request that neither the calls' values nor the draft contain ("Inception in 2010" when no call
+has 2010), i.e. the model added content the calls do not answer.
 
 Grounding rule: every scalar argument value (walking arrays and nested objects) must be
 stated in the request. Numbers match numerically ("25" grounds 25.0, "1,500" grounds 1500,
@@ -254,6 +257,8 @@ def request_problem(request: str, function_names: Iterable[str] = (), prompt: st
         return "JSON or code"
     if len(words) < MIN_WORDS or len(words) > MAX_WORDS:
         return f"{len(words)} words"
+    if text.endswith((":", ",", "-")):
+        return "unfinished"
     if _PLACEHOLDER.search(text):
         return "placeholder"
     lower = text.lower()
@@ -266,6 +271,20 @@ def request_problem(request: str, function_names: Iterable[str] = (), prompt: st
     if prompt and difflib.SequenceMatcher(None, normalise(text), normalise(prompt)).ratio() >= ECHO_RATIO:
         return "echo of the prompt"
     return "" if is_request_form(text) else "a statement, not a request"
+
+
+def extra_values(request: str, draft: str) -> list[str]:
+    """Numbers and capitalised names in ``request`` that ``draft`` (purpose and every planned
+    value) does not contain; the first word of a sentence and "I" are not names."""
+    planned = numbers_in(draft)
+    extra = [n.strip(", ") for n in _NUMBER.findall(request) if not numbers_in(n) & planned]
+    known = normalise(draft)
+    sentences = re.split(r"(?<=[.!?])\s+", request.strip())
+    for sentence in sentences:
+        for word in re.findall(r"(?<=\s)[A-Z][A-Za-z]+", sentence):
+            if word != "I" and not _phrase_in(normalise(word), known):
+                extra.append(word)
+    return extra
 
 
 def copied_from(request: str, examples: Iterable[str]) -> str:
@@ -337,4 +356,7 @@ class GroundingCheck:
             **{t["function"]["name"]: t["function"].get("parameters") or {} for t in offered_tools(record)},
         }
         missing = ungrounded_values(request, calls if kind != "irrelevance" else planned, tools)
-        return Drop(reasons.UNGROUNDED_ARGUMENT, "; ".join(missing)[:300]) if missing else record
+        if missing:
+            return Drop(reasons.UNGROUNDED_ARGUMENT, "; ".join(missing)[:300])
+        extra = extra_values(request, meta["draft"]) if meta.get("draft") else []
+        return Drop(reasons.EXTRA_VALUE, ", ".join(extra)[:300]) if extra else record
