@@ -180,3 +180,29 @@ def test_grounding_gate_rejects_phrases_the_answer_never_uses() -> None:
 
 def test_grounding_gate_ignores_rows_without_a_passage() -> None:
     assert verdict(quality.GroundingGate(), row("Write a haiku about the sea.", "Grey waves fold.")) is True
+
+
+@pytest.mark.parametrize(
+    "request_text, answer, ok",
+    [
+        (
+            "Why is the else clause only executed if no exceptions are raised?",
+            "The optional else clause is executed if the control flow leaves the try suite and no exception was raised.",
+            False,
+        ),
+        ("Why are strings immutable?", "Strings are immutable so that they can be used as dictionary keys.", True),
+        (
+            "What is the difference between a class and a class definition?",
+            "Custom class types are typically created by class definitions. A class has a namespace.",
+            False,
+        ),
+        (
+            "How does a bytes literal differ from a string literal?",
+            "Bytes literals produce an instance of the bytes type instead of the str type.",
+            True,
+        ),
+    ],
+)
+def test_answer_form_gate(request_text: str, answer: str, ok: bool) -> None:
+    result = verdict(quality.AnswerFormGate(), row(request_text, answer))
+    assert result is True if ok else result == (False, reasons.ANSWER_MISMATCH)

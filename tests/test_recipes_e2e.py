@@ -19,6 +19,8 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from synthbeam.augment.eda import eda_variants
 from synthbeam.pipelines import augment, evol_instruct, self_instruct
 from synthbeam.schemas.arrow import row_to_record
+from synthbeam.tasks.instruction_gates import instruction_gate
+from synthbeam.tasks.seed_tasks import BUNDLED_SEED_TASKS, load_seed_tasks
 
 pytestmark = pytest.mark.slow
 
@@ -75,18 +77,45 @@ def _input_file(tmp_path: Path, extra_lines: list[str]) -> str:
     return str(path)
 
 
+def _alpaca_seed_file(tmp_path: Path) -> str:
+    """The bundled seed tasks in the Self-Instruct form, plus one line in neither form."""
+    lines = [
+        json.dumps(
+            {
+                "id": s.id,
+                "name": s.id,
+                "instruction": s.instruction,
+                "instances": [{"input": s.input, "output": s.output}],
+            }
+        )
+        for s in load_seed_tasks(BUNDLED_SEED_TASKS)
+    ]
+    path = tmp_path / "alpaca_seeds.jsonl"
+    path.write_text("\n".join([*lines, '{"prompt": "not a seed task"}']) + "\n")
+    return str(path)
+
+
 def test_self_instruct_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
+    seeds = _alpaca_seed_file(tmp_path)
     manifest = _run(
-        self_instruct, tmp_path, llm_endpoint, bundled_model_dir, "--num_prompts=3", "--instructions_per_prompt=2"
+        self_instruct,
+        tmp_path,
+        llm_endpoint,
+        bundled_model_dir,
+        f"--seed_tasks={seeds}",
+        "--num_prompts=3",
+        "--instructions_per_prompt=2",
     )
     counts = manifest["counts"]
     assert counts["requests"] == 3 and manifest["reconciliation"]["rows_in"] >= 3
+    assert counts["seed_tasks"] == 32 and counts["dead_lettered/read/invalid_seed_task"] == 1
     written, rejected = _rows(tmp_path), _rows(tmp_path, "rejected")
     assert manifest["reconciliation"]["rows_written"] == len(written)
     assert written or rejected  # the model's output went somewhere, with a reason if dropped
     for row in written:
         assert row["task"] == "self_instruct" and row["split"] in ("train", "eval")
         assert [m["role"] for m in row["messages"]] == ["user", "assistant"]
+        assert instruction_gate(row["messages"][0]["content"]) is None  # no "the sentence" without one
         assert (
             all(row["lineage"][f] for f in LINEAGE_FIELDS) and row["lineage"]["template"] == "answer_instruction.jinja2"
         )

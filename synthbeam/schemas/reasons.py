@@ -67,18 +67,12 @@ SANDBOX_NATIVE_CODE_DENIED = "sandbox_native_code_denied"
 JUDGE_REJECTED = "judge_rejected"
 JUDGE_CONTRADICTION = "judge_contradiction"  # a passing verdict whose own reason finds fault
 JUDGE_NO_REASON = "judge_no_reason"  # a passing verdict with an empty or boilerplate reason
-JUDGE_CONTRADICTION = "judge_contradiction"  # a passing verdict whose own reason finds fault
-JUDGE_NO_REASON = "judge_no_reason"  # a passing verdict with an empty or boilerplate reason
 
 # Rewrites and derived rows: self-instruct, evol-instruct, paraphrase, multi-turn
 NO_INSTRUCTION = "no_instruction"  # the input row has no user turn to rewrite or answer
 REPEATS_INPUT = "repeats_input"  # the model gave back the text it was asked to change
 COPIED_EXAMPLE = "copied_example"  # the model copied a few-shot example of its prompt
 NOT_AN_INSTRUCTION = "not_an_instruction"  # a rewrite that reads as an answer, not a request
-MISSING_INPUT = "missing_input"  # refers to "the sentence", "this text" ... that it does not carry
-NEEDS_NON_TEXT = "needs_non_text"  # needs an image, file, graph or drawing a text model cannot use
-NOT_NOVEL = "not_novel"  # ROUGE-L >= 0.7 against a seed task or an earlier kept instruction
-INVALID_SEED_TASK = "invalid_seed_task"  # a seed line in neither the Alpaca nor the flat form
 MISSING_INPUT = "missing_input"  # refers to "the sentence", "this text" ... that it does not carry
 NEEDS_NON_TEXT = "needs_non_text"  # needs an image, file, graph or drawing a text model cannot use
 NOT_NOVEL = "not_novel"  # ROUGE-L >= 0.7 against a seed task or an earlier kept instruction
@@ -94,6 +88,7 @@ REPEATED_SENTENCES = "repeated_sentences"
 MISSING_CONTEXT = "missing_context"  # "the passage", "this joke": material the row does not carry
 UNGROUNDED_ANSWER = "ungrounded_answer"  # the answer's words are not from its passage
 OFF_TOPIC_REQUEST = "off_topic_request"  # the request asks what its answer does not address
+ANSWER_MISMATCH = "answer_mismatch"  # a "why" answered with no reason, a "difference" with no contrast
 REDUNDANT_CANDIDATE = "redundant_candidate"  # another candidate for the same answer was chosen
 DUPLICATE_REQUEST = "duplicate_request"  # another kept row asks the same (normalised) request
 

@@ -31,7 +31,8 @@ _BACK_REFERENCE = frozenset(
     """this these that those it its they their them such however thus therefore otherwise also then
     similarly here note notes hence moreover furthermore likewise instead finally but and or so because
     again both either neither changed new deprecated example examples e.g i.e nevertheless nonetheless
-    conversely accordingly consequently meanwhile besides alternatively""".split()
+    conversely accordingly consequently meanwhile besides alternatively if when unless although once
+    whenever while after before since though""".split()
 )
 _BACK_PHRASES = (
     "in this",
@@ -101,6 +102,8 @@ def clean_prose(paragraph: str) -> str:
 
 
 def opens_with_back_reference(text: str) -> bool:
+    """Opens with a word that leans on what came before ("This", "However") or with a
+    condition ("If ...", "When ..."): a detail of a topic, not something to ask about alone."""
     lowered = text.lower()
     first = re.split(r"[\s,;:]+", lowered, maxsplit=1)[0].strip("\"'(")
     return first in _BACK_REFERENCE or lowered.startswith(_BACK_PHRASES)

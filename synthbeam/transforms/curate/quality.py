@@ -69,6 +69,19 @@ _LEAD_IN = re.compile(
     r"the following|this is an?|answer|response)\b",
     re.IGNORECASE,
 )
+# What a question's form asks for, and the words an answer that gives it uses.
+_ASKS_WHY = re.compile(r"^\s*why\b|\bwhy (?:is|are|does|do|did|would|should|can)\b", re.IGNORECASE)
+_GIVES_REASON = re.compile(
+    r"\b(?:because|since|so that|so|in order to|to allow|allows?|purpose|therefore|hence|reason|as a result|"
+    r"which means|thus|to make|to avoid|to ensure|to support|to provide)\b",
+    re.IGNORECASE,
+)
+_ASKS_DIFFERENCE = re.compile(r"\bdiffer(?:ence|ences|ent|s)?\b|\bcompare\b|\bvs\.?\b|\bversus\b", re.IGNORECASE)
+_GIVES_CONTRAST = re.compile(
+    r"\b(?:unlike|whereas|while|but|instead|rather than|differ\w*|however|not|only|other|same|both|neither|"
+    r"than|contrast|whilst|except|cannot|never|no|nor)\b",
+    re.IGNORECASE,
+)
 _DANGLING = frozenset("is are was were the a an to of and or with for in on as by that which be".split())
 
 
@@ -226,13 +239,41 @@ class MissingContextGate(RecordFilter):
         return True
 
 
+class AnswerFormGate(RecordFilter):
+    """Rejects an answer that does not give what the question's form asks for: a "why" with no
+    reason in the answer, a "difference" or comparison with no contrast in it."""
+
+    name = "answer_mismatch"
+
+    def check(self, record: Record) -> Verdict:
+        request, answer = turn_text(record, USER), turn_text(record, ASSISTANT)
+        if not answer:
+            return True
+        if _ASKS_WHY.search(request) and not _GIVES_REASON.search(answer):
+            return False, reasons.ANSWER_MISMATCH
+        if _ASKS_DIFFERENCE.search(request) and not gives_contrast(answer):
+            return False, reasons.ANSWER_MISMATCH
+        return True
+
+
+def gives_contrast(answer: str) -> bool:
+    """A contrast word ("unlike", "instead", "but"), or a word next to its opposite ("mutable"
+    and "immutable", "empty" and "non-empty")."""
+    if _GIVES_CONTRAST.search(answer):
+        return True
+    tokens = {p for w in wording.words(answer) for p in (w, w.replace("-", ""))}
+    return any(f"{prefix}{w}" in tokens for w in tokens for prefix in ("im", "un", "in", "non", "dis"))
+
+
 class GroundingGate(RecordFilter):
-    """For rows derived from a passage (``meta.passage``): the answer's content words must come
-    from the passage (``ungrounded_answer``) and the request's from the answer, words that
-    only say what is asked ("difference", "purpose") aside, and
-    it must name the heading or what the answer opens with (``meta.focus``), and each of its
-    phrases ("power operator") must be one the answer uses
-    (``off_topic_request``: a question the answer does not address)."""
+    """For rows derived from a passage (``meta.passage``).
+
+    The answer's content words must come from the passage (``ungrounded_answer``). The
+    request (``off_topic_request``: a question the answer does not address) must name what
+    the answer opens with (``meta.focus``, else the heading); its content words, those that
+    only say what is asked ("difference", "purpose") aside, must come from the answer; and
+    each of its phrases ("power operator") must be one the answer or the heading uses.
+    """
 
     name = "grounding"
 
@@ -248,7 +289,7 @@ class GroundingGate(RecordFilter):
         if wording.coverage(answer, passage) < self.min_answer:
             return False, reasons.UNGROUNDED_ANSWER
         request = turn_text(record, USER)
-        focus = f"{meta.get('topic', '')}\n{meta.get('focus', '')}"
+        focus = meta.get("focus") or meta.get("topic", "")
         if not wording.content_stems(request) & wording.content_stems(focus):
             return False, reasons.OFF_TOPIC_REQUEST
         if wording.coverage(request, answer, wording.ASKING_WORDS) < self.min_request:
@@ -274,4 +315,5 @@ def quality_gates(prompt_texts: Iterable[str] = (), model_roles: Sequence[str] =
         RepeatedSentencesGate(),
         MissingContextGate(),
         GroundingGate(),
+        AnswerFormGate(),
     ]

@@ -43,6 +43,8 @@ def words(text: str) -> list[str]:
 def stem(word: str) -> str:
     """A crude stem, enough to match "slice"/"slicing" and "expression"/"expressions"."""
     for suffix in _SUFFIXES:
+        if suffix == "s" and word.endswith("ss"):  # "class", "process": no plural to strip
+            continue
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             word = word[: -len(suffix)]
             break
