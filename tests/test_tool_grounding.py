@@ -313,6 +313,7 @@ def test_extra_values_the_calls_do_not_carry() -> None:
     )
     assert extra_values("What's the title of Inception in 2010, for Chloe Martin?", draft) == ["2010"]
     assert extra_values("When did Chloe Martin publish Inception?", draft) == []
+    assert extra_values("When was Comic-Con first held?", "Get the date for event name Comic-Con.") == []
     movies = "Get theater movie releases for location Dublin and timeframe 43."
     assert extra_values("Which movies come out in Dublin in the next 43 days? Then email Dinner plans.", movies) == [
         "Dinner"

@@ -58,7 +58,8 @@ def test_tool_use_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
     # Calls planned in code always pass the format check; some requests state every value.
     assert kept == sorted(kept, reverse=True) and kept[1] == kept[0] and kept[2] > 0, counts
     planned = {k: n for k, n in counts.items() if k.startswith("planned_tool/")}
-    assert sum(planned.values()) >= 12 and max(planned.values()) <= 4, planned  # 12 rows spread over the library
+    per_tool = [n for key, n in planned.items() if key != "planned_tool/none"]  # none: irrelevance rows
+    assert sum(planned.values()) >= 12 and max(per_tool) <= 2, planned  # 12 rows spread over the library
 
     def dropped(stage: str) -> int:
         return sum(n for key, n in counts.items() if key.startswith(f"filtered/{stage}/"))

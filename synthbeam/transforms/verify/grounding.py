@@ -278,7 +278,7 @@ def extra_values(request: str, draft: str) -> list[str]:
     value) does not contain; the first word of a sentence and "I" are not names."""
     planned = numbers_in(draft)
     extra = [n.strip(", ") for n in _NUMBER.findall(request) if not numbers_in(n) & planned]
-    known = normalise(draft)
+    known = normalise(draft) + " " + normalise(draft).replace("-", " ")  # "Comic-Con" states "Comic"
     sentences = re.split(r"(?<=[.!?])\s+", request.strip())
     for sentence in sentences:
         for word in re.findall(r"(?<=\s)[A-Z][A-Za-z]+", sentence):
