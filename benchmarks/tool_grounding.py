@@ -49,8 +49,12 @@ def calls_of(record: Record) -> list[dict[str, Any]]:
     return [{"name": c["function"]["name"], "arguments": parse_arguments(c)} for c in tool_calls_of(record)]
 
 
+LIBRARY: dict[str, dict[str, Any]] = {}  # --tool_library: schemas of hidden tools (irrelevance rows)
+
+
 def parameters_of(record: Record) -> dict[str, dict[str, Any]]:
-    return {t["function"]["name"]: t["function"].get("parameters") or {} for t in offered_tools(record)}
+    offered = {t["function"]["name"]: t["function"].get("parameters") or {} for t in offered_tools(record)}
+    return {**LIBRARY, **offered}
 
 
 def literally_grounded(record: Record) -> bool:
@@ -135,7 +139,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("output", help="a finished tool_use output directory")
     parser.add_argument("--show", type=int, default=0, help="print this many random rows first")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--tool_library", default="", help="the run's tool library: enum values of hidden tools are then known"
+    )
     args = parser.parse_args(argv)
+    if args.tool_library:
+        from synthbeam.tools.library import load_tool_library
+
+        LIBRARY.update(
+            {t["function"]["name"]: t["function"]["parameters"] for t in load_tool_library(args.tool_library)}
+        )
     result = measure(args.output, args.show, args.seed)
     sys.stdout.write(json.dumps(result, sort_keys=True) + "\n")
 

@@ -21,9 +21,11 @@ from synthbeam.transforms.verify.grounding import (
     copied_from,
     dates_in,
     decline_problem,
+    draft_wording,
     extra_values,
     kind_problem,
     numbers_in,
+    repeats_itself,
     request_problem,
     string_grounded,
     times_in,
@@ -333,3 +335,13 @@ def test_check_rejects_a_request_with_an_extra_value() -> None:
 def test_unfinished_request() -> None:
     text = "Retrieve information about a specific stock for company name Samsung using the following code:"
     assert request_problem(text) == "unfinished"
+
+
+def test_draft_wording_and_repeats_are_not_user_requests() -> None:
+    calls = [call("find_restaurants", food_type="mushroom risotto", location="Lisbon")]
+    assert draft_wording("Locate a location for Lisbon, food type mushroom risotto.", calls) == (
+        "keeps the plain request's wording 'food type'"
+    )
+    assert draft_wording("Where can I eat mushroom risotto in Lisbon?", calls) == ""
+    assert repeats_itself("How many movies for Chloe Martin were released in 2001 in 2001?") == "repeats 'in 2001'"
+    assert repeats_itself("Get the date of the battle and the date of the treaty.") == ""

@@ -287,6 +287,33 @@ def extra_values(request: str, draft: str) -> list[str]:
     return extra
 
 
+def draft_wording(request: str, calls: Iterable[dict[str, Any]]) -> str:
+    """A multi-word parameter name followed by its value ("food type mushroom risotto"): the
+    plain request's wording kept instead of a user's ("" when there is none)."""
+    text = normalise(request)
+    for call in calls:
+        for name, value in (call.get("arguments") or {}).items():
+            words = " ".join(re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()))
+            if " " in words and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                shown = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+                if _phrase_in(f"{words} {normalise(shown)}", text):
+                    return f"keeps the plain request's wording {words!r}"
+    return ""
+
+
+def repeats_itself(request: str) -> str:
+    """Two words with a number said twice ("in 2001 in 2001")."""
+    words = normalise(request).split()
+    seen: set[tuple[str, ...]] = set()
+    for size in (2,):
+        for i in range(len(words) - size + 1):
+            gram = tuple(words[i : i + size])
+            if gram in seen and any(c.isdigit() for w in gram for c in w):
+                return f"repeats {' '.join(gram)!r}"
+            seen.add(gram)
+    return ""
+
+
 def copied_from(request: str, examples: Iterable[str]) -> str:
     """The few-shot example ``request`` equals or nearly equals ("" when none)."""
     text = normalise(request)
@@ -341,6 +368,7 @@ class GroundingCheck:
         names = {*self._parameters, *(c["name"] for c in calls + planned)}
         for reason, detail in (
             (reasons.NOT_A_REQUEST, request_problem(request, names, meta.get("draft", ""))),
+            (reasons.NOT_A_REQUEST, repeats_itself(request) or draft_wording(request, planned)),
             (reasons.COPIED_EXAMPLE, copied_from(request, self._examples)),
             (reasons.KIND_MISMATCH, kind_problem(kind, calls, meta.get("expected_calls"))),
         ):
