@@ -171,9 +171,15 @@ def test_augment_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
         for variant in eda_variants(row_to_record(original), ("sr", "ri", "rs", "rd"), 2, 0.2, seed=3)
     ]
     written_eda = {i: r for i, r in rows.items() if r["lineage"]["augmentation"].startswith("eda:")}
-    assert sorted(written_eda) == sorted(v.id for v in expected_eda)
+    # Every variant is written, or rejected by a gate with its reason (a swap can break a request).
+    gated = {r["id"]: r["drop_reason"] for r in _rows(tmp_path, "rejected") if r["drop_stage"] == "quality"}
+    assert sorted([*written_eda, *(i for i in gated if i in {v.id for v in expected_eda})]) == sorted(
+        v.id for v in expected_eda
+    )
+    assert len(written_eda) >= len(expected_eda) // 2
     for variant in expected_eda:
-        assert written_eda[variant.id]["messages"][0]["content"] == variant.messages[0]["content"]
+        if variant.id in written_eda:
+            assert written_eda[variant.id]["messages"][0]["content"] == variant.messages[0]["content"]
     llm_rows = [r for r in rows.values() if r["lineage"]["augmentation"] in ("paraphrase", "multi_turn:follow_up")]
     for row in llm_rows:
         parent = rows[row["lineage"]["parent_id"]]

@@ -2,8 +2,8 @@
 
 Reading input rows (``--input``: rows written by a recipe, chat-format or
 instruction-format JSONL/Parquet; by default the bundled seed tasks), keeping the first
-``--limit`` of them, and the common tail: filter -> exact dedup -> split -> Parquet, with
-rejects, dead letters and a manifest whose counts reconcile.
+``--limit`` of them, and the common tail: filters -> quality gates -> exact dedup -> split
+-> Parquet, with rejects, dead letters and a manifest whose counts reconcile.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from synthbeam.pipelines import common
 from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS
 from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, written_key
 from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
+from synthbeam.templates import template_fixed_text
 from synthbeam.transforms.curate.filters import ApplyFilters, basic_filters
+from synthbeam.transforms.curate.quality import STAGE as QUALITY_STAGE
+from synthbeam.transforms.curate.quality import quality_gates
 from synthbeam.transforms.curate.split import SplitTrainEval
 from synthbeam.transforms.write.parquet import WriteParquetShards
 
@@ -44,18 +47,22 @@ def curate_and_write(
     dead: list[beam.PCollection],
     counts: list[beam.PCollection],
 ) -> beam.PCollection:
-    """Filter -> dedup -> split -> write, plus rejects, dead letters and ``manifest.json``.
+    """Filters -> quality gates -> dedup -> split -> write, plus rejects, dead letters and
+    ``manifest.json``.
 
     ``counts`` must include a ``rows_in`` count (``count_rows_in``) of every row that
-    ``rows``, ``rejected`` and ``dead`` account for. Returns the manifest collection.
+    ``rows``, ``rejected`` and ``dead`` account for. The quality gates recognise echoes of
+    the templates named in ``info["templates"]``. Returns the manifest collection.
     """
     filtered = rows | "Filter" >> ApplyFilters(basic_filters(opts.min_response_chars, opts.max_response_chars))
-    deduped = filtered.main | "DeduplicateExact" >> DeduplicateExact()
+    prompts = [template_fixed_text(name) for name in info.get("templates", {})]
+    gated = filtered.main | "QualityGates" >> ApplyFilters(quality_gates(prompts), stage=QUALITY_STAGE)
+    deduped = gated.main | "DeduplicateExact" >> DeduplicateExact()
     final = deduped.main | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=opts.seed)
     final | "WriteShards" >> WriteParquetShards(opts.output)
 
     all_rejected, all_dead = common.write_rejects_and_dead_letters(
-        (*rejected, filtered.rejected, deduped.rejected), dead, opts.output
+        (*rejected, filtered.rejected, gated.rejected, deduped.rejected), dead, opts.output
     )
 
     counts = [
@@ -65,4 +72,6 @@ def curate_and_write(
         all_dead | "CountDeadLetters" >> CountBy(dead_letter_key),
     ]
     manifest_path = FileSystems.join(opts.output, "manifest.json")
-    return tuple(counts) | "WriteManifest" >> WriteManifest(manifest_path, info, ROWS_IN, GENERATION_STAGES)
+    return tuple(counts) | "WriteManifest" >> WriteManifest(
+        manifest_path, info, ROWS_IN, GENERATION_STAGES, kept_rows=final
+    )
