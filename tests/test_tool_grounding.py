@@ -343,5 +343,8 @@ def test_draft_wording_and_repeats_are_not_user_requests() -> None:
         "keeps the plain request's wording 'food type'"
     )
     assert draft_wording("Where can I eat mushroom risotto in Lisbon?", calls) == ""
-    assert repeats_itself("How many movies for Chloe Martin were released in 2001 in 2001?") == "repeats 'in 2001'"
+    assert repeats_itself("How many movies for Chloe Martin were released in 2001 in 2001?") == "repeats '2001'"
     assert repeats_itself("Get the date of the battle and the date of the treaty.") == ""
+    draft = "Retrieve the highest grossing banks for country Canada and year 2005."
+    assert repeats_itself("Which banks grossed most in 2005 for Canada and the year 2005?", draft) == "repeats '2005'"
+    assert repeats_itself("Which banks grossed the most in Canada in 2005?", draft) == ""

@@ -301,8 +301,13 @@ def draft_wording(request: str, calls: Iterable[dict[str, Any]]) -> str:
     return ""
 
 
-def repeats_itself(request: str) -> str:
-    """Two words with a number said twice ("in 2001 in 2001")."""
+def repeats_itself(request: str, draft: str = "") -> str:
+    """A number said more often than the plain request says it ("in 2005 ... the year 2005"),
+    or two words with a number said twice ("in 2001 in 2001")."""
+    said, planned = _NUMBER.findall(request), _NUMBER.findall(draft) if draft else []
+    for number in {n.strip(", ") for n in said}:
+        if sum(n.strip(", ") == number for n in said) > max(1, sum(n.strip(", ") == number for n in planned)):
+            return f"repeats {number!r}"
     words = normalise(request).split()
     seen: set[tuple[str, ...]] = set()
     for size in (2,):
@@ -368,7 +373,7 @@ class GroundingCheck:
         names = {*self._parameters, *(c["name"] for c in calls + planned)}
         for reason, detail in (
             (reasons.NOT_A_REQUEST, request_problem(request, names, meta.get("draft", ""))),
-            (reasons.NOT_A_REQUEST, repeats_itself(request) or draft_wording(request, planned)),
+            (reasons.NOT_A_REQUEST, repeats_itself(request, meta.get("draft", "")) or draft_wording(request, planned)),
             (reasons.COPIED_EXAMPLE, copied_from(request, self._examples)),
             (reasons.KIND_MISMATCH, kind_problem(kind, calls, meta.get("expected_calls"))),
         ):
