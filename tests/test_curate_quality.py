@@ -94,6 +94,8 @@ def test_request_equals_answer_gate() -> None:
         ("What is a lambda expression?", True),
         ("How do I sort a list in reverse order?", True),
         ("What is the normal binary operations.", False),
+        ("What is a power operator and what is it used for?", True),
+        ("How does a bytes literal differ, and how does it print?", True),
         ("Explain how slicing works for lists.", True),
         ("I need a function that reverses a string.", True),
         ("The answer is:", False),
@@ -206,3 +208,16 @@ def test_grounding_gate_ignores_rows_without_a_passage() -> None:
 def test_answer_form_gate(request_text: str, answer: str, ok: bool) -> None:
     result = verdict(quality.AnswerFormGate(), row(request_text, answer))
     assert result is True if ok else result == (False, reasons.ANSWER_MISMATCH)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'What is the "else" clause, and what are exceptions?',
+        "What are instance methods and what is a class method?",
+        'Explain what a coroutine function is, how it is used, and what a "await" expression does.',
+    ],
+)
+def test_request_form_gate_rejects_two_questions_in_one(text: str) -> None:
+    result = verdict(quality.RequestFormGate(), row(text, "An answer of several words."))
+    assert result == (False, reasons.TWO_QUESTIONS)

@@ -78,10 +78,14 @@ _GIVES_REASON = re.compile(
 )
 _ASKS_DIFFERENCE = re.compile(r"\bdiffer(?:ence|ences|ent|s)?\b|\bcompare\b|\bvs\.?\b|\bversus\b", re.IGNORECASE)
 _GIVES_CONTRAST = re.compile(
-    r"\b(?:unlike|whereas|while|but|instead|rather than|differ\w*|however|not|only|other|same|both|neither|"
+    r"\b(?:unlike|whereas|while|but|instead|rather than|differ\w*|however|not|neither|"
     r"than|contrast|whilst|except|cannot|never|no|nor)\b",
     re.IGNORECASE,
 )
+# A second question about a second subject: "What is the else clause, and what are exceptions?"
+_SECOND_QUESTION = re.compile(r"(?:,|\band\b)\s+(?:what|how|why|when|where|which|who)\b([^,?;]*)", re.IGNORECASE)
+_AUXILIARIES = frozenset("is are was were does do did can could should would will a an the".split())
+_PRONOUNS = frozenset("it its they them their he she this that these those you i we one".split())
 _DANGLING = frozenset("is are was were the a an to of and or with for in on as by that which be".split())
 
 
@@ -110,6 +114,16 @@ def is_request(text: str) -> bool:
         return False
     # A question word opens a question, and a question ends with "?": "What is the normal binary operations."
     return tokens[0] in REQUEST_VERBS or text.lower().startswith(REQUEST_OPENERS)
+
+
+def asks_two_things(request: str) -> bool:
+    """Whether a request adds a second question about another subject ("..., and what are
+    exceptions?"); a follow-up about the same one ("and what is it used for?") is fine."""
+    for match in _SECOND_QUESTION.finditer(request):
+        tokens = [t for t in wording.words(match.group(1)) if t not in _AUXILIARIES]
+        if tokens and tokens[0] not in _PRONOUNS:
+            return True
+    return False
 
 
 def is_stub(answer: str) -> bool:
@@ -184,7 +198,8 @@ class RequestEqualsAnswerGate(RecordFilter):
 
 class RequestFormGate(RecordFilter):
     """Rejects a first user turn that is neither a question nor an instruction, or that is too
-    short (< ``min_words``) or too long (> ``max_words``, before any supplied input)."""
+    short (< ``min_words``) or too long (> ``max_words``, before any supplied input)
+    (``not_a_request``), or that asks about two subjects at once (``two_questions``)."""
 
     name = "not_a_request"
 
@@ -199,6 +214,8 @@ class RequestFormGate(RecordFilter):
         size = len(wording.words(instruction))
         if not is_request(instruction) or not self.min_words <= size <= self.max_words:
             return False, reasons.NOT_A_REQUEST
+        if asks_two_things(instruction):
+            return False, reasons.TWO_QUESTIONS
         return True
 
 
