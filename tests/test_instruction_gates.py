@@ -52,6 +52,12 @@ def row(text: str, row_id: str = "r") -> Record:
         "Sort the numbers in the list.\n\napple, banana, banana, apple, banana, banana, banana, apple, banana, banana",
         "Correct the spelling in the text.\n\n<noinput>",
         "Rewrite the sentence in plain English.\n\n[insert sentence here]",
+        "What is the main feature of this product?",
+        "Eliminate the most expensive sentence.",
+        "Write a Python function that returns the longest string in the list.\n\nthe_longest_string_in_list.txt",
+        "Add a new topic to the list of tasks.\n\nThe new topic you have to add to the list of tasks.",
+        "Create a list of the items that are to be included in a list.\n\nThe list of items is incomplete, but the "
+        "items can be included in a list of items.",
     ],
 )
 def test_instructions_without_the_input_they_refer_to_are_missing_input(text: str) -> None:
@@ -71,6 +77,8 @@ def test_instructions_without_the_input_they_refer_to_are_missing_input(text: st
         "Explain the difference between a list and a tuple in Python.",
         "Describe the plot of the novel Moby-Dick in three sentences.",
         "Give three tips for staying healthy.",
+        "Write a Python function that takes a list of strings and returns the longest string in the list.",
+        "What did you do this week?",
     ],
 )
 def test_self_contained_instructions_pass(text: str) -> None:
@@ -91,8 +99,13 @@ def test_tasks_a_text_model_cannot_do_are_needs_non_text(text: str) -> None:
     assert instruction_gate(text) == reasons.NEEDS_NON_TEXT
 
 
-@pytest.mark.parametrize("text", ["1. Write a poem about the sea.", '"Write a poem."', "¿Qué hora es?"])
-def test_instructions_opening_with_punctuation_or_not_in_english_are_not_instructions(text: str) -> None:
+@pytest.mark.parametrize(
+    "text",
+    ["1. Write a poem about the sea.", '"Write a poem."', "¿Qué hora es?", "Create a simple", "Write a poem about"],
+)
+def test_broken_off_instructions_or_ones_opening_with_punctuation_or_not_in_english_are_not_instructions(
+    text: str,
+) -> None:
     assert instruction_gate(text) == reasons.NOT_AN_INSTRUCTION
 
 

@@ -25,12 +25,20 @@ _MATERIAL = (
     r"statements?|words?|phrases?|documents?|data|dataset|numbers|array|strings?|quotes?|lyrics|dialogue|"
     r"conversation|speech|headlines?|excerpt|query|json|equation|expression|input|argument|claims?|"
     r"description|report|news|summary|recipe|transcript|sequence|options|choices|items|examples?|scenario|"
-    r"questions?|context)"
+    r"questions?|context|tasks?|products?|topics?)"
 )
 _QUALIFIER = r"(?:following|given|above|below|provided|attached|next|same|original|input|short|long|two|three)"
-# "the sentence", "this joke", "the given list", "the following short story", "these two reviews"
+# "the sentence", "the most expensive sentence", "the given list", "the following short story"
 _DEICTIC = re.compile(
-    rf"\b(?:the|this|these|those|that|said)\s+(?:{_QUALIFIER}\s+)?(?:[a-z-]+\s+)?{_MATERIAL}\b|\bthe following\b|\bthe odd one out\b",
+    rf"\b(?:the|said)\s+(?:{_QUALIFIER}\s+)?(?:[a-z-]+\s+){{0,2}}(?P<noun>{_MATERIAL})\b|\bthe following\b|\bthe odd one out\b",
+    re.IGNORECASE,
+)
+# "this product", "these two reviews": a demonstrative before any noun points at material,
+# unless it names a time ("this week").
+_DEMONSTRATIVE = re.compile(
+    r"\b(?:this|these|those)\s+(?!(?:year|years|week|weeks|month|months|day|days|morning|evening|time|weekend|"
+    r"summer|winter|spring|autumn|season|century|decade|is|are|was|were|will|can|could|would|should|may|might|"
+    r"must|does|do|has|have|means|way|kind|type)\b)[a-z-]+",
     re.IGNORECASE,
 )
 # "Given a sentence, ...", "For a list of numbers, ..." at the start: the material is assumed.
@@ -53,6 +61,12 @@ _DESCRIBES_INPUT = re.compile(
     r"|here (?:is|are)\b|(?:input|output|instruction|task)\s*:)",
     re.IGNORECASE,
 )
+# "the_longest_string_in_list.txt", "create_employees": a name, not material.
+_IDENTIFIER = re.compile(r"^\S*(?:_|\.[a-z]{2,4}$)\S*$", re.IGNORECASE)
+_STOP_WORDS = frozenset(
+    "a an the of to in on for and or is are be that this these it you your with as by at from".split()
+)
+ECHO_SHARE = 0.6  # an input whose content words are this much the instruction's is an echo
 # Text that stops mid-sentence: a trailing comma, colon or connective.
 _CUT_OFF = re.compile(r"(?:[,:;(\-]|\b(?:is|are|was|the|a|an|and|or|of|to|with|for|that|by|as|in|on))$", re.IGNORECASE)
 _QUOTED = re.compile(r"\"([^\"]{6,})\"|“([^”]{6,})”|(?<!\w)'([^']{6,})'(?!\w)")
@@ -77,15 +91,23 @@ def is_real_input(text: str) -> bool:
     words = re.findall(r"\w+", text.lower())
     if len(words) < MIN_INPUT_WORDS or len(text.strip()) < 8 or _PLACEHOLDER.search(text):
         return False
-    if _DESCRIBES_INPUT.match(text.strip()) or _CUT_OFF.search(text.strip()):
+    if _DESCRIBES_INPUT.match(text.strip()) or _CUT_OFF.search(text.strip()) or _IDENTIFIER.match(text.strip()):
         return False
     return len(words) < 8 or Counter(words).most_common(1)[0][1] <= 0.3 * len(words)
 
 
+def echoes_instruction(instruction: str, task_input: str) -> bool:
+    """Whether the input mostly repeats the instruction's own words instead of bringing material."""
+    words = [w for w in re.findall(r"[a-z0-9]+", task_input.lower()) if w not in _STOP_WORDS]
+    own = set(re.findall(r"[a-z0-9]+", instruction.lower()))
+    return bool(words) and sum(w in own for w in words) >= ECHO_SHARE * len(words)
+
+
 def carried_input(instruction: str, task_input: str = "") -> bool:
-    """Whether the material an instruction works on is there: as its input, after a colon
-    inside it ("Translate into French: Good morning."), or quoted in it."""
-    if is_real_input(task_input):
+    """Whether the material an instruction works on is there: as its input (one that does
+    not just repeat the instruction), after a colon inside it ("Translate into French: Good
+    morning."), or quoted in it."""
+    if is_real_input(task_input) and not echoes_instruction(instruction, task_input):
         return True
     _, colon, tail = instruction.partition(":")
     if colon and is_real_input(tail):
@@ -96,7 +118,17 @@ def carried_input(instruction: str, task_input: str = "") -> bool:
 def refers_to_input(instruction: str) -> bool:
     """Whether the instruction points at material ("the sentence", "Given a list, ...", "Summarize it")."""
     text = instruction.strip()
-    return bool(_DEICTIC.search(text) or _GIVEN.match(text) or _PRONOUN.match(text))
+    if _DEMONSTRATIVE.search(text) or _GIVEN.match(text) or _PRONOUN.match(text):
+        return True
+    return any(not _introduced(text[: match.start()], match.group("noun")) for match in _DEICTIC.finditer(text))
+
+
+def _introduced(before: str, noun: str | None) -> bool:
+    """Whether ``noun`` was introduced earlier in the instruction ("takes a list ... the list")."""
+    if not noun:
+        return False
+    stem = re.escape(noun.lower().rstrip("s"))
+    return bool(re.search(rf"\b(?:a|an|some|two|three|\d+)\s+(?:[a-z-]+\s+){{0,2}}{stem}s?\b", before.lower()))
 
 
 def input_problem(text: str) -> str | None:
@@ -104,8 +136,8 @@ def input_problem(text: str) -> str | None:
     instruction, task_input = split_input(text)
     if refers_to_input(instruction) and not carried_input(instruction, task_input):
         return reasons.MISSING_INPUT
-    if task_input and not is_real_input(task_input):
-        return reasons.MISSING_INPUT  # an input slot left as "<noinput>" or "[text]"
+    if task_input and (not is_real_input(task_input) or echoes_instruction(instruction, task_input)):
+        return reasons.MISSING_INPUT  # an input slot left as "<noinput>" or "[text]", or an echo
     return None
 
 
@@ -119,6 +151,8 @@ def instruction_gate(text: str) -> str | None:
     instruction, _ = split_input(text)
     if not instruction or not instruction[0].isalpha() or not instruction[0].isascii():
         return reasons.NOT_AN_INSTRUCTION  # Self-Instruct: starts with punctuation, or not English
+    if not instruction.rstrip("\"'`)").endswith((".", "?", "!", ":")):
+        return reasons.NOT_AN_INSTRUCTION  # broken off: "Create a simple"
     if needs_non_text(instruction):
         return reasons.NEEDS_NON_TEXT
     return input_problem(text)
