@@ -101,7 +101,11 @@ def test_sample_kept_rows_is_fixed_and_skips_copies() -> None:
     from synthbeam.transforms.accounting import SampleKeptRows, row_preview
 
     rows = [
-        Record(id=f"r{i}", task="t", messages=[{"role": "user", "content": f"q{i}?"}, {"role": "assistant", "content": "a"}])
+        Record(
+            id=f"r{i}",
+            task="t",
+            messages=[{"role": "user", "content": f"q{i}?"}, {"role": "assistant", "content": "a"}],
+        )
         for i in range(6)
     ]
     copy = dataclasses.replace(rows[0], id="copy", lineage=Lineage(oversampled_from="r0"))

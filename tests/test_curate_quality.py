@@ -43,7 +43,11 @@ def verdict(gate: quality.RecordFilter, record: Record) -> object:
     "request_text, answer, reason",
     [
         ("response to instruction", "response to instruction", reasons.PROMPT_ECHO),
-        ("Question type: factual (a fact stated in the passage).", "The answer to the question is", reasons.PROMPT_ECHO),
+        (
+            "Question type: factual (a fact stated in the passage).",
+            "The answer to the question is",
+            reasons.PROMPT_ECHO,
+        ),
         ("The answer is:", "The answer is: [response-1]", reasons.PLACEHOLDER),
         (
             "Use the `map()` function to create a new array from the list.",

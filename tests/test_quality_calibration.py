@@ -43,11 +43,11 @@ def test_gates_on_the_calibration_set() -> None:
         failure = first_failure(as_record(i, row), gates)
         outcomes.append("keep" if failure is None else failure[1])
     print(f"\n{'expected':<22} {'gates':<22} request")
-    for row, outcome in zip(rows, outcomes):
+    for row, outcome in zip(rows, outcomes, strict=True):
         expected = row.get("reason", "keep")
         print(f"{expected:<22} {outcome:<22} {row['request'][:60]!r}")
-    kept_good = sum(o == "keep" for r, o in zip(rows, outcomes) if r["expect"] == "keep")
-    caught_bad = sum(o != "keep" for r, o in zip(rows, outcomes) if r["expect"] == "reject")
+    kept_good = sum(o == "keep" for r, o in zip(rows, outcomes, strict=True) if r["expect"] == "keep")
+    caught_bad = sum(o != "keep" for r, o in zip(rows, outcomes, strict=True) if r["expect"] == "reject")
     goods = sum(r["expect"] == "keep" for r in rows)
     print(f"gates keep {kept_good}/{goods} good rows and reject {caught_bad}/{len(rows) - goods} bad rows")
     assert goods >= 10 and len(rows) - goods >= 12

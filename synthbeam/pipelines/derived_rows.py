@@ -14,9 +14,9 @@ from apache_beam.io.filesystems import FileSystems
 from synthbeam.data.corpus import DEFAULT_CORPUS_URI
 from synthbeam.pipelines import common
 from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS
+from synthbeam.templates import template_fixed_text
 from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, written_key
 from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
-from synthbeam.templates import template_fixed_text
 from synthbeam.transforms.curate.filters import ApplyFilters, basic_filters
 from synthbeam.transforms.curate.quality import STAGE as QUALITY_STAGE
 from synthbeam.transforms.curate.quality import quality_gates

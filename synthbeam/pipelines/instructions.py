@@ -183,9 +183,7 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
     )
     info = run_info(RECIPE, opts, config, {task.template: template_hash(task.template)})
     manifest_path = FileSystems.join(opts.output, "manifest.json")
-    return counts | "WriteManifest" >> WriteManifest(
-        manifest_path, info, REQUESTS_KEY, ("generate",), kept_rows=rows
-    )
+    return counts | "WriteManifest" >> WriteManifest(manifest_path, info, REQUESTS_KEY, ("generate",), kept_rows=rows)
 
 
 def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None) -> None:

@@ -69,4 +69,4 @@ def render_messages(name: str, **variables: Any) -> list[Message]:
     if not _SECTION.match(text):
         return [{"role": "user", "content": text}]
     parts = _SECTION.split(text)[1:]
-    return [{"role": role, "content": content.strip()} for role, content in zip(parts[::2], parts[1::2])]
+    return [{"role": role, "content": content.strip()} for role, content in zip(parts[::2], parts[1::2], strict=True)]

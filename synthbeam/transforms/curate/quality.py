@@ -19,132 +19,28 @@ from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Record
 from synthbeam.transforms.curate import wording
 from synthbeam.transforms.curate.filters import RecordFilter, Verdict
+from synthbeam.transforms.curate.phrasing import (
+    ASKS_DIFFERENCE,
+    ASKS_WHY,
+    DANGLING_REFERENCE,
+    GIVES_REASON,
+    MISSING_CONTEXT,
+    PLACEHOLDER,
+    asks_two_things,
+    gives_contrast,
+    has_supplied_input,
+    is_request,
+    is_stub,
+    repeats_itself,
+)
 
 STAGE = "quality"
 USER, ASSISTANT = "user", "assistant"
-
-_PLACEHOLDER_WORDS = (
-    r"answer|response|question|description|insert|your|placeholder|topic|example|explanation|"
-    r"instruction|passage|output|input|name of|todo|tbd|fill|value here|text here"
-)
-_PLACEHOLDER = re.compile(
-    rf"\[[^\]\n]{{0,40}}\b(?:{_PLACEHOLDER_WORDS})\b[^\]\n]{{0,40}}\]"
-    rf"|<\s*(?:{_PLACEHOLDER_WORDS})[^<>\n]{{0,30}}>"
-    r"|\{\{[^{}\n]*\}\}|\blorem ipsum\b|\bXXX\b|\bTODO\b",
-    re.IGNORECASE,
-)
-_CONTEXT_NOUNS = (
-    r"passage|paragraph|article|document|excerpt|snippet|sentence|sentences|context|joke|poem|story|"
-    r"review|essay|statement|quote|extract|transcript|dialogue|conversation|text"
-)
-_GIVEN_NOUNS = r"list|table|code|data|input|numbers|words|string|text|array|example|information|details|values"
-_MISSING_CONTEXT = re.compile(
-    rf"\b(?:the|this|that|these|those)\s+(?:(?:given|following|above|provided|attached|preceding)\s+)?"
-    rf"(?:{_CONTEXT_NOUNS})\b"
-    rf"|\b(?:the|this|that)\s+(?:given|following|above|provided|attached|preceding)\s+(?:{_GIVEN_NOUNS})\b"
-    r"|\b(?:mentioned|described|shown|stated|discussed|listed|given)\s+(?:above|below|earlier)\b"
-    r"|\b(?:text|code|list|table|example)\s+(?:above|below)\b"
-    r"|\baccording to the (?:text|author|article|passage|document)\b",
-    re.IGNORECASE,
-)
-# A request that points at something it never named: "this class", "implement that?", "It ...".
-_DANGLING_REFERENCE = re.compile(
-    r"\b(?:this|these|those)\b|\b(?:that|it|them|they|one)\s*[?.!]*\s*$|^\s*(?:it|they|that|this|these)\b",
-    re.IGNORECASE,
-)
-QUESTION_WORDS = frozenset(
-    "what which who whom whose when where why how can could should would will is are was were "
-    "do does did has have may might shall am isn't aren't doesn't don't".split()
-)
-REQUEST_VERBS = frozenset(
-    """explain describe write list give tell show summarize summarise compare define create name
-    find identify suggest provide outline translate rewrite classify generate compose draft calculate
-    convert help recommend design implement plan make sort count check estimate propose convince
-    walk teach illustrate clarify contrast evaluate analyze analyse discuss detail state mention
-    book set search look get schedule send order add remove delete update fetch play remind call""".split()
-)
-REQUEST_OPENERS = ("i want", "i need", "i'd like", "i would like", "i'm looking", "please", "help me", "let's")
-_LEAD_IN = re.compile(
-    r"^(?:the answer(?: to (?:the|this|your) question)? (?:is|would be)|here (?:is|are)|sure|okay|ok|"
-    r"the following|this is an?|answer|response)\b",
-    re.IGNORECASE,
-)
-# What a question's form asks for, and the words an answer that gives it uses.
-_ASKS_WHY = re.compile(r"^\s*why\b|\bwhy (?:is|are|does|do|did|would|should|can)\b", re.IGNORECASE)
-_GIVES_REASON = re.compile(
-    r"\b(?:because|since|so that|so|in order to|to allow|allows?|purpose|therefore|hence|reason|as a result|"
-    r"which means|thus|to make|to avoid|to ensure|to support|to provide)\b",
-    re.IGNORECASE,
-)
-_ASKS_DIFFERENCE = re.compile(r"\bdiffer(?:ence|ences|ent|s)?\b|\bcompare\b|\bvs\.?\b|\bversus\b", re.IGNORECASE)
-_GIVES_CONTRAST = re.compile(
-    r"\b(?:unlike|whereas|while|but|instead|rather than|differ\w*|however|not|neither|"
-    r"than|contrast|whilst|except|cannot|never|no|nor)\b",
-    re.IGNORECASE,
-)
-# A second question about a second subject: "What is the else clause, and what are exceptions?"
-_SECOND_QUESTION = re.compile(r"(?:,|\band\b)\s+(?:what|how|why|when|where|which|who)\b([^,?;]*)", re.IGNORECASE)
-_AUXILIARIES = frozenset("is are was were does do did can could should would will a an the".split())
-_PRONOUNS = frozenset("it its they them their he she this that these those you i we one".split())
-_DANGLING = frozenset("is are was were the a an to of and or with for in on as by that which be".split())
 
 
 def turn_text(record: Record, role: str) -> str:
     """The contents of every turn of ``role``, joined (tool calls not included)."""
     return "\n".join(m.get("content") or "" for m in record.messages if m.get("role") == role).strip()
-
-
-def has_supplied_input(request: str) -> bool:
-    """Whether a user turn carries material of its own after the instruction (a second paragraph,
-    a quoted block or text after a colon on a new line)."""
-    parts = [p for p in re.split(r"\n\s*\n|:\s*\n", request.strip()) if p.strip()]
-    return len(parts) > 1
-
-
-def is_request(text: str) -> bool:
-    """A question (ends with "?") or an instruction (opens with a request verb or a phrase
-    like "I need")."""
-    text = text.strip()
-    if not text or text.endswith(":"):
-        return False
-    if text.rstrip('"\')').endswith("?"):
-        return True
-    tokens = wording.words(text)
-    if not tokens:
-        return False
-    # A question word opens a question, and a question ends with "?": "What is the normal binary operations."
-    return tokens[0] in REQUEST_VERBS or text.lower().startswith(REQUEST_OPENERS)
-
-
-def asks_two_things(request: str) -> bool:
-    """Whether a request adds a second question about another subject ("..., and what are
-    exceptions?"); a follow-up about the same one ("and what is it used for?") is fine."""
-    for match in _SECOND_QUESTION.finditer(request):
-        tokens = [t for t in wording.words(match.group(1)) if t not in _AUXILIARIES]
-        if tokens and tokens[0] not in _PRONOUNS:
-            return True
-    return False
-
-
-def is_stub(answer: str) -> bool:
-    """An answer that is only a lead-in ("The answer is:"), too short to say anything, or cut
-    off at a dangling word."""
-    tokens = wording.words(answer)
-    if len(tokens) < 3 or answer.rstrip().endswith(":"):
-        return True
-    if tokens[-1] in _DANGLING and not answer.rstrip().endswith((".", "?", "!", ")", "`", '"')):
-        return True
-    return bool(_LEAD_IN.match(answer.strip())) and len(tokens) <= 8
-
-
-def repeats_itself(text: str) -> bool:
-    """A segment of four or more words said twice, or any segment said three times."""
-    seen: dict[str, int] = {}
-    for sentence in wording.sentences(text):
-        key = " ".join(wording.words(sentence))
-        if key:
-            seen[key] = seen.get(key, 0) + 1
-    return any(n >= 3 or (n >= 2 and len(key.split()) >= 4) for key, n in seen.items())
 
 
 class PromptEchoGate(RecordFilter):
@@ -180,7 +76,7 @@ class PlaceholderGate(RecordFilter):
 
     def check(self, record: Record) -> Verdict:
         text = "\n".join((turn_text(record, USER), turn_text(record, ASSISTANT)))
-        return (False, reasons.PLACEHOLDER) if _PLACEHOLDER.search(text) else True
+        return (False, reasons.PLACEHOLDER) if PLACEHOLDER.search(text) else True
 
 
 class RequestEqualsAnswerGate(RecordFilter):
@@ -249,9 +145,9 @@ class MissingContextGate(RecordFilter):
 
     def check(self, record: Record) -> Verdict:
         request = turn_text(record, USER)
-        if not has_supplied_input(request) and (_MISSING_CONTEXT.search(request) or _DANGLING_REFERENCE.search(request)):
+        if not has_supplied_input(request) and (MISSING_CONTEXT.search(request) or DANGLING_REFERENCE.search(request)):
             return False, reasons.MISSING_CONTEXT
-        if _MISSING_CONTEXT.search(turn_text(record, ASSISTANT)):
+        if MISSING_CONTEXT.search(turn_text(record, ASSISTANT)):
             return False, reasons.MISSING_CONTEXT
         return True
 
@@ -266,20 +162,11 @@ class AnswerFormGate(RecordFilter):
         request, answer = turn_text(record, USER), turn_text(record, ASSISTANT)
         if not answer:
             return True
-        if _ASKS_WHY.search(request) and not _GIVES_REASON.search(answer):
+        if ASKS_WHY.search(request) and not GIVES_REASON.search(answer):
             return False, reasons.ANSWER_MISMATCH
-        if _ASKS_DIFFERENCE.search(request) and not gives_contrast(answer):
+        if ASKS_DIFFERENCE.search(request) and not gives_contrast(answer):
             return False, reasons.ANSWER_MISMATCH
         return True
-
-
-def gives_contrast(answer: str) -> bool:
-    """A contrast word ("unlike", "instead", "but"), or a word next to its opposite ("mutable"
-    and "immutable", "empty" and "non-empty")."""
-    if _GIVES_CONTRAST.search(answer):
-        return True
-    tokens = {p for w in wording.words(answer) for p in (w, w.replace("-", ""))}
-    return any(f"{prefix}{w}" in tokens for w in tokens for prefix in ("im", "un", "in", "non", "dis"))
 
 
 class GroundingGate(RecordFilter):
@@ -316,7 +203,9 @@ class GroundingGate(RecordFilter):
         return True
 
 
-def quality_gates(prompt_texts: Iterable[str] = (), model_roles: Sequence[str] = (USER, ASSISTANT)) -> list[RecordFilter]:
+def quality_gates(
+    prompt_texts: Iterable[str] = (), model_roles: Sequence[str] = (USER, ASSISTANT)
+) -> list[RecordFilter]:
     """Every recipe's gates, cheapest and most telling first.
 
     Args:

@@ -12,7 +12,22 @@ from collections.abc import Iterable
 _WORD = re.compile(r"[a-z0-9_]+(?:[-'][a-z0-9_]+)*")
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?:;])\s+|\n+")
 _SUFFIXES = (
-    "ations", "ation", "ments", "ment", "ings", "ing", "ions", "ion", "ers", "er", "ies", "es", "ed", "ly", "s", "e",
+    "ations",
+    "ation",
+    "ments",
+    "ment",
+    "ings",
+    "ing",
+    "ions",
+    "ion",
+    "ers",
+    "er",
+    "ies",
+    "es",
+    "ed",
+    "ly",
+    "s",
+    "e",
 )
 STOP_WORDS = frozenset(
     """a an the and or but if then else of to in on at by for with from as into onto about over under

@@ -19,8 +19,8 @@ from apache_beam import pvalue
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
-from synthbeam.transforms.accounting import SampleKeptRows
 from synthbeam.schemas.arrow import RECORD_SCHEMA
+from synthbeam.transforms.accounting import SampleKeptRows
 from synthbeam.transforms.curate.text import record_text
 from synthbeam.transforms.write.charts import (
     CLASS_CHART,
