@@ -33,7 +33,8 @@ from synthbeam.schemas.arrow import row_to_record
 from synthbeam.schemas.record import Record
 from synthbeam.tools.calls import offered_tools, parse_arguments, query_of, tool_calls_of
 from synthbeam.transforms.curate.text import normalise
-from synthbeam.transforms.verify.grounding import decline_problem, kind_problem, scalar_leaves, ungrounded_values
+from synthbeam.transforms.verify.grounding import decline_problem, kind_problem
+from synthbeam.transforms.verify.value_grounding import scalar_leaves, ungrounded_values
 
 
 def read_rows(output: str) -> list[Record]:

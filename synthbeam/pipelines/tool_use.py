@@ -171,7 +171,12 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     count = opts.candidates if call_first else 1
     specs = plans | "Candidates" >> beam.FlatMap(candidates, count) if count > 1 else plans
     generated = specs | "GenerateToolUse" >> GenerateRecords(task, config, seed)
-    formatted = generated.main | "VerifyFormat" >> VerifyRecords(
+    candidates_in, plain = generated.main, None
+    if call_first:
+        # The pipeline's own request is each plan's last-resort candidate: same gates, lowest score.
+        plain = plans | "WritePlainRequests" >> beam.Map(task.plain_record)
+        candidates_in = (generated.main, plain) | "WithPlainRequests" >> beam.Flatten()
+    formatted = candidates_in | "VerifyFormat" >> VerifyRecords(
         format_check.ToolCallFormatCheck(map(tool_name, library)), format_check.STAGE
     )
     examples = (*tool_examples.all_requests(), *example_queries())
@@ -228,6 +233,9 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
 
     counts = (
         specs | "CountRequests" >> CountBy(lambda _: REQUESTS_KEY),
+        *([plain | "CountPlainRequests" >> CountBy(lambda _: REQUESTS_KEY)] if plain is not None else []),
+        rows
+        | "CountRequestSource" >> CountBy(lambda r: f"request_source/{r.meta_dict().get('request_source', 'model')}"),
         plans | "PlannedTools" >> beam.FlatMap(planned_tool_keys) | "CountPlannedTools" >> CountBy(lambda k: k),
         rows
         | "KeptTools" >> beam.FlatMap(lambda r: kept_tool_keys(r.label))

@@ -23,6 +23,7 @@ from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Completion, Message, Record, SamplingParams, stable_id
 from synthbeam.tasks.base import ParseError
 from synthbeam.tasks.tool_examples import MULTI, SINGLE, Example
+from synthbeam.tasks.tool_plain import plain_request, purpose, short_purpose, shown
 from synthbeam.tasks.tool_use import DEFAULT_MIX, ToolUseSpec, _pick_kind, _tool_json, tool_use_record
 from synthbeam.templates import render_messages
 from synthbeam.tools.calls import query_of
@@ -33,12 +34,6 @@ SHOTS = 3  # few-shot examples per request, drawn from the pool by the spec's ha
 _STOP_WORDS = frozenset(
     "a an the of for to in on and or by with from get set find calculate compute return returns given "
     "based specific value values number data information details list using into its their".split()
-)
-# Where a description's purpose turns into detail the values will give ("based on ...").
-_CUT = re.compile(
-    r"\s(?:based on|given|using|according to|with (?:a |the )?(?:given|specified|specific)|"
-    r"(?:for|of|in|at|from|on|by) (?:a |an |the )?(?:specific|specified|given|particular|certain|provided|defined)\b)|,|;|\s\(",
-    re.IGNORECASE,
 )
 _LEAD_IN = re.compile(r"^(?:user|request|the user's request|assistant)\s*:\s*", re.IGNORECASE)
 
@@ -130,25 +125,6 @@ def _spec(
     )
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, list):
-        items = [_shown(v) for v in value]
-        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-    if isinstance(value, dict):
-        return "; ".join(f"{' '.join(name_words(k))} = {_shown(v)}" for k, v in value.items())
-    return str(value)
-
-
-def first_sentence(text: str) -> str:
-    """The description's first sentence (not cut inside "U.S." or "e.g."), without its period."""
-    sentence = re.split(r"(?<=[a-z0-9)][.!?])\s+(?=[A-Z])", " ".join(text.split()), maxsplit=1)[0]
-    return sentence.rstrip(".!? ")
-
-
 def candidates(spec: ToolUseSpec, count: int) -> list[ToolUseSpec]:
     """``count`` requests for one plan (own ids, so own seeds and few-shot draws); the gates
     and ``candidate_score`` choose among those that pass."""
@@ -163,11 +139,14 @@ def candidate_score(record: Record) -> float:
     request, meta = query_of(record), record.meta_dict()
     size = len(request.split())
     draft_likeness = difflib.SequenceMatcher(None, request.lower(), str(meta.get("draft", "")).lower()).ratio()
-    return (1.0 if 6 <= size <= 25 else 0.5) + (0.5 if request.rstrip().endswith("?") else 0.0) - draft_likeness
+    fallback = -3.0 if meta.get("request_source") == "plain" else 0.0  # the model's words first
+    return (
+        fallback + (1.0 if 6 <= size <= 25 else 0.5) + (0.5 if request.rstrip().endswith("?") else 0.0) - draft_likeness
+    )
 
 
 def _argument_phrase(name: str, value: Any) -> str:
-    return f"{' '.join(name_words(name))} {_shown(value)}"
+    return f"{' '.join(name_words(name))} {shown(value)}"
 
 
 def draft_request(calls: list[dict[str, Any]], tools: dict[str, ToolDef]) -> str:
@@ -175,39 +154,22 @@ def draft_request(calls: list[dict[str, Any]], tools: dict[str, ToolDef]) -> str
     for base 10 and height 5."): the model only rewrites it in a user's words."""
     sentences: list[str] = []
     for call in calls:
-        purpose = _CUT.split(_purpose(tools[call["name"]]), maxsplit=1)[0].strip()
+        what = short_purpose(tools[call["name"]])
         phrases = [_argument_phrase(k, v) for k, v in call["arguments"].items() if not isinstance(v, (bool, dict))]
-        phrases += [_shown(v) for v in call["arguments"].values() if isinstance(v, dict) and v]
+        phrases += [shown(v) for v in call["arguments"].values() if isinstance(v, dict) and v]
         joined = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1] if phrases else ""
-        sentence = f"{purpose[:1].upper()}{purpose[1:]}" + (f" for {joined}" if joined else "")
+        sentence = f"{what[:1].upper()}{what[1:]}" + (f" for {joined}" if joined else "")
         sentences.append(sentence + ".")
     if len(sentences) == 1:
         return sentences[0]
     return " ".join([sentences[0], *(f"Also, {s[:1].lower()}{s[1:]}" for s in sentences[1:])])
 
 
-def _purpose(tool: ToolDef) -> str:
-    """A tool's description as a verb phrase after "can" ("Calculates the area" -> "calculate the area")."""
-    text = first_sentence(tool["function"].get("description") or "")
-    text = re.sub(r"^(?:(?:this|the|a) )?(?:function|tool|api|method)(?: that| to| which)?\s+", "", text, flags=re.I)
-    first, _, rest = text.partition(" ")
-    low = first.lower()
-    if not text or low in ("the", "a", "an", "this", "it"):
-        return f"handle {' '.join(name_words(tool_name(tool)))} requests"
-    if low.endswith(("ches", "shes", "sses", "xes")):
-        low = low[:-2]
-    elif low.endswith("ies"):
-        low = low[:-3] + "y"
-    elif low.endswith("s") and not low.endswith("ss"):
-        low = low[:-1]
-    return f"{low} {rest}".strip()
-
-
 def decline(hidden: ToolDef, offered: list[ToolDef]) -> str:
     """The assistant's reply when no offered tool fits: what is missing and what it can do."""
-    can = [_purpose(t) for t in offered]
+    can = [purpose(t) for t in offered]
     listed = can[0] if len(can) == 1 else ", ".join(can[:-1]) + " or " + can[-1]
-    return f"I can't help with that: none of the available tools can {_purpose(hidden)}. The tools I have can {listed}."
+    return f"I can't help with that: none of the available tools can {purpose(hidden)}. The tools I have can {listed}."
 
 
 def clean_request(text: str) -> str:
@@ -248,6 +210,17 @@ class CallFirstTask:
         request = clean_request(completion.text)
         if not request:
             raise ParseError(reasons.MISSING_QUERY, "the completion has no request line")
+        return [self._record(item, request, "model")]
+
+    def plain_record(self, item: ToolUseSpec) -> Record:
+        """The row with the pipeline's own request (``plain_request``), no model call: the
+        fallback candidate of its plan, through the same gates (``meta.request_source`` "plain")."""
+        calls = json.loads(item.planned)
+        kind = "single" if item.kind == "irrelevance" else item.kind
+        plain = dataclasses.replace(item, id=stable_id(item.id, "plain"), plan_id=item.plan_id or item.id)
+        return self._record(plain, plain_request(kind, calls, self._tools(item)), "plain")
+
+    def _record(self, item: ToolUseSpec, request: str, source: str) -> Record:
         calls = json.loads(item.planned)
         if item.kind == "irrelevance":
             answer = decline(json.loads(item.hidden_tool), item.offered())
@@ -255,8 +228,14 @@ class CallFirstTask:
         else:
             record = tool_use_record(self.name, item, request, calls)
         draft = draft_request(calls, self._tools(item))
-        meta = {"planned_calls": calls, "generation": "call_first", "draft": draft, "plan_id": item.plan_id or item.id}
-        return [record.with_meta(**meta)]
+        meta = {
+            "planned_calls": calls,
+            "generation": "call_first",
+            "draft": draft,
+            "plan_id": item.plan_id or item.id,
+            "request_source": source,
+        }
+        return record.with_meta(**meta)
 
     @staticmethod
     def _tools(item: ToolUseSpec) -> dict[str, ToolDef]:

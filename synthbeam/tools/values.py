@@ -28,7 +28,7 @@ _LISTED = re.compile(r"(?:e\.g\.?|for instance|for example|such as|like|i\.e\.)[
 # (name words, low, high): integer ranges by what a number parameter counts; first match wins.
 _NUMBER_RANGES: tuple[tuple[frozenset[str], int, int], ...] = (
     (frozenset({"year", "years_since"}), 1990, 2024),
-    (frozenset({"age"}), 18, 80),
+    (frozenset({"age"}), 18, 90),
     (frozenset({"month"}), 1, 12),
     (frozenset({"day"}), 1, 28),
     (frozenset({"hour", "hours"}), 1, 12),
@@ -154,7 +154,8 @@ def category_for(name: str, description: str = "", by_description: bool = True) 
     specific = [w for w in reversed(words) if w not in _GENERIC_NAMES]
     by_name = ["_".join(words), *specific]
     generic = [w for w in reversed(words) if w in _GENERIC_NAMES]
-    if not specific:  # "name" of what? the description says
+    if not specific:  # "name" of what? the description says, in words other than the name's own
+        described = [w for w in described if w not in words]
         return next((index[c] for c in [*described, *by_name, *generic] if c in index), "")
     order = [*by_name, *(described if by_description else ()), *generic]
     return next((index[c] for c in order if c in index), "")
@@ -224,6 +225,8 @@ def number_value(name: str, schema: dict[str, Any], rng: random.Random, integer:
     request can state it exactly (prices in fives, rates and floats to one decimal)."""
     words = set(name_words(name))
     low, high = next(((lo, hi) for keys, lo, hi in _NUMBER_RANGES if words & keys), _DEFAULT_RANGE)
+    if integer and names_a_year(words, str(schema.get("description") or "")):
+        low, high = _YEARS
     low, high = _bounds(schema, low, high)
     if not integer and high - low <= 1:
         return round(rng.uniform(low, high), 2) or round(high, 2)
@@ -233,6 +236,16 @@ def number_value(name: str, schema: dict[str, Any], rng: random.Random, integer:
     if not integer and rng.random() < 0.4:
         return round(value + rng.choice((0.5, 0.25, 0.1, 0.75)), 2)
     return value if integer else float(value)
+
+
+_YEARS = (1990, 2024)
+_A_YEAR = re.compile(r"\b(?:the|a|which|what|in) year\b(?! ?s\b)|\byear (?:being|of|in which|when)\b", re.IGNORECASE)
+
+
+def names_a_year(words: set[str], description: str) -> bool:
+    """An integer that is a calendar year: named ``year``/``date`` or described as "the year ..."
+    (not "number of years")."""
+    return bool(words & {"year", "date", "when"}) or bool(_A_YEAR.search(description))
 
 
 def _singular(name: str) -> str:
