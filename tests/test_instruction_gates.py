@@ -46,7 +46,7 @@ def row(text: str, row_id: str = "r") -> Record:
         # Verbatim model outputs: an input that describes the material, or is cut off, or a stub.
         "Remove all the commas from the end of the sentence.\n\nThe sentence contains an inconsistent number of "
         "commas and there are no commas at the end of the sentence.",
-        "Add a new task to the list of tasks.\n\ncreate_employees",
+        "Add a new employee to the list of staff.\n\ncreate_employees",
         "List the top 5 most endangered species in the list.\n\nOceania",
         "Write a SQL query to rank the games in the table.\n\nThe most popular game of the season is",
         "Sort the numbers in the list.\n\napple, banana, banana, apple, banana, banana, banana, apple, banana, banana",
@@ -55,7 +55,8 @@ def row(text: str, row_id: str = "r") -> Record:
         "What is the main feature of this product?",
         "Eliminate the most expensive sentence.",
         "Write a Python function that returns the longest string in the list.\n\nthe_longest_string_in_list.txt",
-        "Add a new topic to the list of tasks.\n\nThe new topic you have to add to the list of tasks.",
+        "Add a new topic to the list of topics.\n\nThe new topic you have to add to the list of topics.",
+        "Rewrite the sentence in the passive voice.\n\nRewrite the sentence so that it is passive.",
         "Create a list of the items that are to be included in a list.\n\nThe list of items is incomplete, but the "
         "items can be included in a list of items.",
     ],
@@ -97,6 +98,23 @@ def test_self_contained_instructions_pass(text: str) -> None:
 )
 def test_tasks_a_text_model_cannot_do_are_needs_non_text(text: str) -> None:
     assert instruction_gate(text) == reasons.NEEDS_NON_TEXT
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Create a blog post about a topic such as [topic1].", reasons.PLACEHOLDER),
+        ("Write a letter to <name> about the delay.", reasons.PLACEHOLDER),
+        ("Create a new task that contains a list of tasks.", reasons.PROMPT_ECHO),
+        ("Create a new task using the given JSON data.\n\npick a favorite color", reasons.PROMPT_ECHO),
+        (
+            "Add a new task to the list.\n\nAdd the task to the list of tasks that can be executed by the AI assistant.",
+            reasons.PROMPT_ECHO,
+        ),
+    ],
+)
+def test_placeholders_and_the_prompts_own_wording_are_rejected(text: str, reason: str) -> None:
+    assert instruction_gate(text) == reason
 
 
 @pytest.mark.parametrize(

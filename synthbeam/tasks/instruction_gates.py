@@ -70,6 +70,13 @@ ECHO_SHARE = 0.6  # an input whose content words are this much the instruction's
 # Text that stops mid-sentence: a trailing comma, colon or connective.
 _CUT_OFF = re.compile(r"(?:[,:;(\-]|\b(?:is|are|was|the|a|an|and|or|of|to|with|for|that|by|as|in|on))$", re.IGNORECASE)
 _QUOTED = re.compile(r"\"([^\"]{6,})\"|“([^”]{6,})”|(?<!\w)'([^']{6,})'(?!\w)")
+# The generation prompt's own subject ("new tasks", "the JSON format", "an AI assistant"):
+# an instruction about it is the prompt talking, not a user.
+_PROMPT_WORDING = re.compile(
+    r"\b(?:(?:a|the|this)\s+new\s+tasks?|new\s+tasks|list\s+of\s+tasks|tasks?\s+list|json\s+(?:format|data)|"
+    r"ai\s+assistant|instructions?\s+(?:above|below)|example\s+(?:tasks?|instructions?))\b",
+    re.IGNORECASE,
+)
 # Self-Instruct's list of what a text model cannot take or give, plus a few of the same kind.
 _NON_TEXT = re.compile(
     r"\b(?:images?|pictures?|photos?|photographs?|graphs?|charts?|diagrams?|flowcharts?|files?|maps?|draw|drawing|"
@@ -96,11 +103,19 @@ def is_real_input(text: str) -> bool:
     return len(words) < 8 or Counter(words).most_common(1)[0][1] <= 0.3 * len(words)
 
 
+def _stems(text: str) -> list[str]:
+    return [w.rstrip("s") for w in re.findall(r"[a-z0-9]+", text.lower())]
+
+
 def echoes_instruction(instruction: str, task_input: str) -> bool:
-    """Whether the input mostly repeats the instruction's own words instead of bringing material."""
-    words = [w for w in re.findall(r"[a-z0-9]+", task_input.lower()) if w not in _STOP_WORDS]
-    own = set(re.findall(r"[a-z0-9]+", instruction.lower()))
-    return bool(words) and sum(w in own for w in words) >= ECHO_SHARE * len(words)
+    """Whether the input repeats the instruction instead of bringing material: it opens with
+    the instruction's verb ("Add a task ..." / "Add the task ..."), or its content words are
+    mostly the instruction's."""
+    words, own = _stems(task_input), _stems(instruction)
+    if words and own and words[0] == own[0]:
+        return True
+    content = [w for w in words if w not in _STOP_WORDS]
+    return bool(content) and sum(w in set(own) for w in content) >= ECHO_SHARE * len(content)
 
 
 def carried_input(instruction: str, task_input: str = "") -> bool:
@@ -147,7 +162,9 @@ def needs_non_text(instruction: str) -> bool:
 
 
 def instruction_gate(text: str) -> str | None:
-    """The first reason (code) a generated user turn cannot be kept, None when it can."""
+    """The first reason (code) a generated user turn cannot be kept, None when it can:
+    ``not_an_instruction``, ``needs_non_text``, ``placeholder``, ``prompt_echo`` or
+    ``missing_input``."""
     instruction, _ = split_input(text)
     if not instruction or not instruction[0].isalpha() or not instruction[0].isascii():
         return reasons.NOT_AN_INSTRUCTION  # Self-Instruct: starts with punctuation, or not English
@@ -155,6 +172,10 @@ def instruction_gate(text: str) -> str | None:
         return reasons.NOT_AN_INSTRUCTION  # broken off: "Create a simple"
     if needs_non_text(instruction):
         return reasons.NEEDS_NON_TEXT
+    if _PLACEHOLDER.search(instruction):
+        return reasons.PLACEHOLDER  # "a topic such as [topic1]"
+    if _PROMPT_WORDING.search(instruction):
+        return reasons.PROMPT_ECHO  # "Create a new task using the given JSON data."
     return input_problem(text)
 
 
