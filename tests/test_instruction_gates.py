@@ -53,6 +53,8 @@ def row(text: str, row_id: str = "r") -> Record:
         "Correct the spelling in the text.\n\n<noinput>",
         "Rewrite the sentence in plain English.\n\n[insert sentence here]",
         "What is the main feature of this product?",
+        "What do they do?",
+        "Why did she leave the company?",
         "Eliminate the most expensive sentence.",
         "Write a Python function that returns the longest string in the list.\n\nthe_longest_string_in_list.txt",
         "Add a new topic to the list of topics.\n\nThe new topic you have to add to the list of topics.",
@@ -80,6 +82,7 @@ def test_instructions_without_the_input_they_refer_to_are_missing_input(text: st
         "Give three tips for staying healthy.",
         "Write a Python function that takes a list of strings and returns the longest string in the list.",
         "What did you do this week?",
+        "Write a short biography of Marie Curie and explain why her research on radioactivity mattered.",
     ],
 )
 def test_self_contained_instructions_pass(text: str) -> None:

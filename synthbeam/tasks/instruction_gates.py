@@ -45,6 +45,8 @@ _DEMONSTRATIVE = re.compile(
 _GIVEN = re.compile(
     rf"^(?:given|for|using|with|from|based on)\s+(?:a|an|some|two|three)\s+(?:[a-z-]+\s+)?{_MATERIAL}\b", re.IGNORECASE
 )
+_PERSON = re.compile(r"\b(?:they|them|he|him|she|her|his)\b", re.IGNORECASE)
+SHORT_WORDS = 8  # too short to have named whom "they" or "she" are
 # "Summarize it.", "Translate this into French."
 _PRONOUN = re.compile(
     r"^[a-z]+\s+(?:it|this|them|these|that)\s*(?:$|[.?!:]|\s+(?:into|to|in|for|as|using|with|so|from|and|by)\b)",
@@ -135,6 +137,8 @@ def refers_to_input(instruction: str) -> bool:
     text = instruction.strip()
     if _DEMONSTRATIVE.search(text) or _GIVEN.match(text) or _PRONOUN.match(text):
         return True
+    if len(text.split()) <= SHORT_WORDS and _PERSON.search(text):
+        return True  # "What do they do?": a person or people the request never named
     return any(not _introduced(text[: match.start()], match.group("noun")) for match in _DEICTIC.finditer(text))
 
 
