@@ -13,6 +13,7 @@ import pytest
 from synthbeam.pipelines.tool_use import kept_tool_keys, planned_tool_keys
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Completion
+from synthbeam.tasks import tool_examples
 from synthbeam.tasks.base import ParseError
 from synthbeam.tasks.tool_call_first import (
     CallFirstTask,
@@ -25,9 +26,11 @@ from synthbeam.tasks.tool_call_first import (
     tool_order,
 )
 from synthbeam.tasks.tool_examples import MULTI, SINGLE
+from synthbeam.tasks.tool_plain import plain_request
 from synthbeam.tools.library import bundled_tools
 from synthbeam.tools.schema import normalise, strict_schema, tool_name
 from synthbeam.tools.values import category_for, choose_arguments, choose_value, described_examples
+from synthbeam.transforms.verify.grounding import GroundingCheck
 
 HOTEL = normalise(
     {
@@ -312,3 +315,82 @@ def test_a_part_is_never_larger_than_its_whole() -> None:
     for seed in range(30):
         arguments = choose_arguments(params, random.Random(seed))
         assert arguments["success_outcomes"] <= arguments["total_outcomes"]
+
+
+LEADER = {"type": "string", "description": "The official title of the position. Default is 'King'."}
+
+
+def test_values_fit_what_their_parameter_describes() -> None:
+    rng = random.Random(0)
+    years = [
+        choose_value("date", {"type": "integer", "description": "The year being queried."}, rng) for _ in range(20)
+    ]
+    assert all(1990 <= y <= 2024 for y in years)
+    spans = [choose_value("years", {"type": "integer", "description": "Number of years."}, rng) for _ in range(20)]
+    assert all(2 <= y <= 30 for y in spans)
+    assert all(18 <= choose_value("age", {"type": "integer"}, rng) <= 90 for _ in range(20))
+    titles = {choose_value("title", LEADER, rng) for _ in range(20)}
+    assert titles <= {"President", "Prime Minister", "King", "Queen", "Chancellor", "Emperor"} and len(titles) > 1
+    cases = {choose_value("case_title", {"type": "string", "description": "Title of the Supreme Court case."}, rng)}
+    assert all(" v. " in c for c in cases)
+
+
+def tool(name: str, description: str, properties: dict, required: list[str]) -> dict:
+    schema = {"type": "dict", "properties": properties, "required": required}
+    return normalise({"name": name, "description": description, "parameters": schema})[0]
+
+
+DIRECTIONS = tool(
+    "map_service.get_directions",
+    "Retrieve directions from a starting location to an ending location, including options for route preferences.",
+    {
+        "start": {"type": "string"},
+        "end": {"type": "string"},
+        "avoid": {"type": "array", "items": {"type": "string", "enum": ["tolls", "ferries", "highways"]}},
+    },
+    ["start", "end"],
+)
+WEATHER_NOW = tool("weather.get", "Get the current weather for a city.", {"city": {"type": "string"}}, ["city"])
+EVOLUTION = tool(
+    "prediction.evolution",
+    "Predict the evolutionary rate for a specific species for a given timeframe.",
+    {"species": {"type": "string"}, "years": {"type": "integer"}},
+    ["species", "years"],
+)
+
+
+def test_plain_requests_read_as_requests_per_kind() -> None:
+    tools = {tool_name(t): t for t in (DIRECTIONS, WEATHER_NOW, EVOLUTION)}
+    route = {
+        "name": "map_service.get_directions",
+        "arguments": {"start": "Lisbon", "end": "Edinburgh", "avoid": ["ferries", "tolls"]},
+    }
+    assert plain_request("single", [route], tools) == (
+        "Retrieve directions from Lisbon to Edinburgh avoiding ferries and tolls."
+    )
+    paris, rome = ({"name": "weather.get", "arguments": {"city": c}} for c in ("Paris", "Rome"))
+    assert plain_request("parallel", [paris, rome], tools) == "Get the current weather in Paris, and again in Rome."
+    eagle = {"name": "prediction.evolution", "arguments": {"species": "bald eagle", "years": 4}}
+    assert plain_request("parallel_multiple", [paris, eagle], tools) == (
+        "Get the current weather in Paris, and then predict the evolutionary rate for bald eagle over 4 years."
+    )
+
+
+def test_every_kind_has_a_plain_candidate_that_passes_the_gates() -> None:
+    library = bundled_tools()
+    check = GroundingCheck(tool_examples.all_requests(), library)
+    for kind in ("single", "multiple", "parallel", "parallel_multiple", "irrelevance"):
+        kept = 0
+        for index in range(12):
+            record = CallFirstTask().plain_record(plan_spec(index, library, 0, mix={kind: 1.0}))
+            assert record.meta_dict()["request_source"] == "plain" and record.meta_dict()["kind"] == kind
+            kept += check(record) is record
+        assert kept >= 6, kind
+
+
+def test_plain_candidates_score_below_every_model_rewrite() -> None:
+    spec = plan_spec(0, bundled_tools(), 0, mix={"single": 1.0})
+    plain = CallFirstTask().plain_record(spec)
+    (model,) = CallFirstTask().format_output(completion("ok then"), spec)
+    assert plain.meta_dict()["plan_id"] == model.meta_dict()["plan_id"] and plain.id != model.id
+    assert candidate_score(plain) < candidate_score(model)

@@ -19,14 +19,17 @@ from synthbeam.transforms.verify.base import Drop
 from synthbeam.transforms.verify.grounding import (
     GroundingCheck,
     copied_from,
-    dates_in,
     decline_problem,
     draft_wording,
     extra_values,
     kind_problem,
-    numbers_in,
     repeats_itself,
     request_problem,
+)
+from synthbeam.transforms.verify.padding import padding_problem, unaccounted_words
+from synthbeam.transforms.verify.value_grounding import (
+    dates_in,
+    numbers_in,
     string_grounded,
     times_in,
     ungrounded_values,
@@ -348,3 +351,63 @@ def test_draft_wording_and_repeats_are_not_user_requests() -> None:
     draft = "Retrieve the highest grossing banks for country Canada and year 2005."
     assert repeats_itself("Which banks grossed most in 2005 for Canada and the year 2005?", draft) == "repeats '2005'"
     assert repeats_itself("Which banks grossed the most in Canada in 2005?", draft) == ""
+
+
+RECIPE = {
+    "name": "find_recipe",
+    "description": "Locate a recipe based on name.",
+    "parameters": {"type": "dict", "properties": {"recipeName": {"type": "string"}}, "required": ["recipeName"]},
+}
+CASES = {
+    "name": "civil_cases.retrieve",
+    "description": "Retrieve civil cases based on given parameters, including year, crime type, and location.",
+    "parameters": {
+        "type": "dict",
+        "properties": {
+            "year": {"type": "integer", "description": "Year of the cases"},
+            "crime_type": {"type": "string", "description": "Type of the crime."},
+            "location": {"type": "string", "description": "Location of the case in the format of city name."},
+        },
+        "required": ["year", "crime_type", "location"],
+    },
+}
+
+
+def test_padding_rejects_the_models_additions_and_keeps_plain_wording() -> None:
+    tools = {"find_recipe": RECIPE, "civil_cases.retrieve": CASES}
+    sushi = [call("find_recipe", recipeName="sushi")]
+    cases = [call("civil_cases.retrieve", year=2004, crime_type="assault", location="Miami")]
+    assert padding_problem("Can you find a recipe for sushi on a tokyo sesh?", sushi, tools) == (
+        "words the calls do not account for: tokyo, sesh"
+    )
+    padded = (
+        "I need to retrieve all civil cases related to homicide and assault at the Miami airport for 2004. "
+        "Please check the available cases on the internet."
+    )
+    assert unaccounted_words(padded, cases, tools) == ["homicide", "airport", "internet"]
+    assert padding_problem(padded, cases, tools).startswith("words the calls do not account for")
+    assert padding_problem("How do I make sushi?", sushi, tools) == ""
+    assert padding_problem("What's a good recipe for sushi?", sushi, tools) == ""
+    assert padding_problem("Retrieve civil cases in Miami in 2004 with crime type assault.", cases, tools) == ""
+    assert padding_problem("Are there assault cases from 2004 in Miami?", cases, tools) == ""
+
+
+def test_a_count_said_as_a_year_is_not_a_request() -> None:
+    assert request_problem("What would the rate of evolution for a bald eagle be in the year 4.") == (
+        "a count said as a year"
+    )
+    assert request_problem("What will the evolution rate of a bald eagle be over 4 years?") == ""
+    assert request_problem("Who led France in the year 1999?") == ""
+
+
+def test_check_drops_padding_and_keeps_the_plain_request_it_wrote_itself() -> None:
+    check_ = GroundingCheck(library=normalise_tools([RECIPE]))
+    sushi = [call("find_recipe", recipeName="sushi")]
+    meta = {"draft": "Locate a recipe for recipe name sushi.", "planned_calls": sushi}
+    padded = row("single", "Can you find a recipe for sushi on a tokyo sesh?", sushi, (), **meta)
+    assert check_(padded) == Drop(reasons.PADDED_REQUEST, "words the calls do not account for: tokyo, sesh")
+    # The draft itself, were the model to return it, is an echo; written by the pipeline, it is kept.
+    echo = row("single", "Locate a recipe for recipe name sushi.", sushi, (), **meta)
+    assert check_(echo).reason == reasons.NOT_A_REQUEST
+    plain = row("single", "Locate a recipe for recipe name sushi.", sushi, (), request_source="plain", **meta)
+    assert check_(plain) is plain

@@ -53,7 +53,10 @@ def test_tool_use_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
     output = str(tmp_path / "out")
     manifest = _run(llm_endpoint, bundled_model_dir, output, str(tmp_path / "cache"), [])
     counts, rec = manifest["counts"], manifest["reconciliation"]
-    assert rec["balanced"] and rec["rows_in"] == counts["requests"] == 24, manifest  # 2 candidates per row
+    # 2 model candidates per row and the pipeline's own plain request as the third.
+    assert rec["balanced"] and rec["rows_in"] == counts["requests"] == 36, manifest
+    sources = {k: n for k, n in counts.items() if k.startswith("request_source/")}
+    assert sum(sources.values()) == sum(n for k, n in counts.items() if k.startswith("written/")), counts
     kept = [counts.get(f"kept/{stage}", 0) for stage in STAGES]
     # Calls planned in code always pass the format check; some requests state every value.
     assert kept == sorted(kept, reverse=True) and kept[1] == kept[0] and kept[2] > 0, counts

@@ -249,7 +249,7 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
         | "CountSelectionSkipped" >> CountBy(lambda _: "selection_skipped/multi_tool"),
         selection_shards
         | "CountSelectionRows" >> CountBy(lambda s: ("selection_rows_written", s["num_rows"]), weighted=True),
-        generated.main | "CountGenerated" >> CountBy(lambda _: "kept/generate"),
+        candidates_in | "CountGenerated" >> CountBy(lambda _: "kept/generate"),
         curated | "CountCurated" >> CountBy(lambda _: "kept/curate"),
         *(out.main | f"CountKept_{stage}" >> _count_kept(stage) for stage, out in stages),
     )

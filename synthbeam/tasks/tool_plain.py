@@ -98,18 +98,18 @@ def argument_phrase(name: str, value: Any) -> tuple[int, str]:
 
 def arguments_phrase(arguments: dict[str, Any]) -> str:
     """Every stated argument of one call: name and place phrases, then "with a, b and c", then spans."""
-    parts = sorted(
-        (argument_phrase(k, v) for k, v in arguments.items() if not isinstance(v, (bool, dict)) and v != []),
-        key=lambda p: p[0],
-    )
-    named = [p for order, p in parts if order == 0]
-    lead = named[:1] + [p for order, p in parts if 0 < order < 5]
-    details = [p[4:] for p in named[1:]] + [p for order, p in parts if order in (5, 6)]
+    stated = {k: v for k, v in arguments.items() if not isinstance(v, (bool, dict)) and v != []}
+    parts = sorted(((*argument_phrase(k, v), k) for k, v in stated.items()), key=lambda p: p[0])
+    named = [(p, k) for order, p, k in parts if order == 0]
+    lead = [p for p, _ in named[:1]] + [p for order, p, _ in parts if 0 < order < 5]
+    # A second name reads "for X with work title Y", not "for X for Y".
+    details = [f"{' '.join(name_words(k))} {shown(stated[k])}" for _, k in named[1:]]
+    details += [p for order, p, _ in parts if order in (5, 6)]
     details += [shown(v) for v in arguments.values() if isinstance(v, dict) and v]
     text = " ".join(lead)
     if details:
         text += (" " if text else "") + "with " + join_and(details)
-    spans = [p for order, p in parts if order == 7]
+    spans = [p for order, p, _ in parts if order == 7]
     return " ".join(filter(None, [text, *spans]))
 
 
@@ -143,11 +143,15 @@ _CUT = re.compile(
     r"(?:for|of|in|at|from|on|by|within) (?:a |an |the )?(?:specific|specified|given|particular|certain|provided|defined)\b)|,|;|\s\(",
     re.IGNORECASE,
 )
+# A generic tail the values replace ("... for a city" + "in Paris"), cut when 2+ words remain.
+_GENERIC_TAIL = re.compile(r"\s(?:(?:for|from) (?:a|an|one) |between two )", re.IGNORECASE)
 
 
 def short_purpose(tool: ToolDef) -> str:
     """``purpose`` up to where the description starts on the details the values give."""
-    return _CUT.split(purpose(tool), maxsplit=1)[0].strip()
+    head = _CUT.split(purpose(tool), maxsplit=1)[0].strip()
+    shorter = _GENERIC_TAIL.split(head, maxsplit=1)[0].strip()
+    return shorter if len(shorter.split()) >= 2 else head
 
 
 def _capital(text: str, openers: frozenset[str]) -> str:

@@ -3,7 +3,7 @@
 A call-first request should say what the calls need and little else. Each content word of
 the request (3+ letters, not a common request word) must be a word of an argument value, of
 the called function's name, description or parameters (names, descriptions, enum values),
-matched on its first ``STEM`` letters ("evolutionary" ~ "evolution"); more than
+matched on its first ``STEM`` letters (common words match whole) ("evolutionary" ~ "evolution"); more than
 ``PADDING_BUDGET`` unaccounted words ("sushi on a tokyo sesh", "... at the Miami airport ...
 on the internet") make the request padded.
 """
@@ -39,7 +39,7 @@ COMMON_WORDS = frozenset(
     wanted need needs needed happen happened currently near nearby around within between across
     per each year years month months day days week weeks time times hour hours minute minutes
     yes true false again plus then next following followed finally also additionally whats hows
-    related available including include nearest closest best top
+    related available including include nearest closest best top good
     """.split()
 )
 
@@ -61,9 +61,10 @@ def tool_vocabulary(calls: Iterable[dict[str, Any]], tools: dict[str, dict[str, 
 
 def unaccounted_words(request: str, calls: Iterable[dict[str, Any]], tools: dict[str, dict[str, Any]]) -> list[str]:
     """Content words of ``request`` that neither the calls nor their tools nor common words account for."""
-    known = tool_vocabulary(calls, tools) | _stems(COMMON_WORDS)
+    known = tool_vocabulary(calls, tools)
     words = [w for w in _WORD.findall(request.lower().replace("'", "")) if len(w) >= 3]
-    return list(dict.fromkeys(w for w in words if w[:STEM] not in known and w not in COMMON_WORDS))
+    common = [w for w in words if w in COMMON_WORDS or w.removesuffix("s") in COMMON_WORDS]
+    return list(dict.fromkeys(w for w in words if w[:STEM] not in known and w not in common))
 
 
 def padding_problem(request: str, calls: Iterable[dict[str, Any]], tools: dict[str, dict[str, Any]]) -> str:
