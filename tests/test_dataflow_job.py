@@ -36,7 +36,7 @@ L4 = "worker_accelerator=type:nvidia-l4;count:1;install-nvidia-driver"
 RECIPE_STEPS = {
     "ReadCorpus",
     "Limit",
-    "PlanQuestions",
+    "PlanRequests",
     "GenerateInstructions",
     "Filter",
     "DeduplicateExact",

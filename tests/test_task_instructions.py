@@ -46,6 +46,10 @@ def test_format_output_is_exact():
             ],
             label="factual",
             source=Source("f.jsonl", 4, 0),
+            # The passage travels with the row: the grounding gate checks the answer against it.
+            meta=json.dumps(
+                {"mode": "question_answer", "passage": PASSAGE.text, "topic": PASSAGE.title}, sort_keys=True
+            ),
         )
     ]
 

@@ -56,6 +56,12 @@ class SynthbeamOptions(PipelineOptions):
             help="Model name the endpoint serves (default: asked from its /v1/models).",
         )
         group.add_argument(
+            "--judge",
+            default="auto",
+            choices=("auto", "on", "off"),
+            help="Run the LLM judge, an extra filter after the deterministic gates. auto: only when --judge_model or --judge_endpoint names a judge (a model as small as the bundled one cannot judge).",
+        )
+        group.add_argument(
             "--judge_model",
             default="",
             help="Model the LLM judge uses: a local HF directory or gs:// copy, served by its own managed server (with --judge_endpoint: that model's directory, used for its tokenizer). Default: the generator's model.",
@@ -198,6 +204,13 @@ def llm_config_from_options(opts: SynthbeamOptions) -> LLMConfig:
     )
 
 
+def judge_enabled(opts: SynthbeamOptions) -> bool:
+    """Whether the recipe runs its LLM judge: ``--judge=on``, or ``auto`` with a judge named."""
+    if opts.judge == "auto":
+        return bool(opts.judge_model or opts.judge_endpoint)
+    return opts.judge == "on"
+
+
 def judge_config_from_options(opts: SynthbeamOptions, generator: LLMConfig | None = None) -> LLMConfig:
     """The LLM config the judge uses: ``generator`` (default: ``llm_config_from_options``)
     unless ``--judge_model`` or ``--judge_endpoint`` name another model or server.
@@ -254,8 +267,7 @@ class TakeFirst(beam.PTransform):
             return pcoll
         return (
             pcoll
-            | "Smallest"
-            >> beam.combiners.Top.Of(self._limit, key=lambda element: stable_id(element.id), reverse=True)
+            | "Smallest" >> beam.combiners.Top.Of(self._limit, key=lambda element: stable_id(element.id), reverse=True)
             | "Explode" >> beam.FlatMap(lambda top: top)
         )
 

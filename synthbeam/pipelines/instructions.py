@@ -28,6 +28,8 @@ from synthbeam.pipelines.common import (
     SynthbeamOptions,
     TakeFirst,
     input_patterns,
+    judge_config_from_options,
+    judge_enabled,
     llm_config_from_options,
     oversample_target,
     parse_eval_sets,
@@ -39,6 +41,7 @@ from synthbeam.pipelines.common import (
 from synthbeam.schemas import reasons
 from synthbeam.tasks.backtranslate import RequestForAnswer, candidates_for_passage
 from synthbeam.tasks.instructions import QUESTION_TYPES, InstructionsFromPassage, seeds_for_passage
+from synthbeam.tasks.judge import InstructionJudge
 from synthbeam.templates import template_fixed_text, template_hash
 from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, shard_rows
 from synthbeam.transforms.curate.decontaminate import Decontaminate
@@ -52,6 +55,7 @@ from synthbeam.transforms.curate.select import SelectOnePerKey, normalised_reque
 from synthbeam.transforms.curate.split import SplitTrainEval
 from synthbeam.transforms.generate_records import GenerateRecords
 from synthbeam.transforms.read import ReadCorpus
+from synthbeam.transforms.verify.semantic import JudgeRecords
 from synthbeam.transforms.write.dataset_card import WriteDatasetCard
 from synthbeam.transforms.write.parquet import WriteParquetShards
 
@@ -144,7 +148,14 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
     deduped = unique.main | "DeduplicateExact" >> DeduplicateExact()
     near = deduped.main | "DeduplicateNear" >> DeduplicateNear(threshold=opts.near_dup_threshold)
     stage_rejects += [unique.rejected, deduped.rejected, near.rejected]
-    kept = near.main
+    kept, dead_letters = near.main, [corpus.dead_letter, generated.dead_letter]
+    templates = {task.template: template_hash(task.template)}
+    if judge_enabled(opts):  # an extra filter after the gates, never instead of them
+        judge = InstructionJudge()
+        judged = kept | "JudgeInstructions" >> JudgeRecords(judge_config_from_options(opts, config), opts.seed, judge)
+        kept, stage_rejects = judged.main, [*stage_rejects, judged.rejected]
+        dead_letters.append(judged.dead_letter)
+        templates[judge.template] = template_hash(judge.template)
     if opts.eval_sets:
         clean = kept | "Decontaminate" >> Decontaminate(parse_eval_sets(opts.eval_sets))
         kept = clean.main
@@ -159,9 +170,7 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
     rows = kept | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=opts.seed)
     shards = rows | "WriteShards" >> WriteParquetShards(opts.output)
 
-    rejected, dead = write_rejects_and_dead_letters(
-        stage_rejects, (corpus.dead_letter, generated.dead_letter), opts.output
-    )
+    rejected, dead = write_rejects_and_dead_letters(stage_rejects, dead_letters, opts.output)
     card_inputs = {"shards": shards, "records": rows, "rejected": rejected}
     if balanced is not None:
         card_inputs["class_counts"] = balanced["class_counts"]
@@ -181,7 +190,7 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
         | "Copies" >> beam.Filter(lambda r: bool(r.lineage.oversampled_from))
         | "CountAdded" >> CountBy(lambda r: f"added/oversample/{r.label}"),
     )
-    info = run_info(RECIPE, opts, config, {task.template: template_hash(task.template)})
+    info = run_info(RECIPE, opts, config, templates)
     manifest_path = FileSystems.join(opts.output, "manifest.json")
     return counts | "WriteManifest" >> WriteManifest(manifest_path, info, REQUESTS_KEY, ("generate",), kept_rows=rows)
 

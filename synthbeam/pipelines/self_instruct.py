@@ -10,7 +10,7 @@ instruction and its input. Gates decide what is kept: copies of a seed task
 (``copied_example``), instructions that need an image or file (``needs_non_text``), that
 refer to an input they do not carry (``missing_input``) or that are too close to a seed or
 an earlier kept one (``not_novel``, ROUGE-L >= 0.7) are rejected; the rest are answered,
-judged with ``--judge=on`` (``InstructionJudge``, an extra filter), filtered,
+judged when ``--judge`` is on (``InstructionJudge``, an extra filter), filtered,
 deduplicated, split and written.
 """
 
@@ -66,12 +66,6 @@ class SelfInstructOptions(common.SynthbeamOptions, PipelineOptions):
         group.add_argument(
             "--instructions_per_prompt", type=int, default=3, help="New instructions asked for per call."
         )
-        group.add_argument(
-            "--judge",
-            default="off",
-            choices=("on", "off"),
-            help="Judge each answered row with the instruction rubric (an extra filter after the gates). Off by default: the bundled 135M model cannot judge; use --judge_model or --judge_endpoint.",
-        )
 
 
 OPTIONS = SelfInstructOptions
@@ -97,7 +91,7 @@ def build(pipeline: beam.Pipeline, opts: SelfInstructOptions) -> beam.PCollectio
     answered = novel.main | "Answer" >> GenerateRecords(answer, config, opts.seed)
     rows, rejected = answered.main, [generated.rejected, gated.rejected, novel.rejected, answered.rejected]
     dead = [seed_dead, generated.dead_letter, answered.dead_letter]
-    judge_config = common.judge_config_from_options(opts, config) if opts.judge == "on" else None
+    judge_config = common.judge_config_from_options(opts, config) if common.judge_enabled(opts) else None
     if judge_config is not None:
         judged = rows | "JudgeInstructions" >> JudgeRecords(judge_config, opts.seed, judge)
         rows, rejected, dead = judged.main, [*rejected, judged.rejected], [*dead, judged.dead_letter]

@@ -27,6 +27,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from synthbeam.pipelines.common import (
     SynthbeamOptions,
     judge_config_from_options,
+    judge_enabled,
     llm_config_from_options,
     oversample_target,
     parse_eval_sets,
@@ -37,7 +38,7 @@ from synthbeam.pipelines.common import (
 from synthbeam.schemas import reasons
 from synthbeam.tasks import tool_examples
 from synthbeam.tasks.judge import ToolUseJudge
-from synthbeam.tasks.tool_call_first import CallFirstTask, candidate_score, candidates, plan_spec
+from synthbeam.tasks.tool_call_first import CallFirstTask, candidate_score, candidates, plan_spec, skipped_tools
 from synthbeam.tasks.tool_use import (
     DEFAULT_MIX,
     KINDS,
@@ -99,9 +100,6 @@ class ToolUseOptions(SynthbeamOptions, PipelineOptions):
             help=f"Weights of the example kinds ({', '.join(KINDS)}), as kind=weight pairs.",
         )
         group.add_argument(
-            "--judge", default="on", choices=("on", "off"), help="Run the LLM judge (semantic verification)."
-        )
-        group.add_argument(
             "--require_execution",
             action="store_true",
             help="Drop rows calling a tool with no implementation (no_implementation) instead of keeping them unexecuted.",
@@ -149,6 +147,11 @@ def planned_tool_keys(spec: ToolUseSpec) -> list[str]:
 def kept_tool_keys(label: str) -> list[str]:
     """``kept_tool/<name>`` per tool in a written row's label (``a,b`` or ``none``)."""
     return [f"kept_tool/{name}" for name in label.split(",") if name]
+
+
+def skipped_tool_keys(library: list[dict[str, Any]]) -> list[str]:
+    """``skipped_tool/<name>/no_fitting_value`` per library tool the planner never plans."""
+    return [f"skipped_tool/{name}/{reasons.NO_FITTING_VALUE}" for name in skipped_tools(library)]
 
 
 def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
@@ -206,7 +209,7 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     stages = [(format_check.STAGE, formatted), (grounding.STAGE, grounded), (execution.STAGE, executed)]
     stage_rejects.append(executed.rejected)
     verified, dead = executed.main, [generated.dead_letter]
-    if opts.judge == "on":
+    if judge_enabled(opts):
         judged = verified | "JudgeToolCalls" >> semantic.JudgeRecords(
             judge_config_from_options(opts, config), seed, judge
         )
@@ -237,6 +240,11 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
         rows
         | "CountRequestSource" >> CountBy(lambda r: f"request_source/{r.meta_dict().get('request_source', 'model')}"),
         plans | "PlannedTools" >> beam.FlatMap(planned_tool_keys) | "CountPlannedTools" >> CountBy(lambda k: k),
+        *(
+            [pipeline | "SkippedTools" >> beam.Create(skipped_tool_keys(library)) | "CountSkipped" >> CountBy(lambda k: k)]
+            if call_first
+            else []
+        ),
         rows
         | "KeptTools" >> beam.FlatMap(lambda r: kept_tool_keys(r.label))
         | "CountKeptTools" >> CountBy(lambda k: k),
