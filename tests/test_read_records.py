@@ -39,3 +39,20 @@ def test_parquet_rows_that_are_no_record_are_dead_lettered_with_the_row() -> Non
     assert isinstance(items[0], Record) and items[0].messages[0]["content"].startswith("Explain x.")
     assert isinstance(items[1], DeadLetter) and items[1].source.position == 1
     assert json.loads(items[1].payload) == {"instruction": "", "output": "z"}
+
+
+def test_instruction_rows_in_both_seed_forms_keep_their_input() -> None:
+    from synthbeam.schemas.record import Source
+
+    flat = {"instruction": "Translate the sentence into French.", "input": "Good morning.", "output": "Bonjour."}
+    alpaca = {
+        "id": "seed_task_1",
+        "instruction": "Translate the sentence into French.",
+        "instances": [{"input": "Good morning.", "output": "Bonjour."}],
+        "is_classification": False,
+    }
+    flat_row, alpaca_row = (record_from_object(obj, Source("seeds.jsonl", 0)) for obj in (flat, alpaca))
+    assert isinstance(flat_row, Record) and isinstance(alpaca_row, Record)
+    assert alpaca_row.messages == flat_row.messages
+    assert "Good morning." in alpaca_row.messages[0]["content"]
+    assert alpaca_row.messages[-1] == {"role": "assistant", "content": "Bonjour."}

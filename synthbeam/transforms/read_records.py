@@ -49,7 +49,13 @@ def _messages(value: Any) -> list[Message] | None:
 
 
 def _instruction_messages(obj: dict[str, Any]) -> list[Message]:
-    fields = (str(obj.get(k) or "").strip() for k in ("instruction", "input", "output"))
+    """Instruction-format rows, flat or in the Self-Instruct form (input and output under
+    ``instances``: the first instance is the row's)."""
+    instances = obj.get("instances")
+    holder = instances[0] if isinstance(instances, list) and instances and isinstance(instances[0], dict) else obj
+    fields = (
+        str(source.get(k) or "").strip() for source, k in ((obj, "instruction"), (holder, "input"), (holder, "output"))
+    )
     return seed_messages(SeedTask("", *fields))
 
 
