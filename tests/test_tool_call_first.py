@@ -388,9 +388,9 @@ def test_every_kind_has_a_plain_candidate_that_passes_the_gates() -> None:
         assert kept >= 6, kind
 
 
-def test_plain_candidates_score_below_every_model_rewrite() -> None:
+def test_plain_candidates_score_above_every_model_rewrite() -> None:
     spec = plan_spec(0, bundled_tools(), 0, mix={"single": 1.0})
     plain = CallFirstTask().plain_record(spec)
-    (model,) = CallFirstTask().format_output(completion("ok then"), spec)
+    (model,) = CallFirstTask().format_output(completion("Could you do that for me, please?"), spec)
     assert plain.meta_dict()["plan_id"] == model.meta_dict()["plan_id"] and plain.id != model.id
-    assert candidate_score(plain) < candidate_score(model)
+    assert candidate_score(plain) > candidate_score(model)

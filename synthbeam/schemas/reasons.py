@@ -93,6 +93,7 @@ OFF_TOPIC_REQUEST = "off_topic_request"  # the request asks what its answer does
 ANSWER_MISMATCH = "answer_mismatch"  # a "why" answered with no reason, a "difference" with no contrast
 REDUNDANT_CANDIDATE = "redundant_candidate"  # another candidate for the same answer was chosen
 DUPLICATE_REQUEST = "duplicate_request"  # another kept row asks the same (normalised) request
+NO_FITTING_VALUE = "no_fitting_value"  # a tool not planned: a required parameter no value fits
 
 # Curation (filters, decontamination)
 CONTAMINATED = "contaminated"  # written as "contaminated:<eval set name>"

@@ -28,7 +28,7 @@ from synthbeam.tasks.tool_use import DEFAULT_MIX, ToolUseSpec, _pick_kind, _tool
 from synthbeam.templates import render_messages
 from synthbeam.tools.calls import query_of
 from synthbeam.tools.schema import ToolDef, tool_name, tool_parameters
-from synthbeam.tools.values import choose_arguments, name_words
+from synthbeam.tools.values import choose_arguments, name_words, unfit_parameters
 
 SHOTS = 3  # few-shot examples per request, drawn from the pool by the spec's hash
 _STOP_WORDS = frozenset(
@@ -46,8 +46,20 @@ def _order(names: tuple[str, ...], run_seed: int) -> tuple[int, ...]:
 
 
 def tool_order(library: list[ToolDef], run_seed: int) -> tuple[int, ...]:
-    """A seeded shuffle of the library's indexes: row ``i`` is about tool ``order[i % n]``."""
-    return _order(tuple(map(tool_name, library)), run_seed)
+    """A seeded shuffle of the indexes of the library's plannable tools: row ``i`` is about tool
+    ``order[i % n]``; a tool with a required parameter no value fits is skipped (``skipped_tools``)."""
+    order = _order(tuple(map(tool_name, library)), run_seed)
+    return tuple(i for i in order if _plannable(_tool_json(library[i])))
+
+
+@functools.cache
+def _plannable(tool_json: str) -> bool:
+    return not unfit_parameters(tool_parameters(json.loads(tool_json)))
+
+
+def skipped_tools(library: list[ToolDef]) -> list[str]:
+    """Names of the tools never planned: a required parameter has no fitting value."""
+    return [tool_name(t) for t in library if not _plannable(_tool_json(t))]
 
 
 def _content_words(tool: ToolDef) -> set[str]:
@@ -81,9 +93,13 @@ def plan_spec(
     """The ``index``-th row of a call-first run, with its planned calls in ``spec.planned``."""
     if len(library) < 2 or max_tools < 2:
         raise ValueError("sampling needs a library of at least 2 tools and max_tools >= 2")
+    order = tool_order(library, run_seed)
+    if not order:
+        raise ValueError("no tool in the library can be planned: every one has a parameter no value fits")
     rng = random.Random(int(stable_id("tool_plan", run_seed, index), 16))
     kind = _pick_kind(rng, mix or DEFAULT_MIX)
-    primary = tool_order(library, run_seed)[index % len(library)]
+    kind = "multiple" if kind == "parallel_multiple" and len(order) < 2 else kind
+    primary = order[index % len(order)]
     others = [i for i in range(len(library)) if i != primary]
     if kind == "irrelevance":
         offered = _unrelated(library, primary, rng, rng.randint(1, min(max_tools, len(others))))
@@ -96,7 +112,10 @@ def plan_spec(
         calls = _distinct_calls(library[primary], rng, rng.randint(2, 3))
         kind = kind if len(calls) >= 2 else "single"  # a tool whose arguments cannot vary
     elif kind == "parallel_multiple":
-        second = rng.choice([i for i in offered if i != primary])
+        plannable = set(order)
+        second = rng.choice([i for i in offered if i != primary and i in plannable] or sorted(plannable - {primary}))
+        if second not in offered:  # the second call's tool must be one the planner can fill
+            offered[next(k for k, i in enumerate(offered) if i != primary)] = second
         calls = _distinct_calls(library[primary], rng, 1) + _distinct_calls(library[second], rng, 1)
     else:
         calls = _distinct_calls(library[primary], rng, 1)
@@ -135,13 +154,18 @@ def candidates(spec: ToolUseSpec, count: int) -> list[ToolUseSpec]:
 
 
 def candidate_score(record: Record) -> float:
-    """Higher is better: phrased as a question or request of 6-25 words, and far from the draft."""
+    """Higher is better: the pipeline's plain request first (read side by side, it reads better
+    than the bundled model's rewrites, which repeat values and add questions), then a request
+    of 6-25 words phrased as a question, far from the draft."""
     request, meta = query_of(record), record.meta_dict()
     size = len(request.split())
     draft_likeness = difflib.SequenceMatcher(None, request.lower(), str(meta.get("draft", "")).lower()).ratio()
-    fallback = -3.0 if meta.get("request_source") == "plain" else 0.0  # the model's words first
+    plain_first = 3.0 if meta.get("request_source") == "plain" else 0.0
     return (
-        fallback + (1.0 if 6 <= size <= 25 else 0.5) + (0.5 if request.rstrip().endswith("?") else 0.0) - draft_likeness
+        plain_first
+        + (1.0 if 6 <= size <= 25 else 0.5)
+        + (0.5 if request.rstrip().endswith("?") else 0.0)
+        - draft_likeness
     )
 
 

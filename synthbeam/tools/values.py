@@ -1,11 +1,13 @@
 """Concrete argument values for a tool call, chosen in code from the tool's JSON Schema.
 
 Call-first generation decides the call before the model writes a word: enums, booleans,
-numbers (within ``minimum``/``maximum``, by what the parameter's name says it counts),
-dates, times, arrays and nested objects come from the schema; strings come from a small
-bundled value bank (``synthbeam/data/tool_values.json``) chosen by the parameter's name, then
-its description, then an example the description quotes. Everything is drawn from the
-``random.Random`` passed in, so a call depends only on the caller's seed.
+numbers (``synthbeam.tools.numbers``), dates, times, arrays and nested objects come from the
+schema; strings come from a small bundled value bank (``synthbeam/data/tool_values.json``)
+chosen by the parameter's name, then an example the description quotes, then the words of the
+description that say what the value is. A string nothing fits is never guessed: the picker
+raises ``NoFittingValue`` (``unfit_parameters`` says so without drawing), and the planner skips
+the tool. Everything is drawn from the ``random.Random`` passed in, so a call depends only on
+the caller's seed.
 """
 
 from __future__ import annotations
@@ -18,56 +20,15 @@ import random
 import re
 from typing import Any
 
+from synthbeam.tools.numbers import number_value
+from synthbeam.tools.words import name_words
+
 MAX_OPTIONAL = 2  # optional arguments included at most, each with OPTIONAL_P
 OPTIONAL_P = 0.35
-_WORD = re.compile(r"[a-z0-9]+")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _QUOTED = re.compile(r"'([^'\n]{1,30})'|\"([^\"\n]{1,30})\"")
-_LISTED = re.compile(r"(?:e\.g\.?|for instance|for example|such as|like|i\.e\.)[,:]?\s*([^.()]{1,80})", re.IGNORECASE)
-
-# (name words, low, high): integer ranges by what a number parameter counts; first match wins.
-_NUMBER_RANGES: tuple[tuple[frozenset[str], int, int], ...] = (
-    (frozenset({"year", "years_since"}), 1990, 2024),
-    (frozenset({"age"}), 18, 90),
-    (frozenset({"month"}), 1, 12),
-    (frozenset({"day"}), 1, 28),
-    (frozenset({"hour", "hours"}), 1, 12),
-    (frozenset({"minute", "minutes", "second", "seconds", "duration"}), 5, 90),
-    (frozenset({"rating", "stars", "star"}), 1, 5),
-    (frozenset({"round", "decimal", "decimals", "precision", "digits", "places"}), 1, 4),
-    (frozenset({"rate", "percent", "percentage", "interest", "tax", "discount", "growth", "return"}), 2, 15),
-    (frozenset({"probability", "fraction", "ratio"}), 0, 1),
-    (
-        frozenset(
-            {
-                "price",
-                "amount",
-                "budget",
-                "salary",
-                "principal",
-                "cost",
-                "income",
-                "investment",
-                "loan",
-                "deposit",
-                "value",
-            }
-        ),
-        50,
-        5000,
-    ),
-    (frozenset({"temperature", "temp"}), 5, 35),
-    (frozenset({"population"}), 1000, 90000),
-    (
-        frozenset({"number", "num", "count", "quantity", "people", "guests", "rooms", "players", "n", "k", "size"}),
-        2,
-        12,
-    ),
-    (frozenset({"top", "limit", "max", "results", "max_results"}), 3, 10),
-    (frozenset({"days", "nights", "weeks", "months", "years", "period", "term", "times"}), 2, 30),
-    (frozenset({"a", "b", "c", "x", "y", "z", "coefficient", "coef"}), 1, 12),
+_LISTED = re.compile(
+    r"(?:\be\.g\.?|\beg\.|for instance|for example|such as|like|i\.e\.)[,:]?\s*([^.()]{1,80})", re.IGNORECASE
 )
-_DEFAULT_RANGE = (2, 60)
 _GENERIC_NAMES = frozenset(
     {
         "name",
@@ -131,34 +92,60 @@ def value_bank() -> dict[str, Any]:
     return json.loads(text)
 
 
-def name_words(name: str) -> list[str]:
-    """``startDate`` / ``start_date`` -> ``["start", "date"]``."""
-    return _WORD.findall(_CAMEL.sub("_", name).lower())
-
-
 @functools.cache
 def _key_index() -> dict[str, str]:
     index: dict[str, str] = {}
     for category, entry in value_bank()["categories"].items():
-        for key in entry["keys"]:
+        for key in () if entry.get("context") else entry["keys"]:
             index.setdefault(key, category)
     return index
 
 
+class NoFittingValue(ValueError):
+    """A required parameter has no source of values that fits it (only the bank's fallback)."""
+
+    def __init__(self, parameter: str) -> None:
+        super().__init__(f"no fitting value for parameter {parameter!r}")
+        self.parameter = parameter
+
+
+_IDENTITY = frozenset({"name", "names", "title", "titles", "id", "identifier"})
+_OF = re.compile(r"\s+of\s+", re.IGNORECASE)
+
+
+def described_words(description: str) -> list[str]:
+    """Words of a description that can say what a value is: in "The size of the painting" only
+    "size" (the painting owns the value, it is not one), in "The name of the hotel" all."""
+    parts = _OF.split(description.split(".")[0], maxsplit=1)
+    keep = description if len(parts) == 1 or _IDENTITY & set(name_words(parts[0])) else parts[0]
+    return [w for w in name_words(keep) if len(w) > 3 and w not in _WEAK_KEYS]
+
+
+def _contextual(words: list[str], description: str) -> str:
+    """A category whose keys need a context word in the description ("brand" of an instrument)."""
+    context = set(name_words(description))
+    for category, entry in value_bank()["categories"].items():
+        if entry.get("context") and set(words) & set(entry["keys"]) and context & set(entry["context"]):
+            return category
+    return ""
+
+
 def category_for(name: str, description: str = "", by_description: bool = True) -> str:
-    """The bank category of a string parameter: by full name, then its words from the last,
-    generic words ("name", "type") after the others (``recipe_name`` -> food, ``company_name``
-    -> company), then the description's words; "" for none."""
+    """The bank category that fits a string parameter, "" for none: a contextual category, the
+    full name, its specific words from the last (``recipe_name`` -> food), then the words of the
+    description that say what the value is. A generic word ("title") alone decides only when the
+    name has no other word: ``work_title`` is no book title."""
     index, words = _key_index(), name_words(name)
-    described = [w for w in name_words(description) if len(w) > 3 and w not in _WEAK_KEYS]
+    contextual = _contextual(words, description)
+    if contextual:
+        return contextual
     specific = [w for w in reversed(words) if w not in _GENERIC_NAMES]
-    by_name = ["_".join(words), *specific]
     generic = [w for w in reversed(words) if w in _GENERIC_NAMES]
+    described = [w for w in described_words(description) if w not in words]
     if not specific:  # "name" of what? the description says, in words other than the name's own
-        described = [w for w in described if w not in words]
-        return next((index[c] for c in [*described, *by_name, *generic] if c in index), "")
-    order = [*by_name, *(described if by_description else ()), *generic]
-    return next((index[c] for c in order if c in index), "")
+        return next((index[c] for c in [*described, "_".join(words), *generic] if c in index), "")
+    described = described if by_description else []
+    return next((index[c] for c in ["_".join(words), *specific, *described] if c in index), "")
 
 
 def _date(rng: random.Random, description: str) -> str:
@@ -175,27 +162,37 @@ def _time(rng: random.Random) -> str:
     return f"{rng.randint(7, 21):02d}:{rng.choice((0, 15, 30, 45)):02d}"
 
 
-def string_value(name: str, schema: dict[str, Any], rng: random.Random) -> str:
-    """A string for parameter ``name``: from its bank category, a quoted example, or the fallback."""
+def string_source(name: str, schema: dict[str, Any]) -> str:
+    """Where a fitting string for ``name`` comes from: ``date``, ``email``, ``examples`` (the
+    description's), a bank category, or "" when none fits (the bank's random fallback would)."""
     description = str(schema.get("description") or "")
-    if schema.get("format") == "date":
-        return _date(rng, description)
-    if schema.get("format") == "email":
-        return rng.choice(value_bank()["categories"]["email"]["values"])
+    if schema.get("format") in ("date", "email"):
+        return str(schema["format"])
     # A specific name the bank does not know takes the examples its description quotes first.
     category = category_for(name, description, by_description=False)
-    examples = described_examples(description)
-    if not category and not examples:
-        category = category_for(name, description)
     if category:
-        entry = value_bank()["categories"][category]
-        generator = entry.get("generator")
-        if generator == "date":
-            return _date(rng, description)
-        if generator == "time":
-            return _time(rng)
-        return rng.choice(entry["values"])
-    return rng.choice(examples) if examples else rng.choice(value_bank()["fallback"])
+        return category
+    if described_examples(description):
+        return "examples"
+    return category_for(name, description)
+
+
+def string_value(name: str, schema: dict[str, Any], rng: random.Random) -> str:
+    """A string for parameter ``name`` from its ``string_source``; raises ``NoFittingValue``
+    when none fits."""
+    description = str(schema.get("description") or "")
+    source = string_source(name, schema)
+    if not source:
+        raise NoFittingValue(name)
+    if source == "examples":
+        return rng.choice(described_examples(description))
+    entry = value_bank()["categories"][source]
+    generator = entry.get("generator", source if source in ("date", "email") else "")
+    if generator == "date":
+        return _date(rng, description)
+    if generator == "time":
+        return _time(rng)
+    return rng.choice(entry["values"])
 
 
 def described_examples(description: str) -> list[str]:
@@ -208,48 +205,13 @@ def described_examples(description: str) -> list[str]:
     return list(dict.fromkeys(p for p in cleaned if p and p.lower() not in ("etc", "etc.")))[:6]
 
 
-def _bounds(schema: dict[str, Any], low: float, high: float) -> tuple[float, float]:
-    if isinstance(schema.get("minimum"), (int, float)):
-        low = max(low, schema["minimum"]) if schema["minimum"] <= high else schema["minimum"]
-    if isinstance(schema.get("exclusiveMinimum"), (int, float)):
-        low = max(low, schema["exclusiveMinimum"] + 1)
-    if isinstance(schema.get("maximum"), (int, float)):
-        high = min(high, schema["maximum"]) if schema["maximum"] >= low else schema["maximum"]
-    if isinstance(schema.get("exclusiveMaximum"), (int, float)):
-        high = min(high, schema["exclusiveMaximum"] - 1)
-    return (low, high) if low <= high else (high, low)
-
-
-def number_value(name: str, schema: dict[str, Any], rng: random.Random, integer: bool) -> int | float:
-    """A number that suits what ``name`` counts, inside the schema's bounds; round-ish so a
-    request can state it exactly (prices in fives, rates and floats to one decimal)."""
-    words = set(name_words(name))
-    low, high = next(((lo, hi) for keys, lo, hi in _NUMBER_RANGES if words & keys), _DEFAULT_RANGE)
-    if integer and names_a_year(words, str(schema.get("description") or "")):
-        low, high = _YEARS
-    low, high = _bounds(schema, low, high)
-    if not integer and high - low <= 1:
-        return round(rng.uniform(low, high), 2) or round(high, 2)
-    value = rng.randint(int(low), int(high)) if int(low) <= int(high) else int(low)
-    if high - low >= 200:
-        value = max(int(low), value - value % 5)
-    if not integer and rng.random() < 0.4:
-        return round(value + rng.choice((0.5, 0.25, 0.1, 0.75)), 2)
-    return value if integer else float(value)
-
-
-_YEARS = (1990, 2024)
-_A_YEAR = re.compile(r"\b(?:the|a|which|what|in) year\b(?! ?s\b)|\byear (?:being|of|in which|when)\b", re.IGNORECASE)
-
-
-def names_a_year(words: set[str], description: str) -> bool:
-    """An integer that is a calendar year: named ``year``/``date`` or described as "the year ..."
-    (not "number of years")."""
-    return bool(words & {"year", "date", "when"}) or bool(_A_YEAR.search(description))
-
-
 def _singular(name: str) -> str:
     return name[:-3] + "y" if name.endswith("ies") else name[:-1] if name.endswith("s") else name
+
+
+def _item_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    items = schema.get("items") if isinstance(schema.get("items"), dict) else {"type": "string"}
+    return {**items, "description": items.get("description") or schema.get("description", "")}
 
 
 def array_value(name: str, schema: dict[str, Any], rng: random.Random) -> list[Any]:
@@ -257,8 +219,7 @@ def array_value(name: str, schema: dict[str, Any], rng: random.Random) -> list[A
     low = max(int(schema.get("minItems", 2)), 1)
     high = max(min(int(schema.get("maxItems", 3)), max(low, 3)), low)
     size = rng.randint(low, high)
-    items = schema.get("items") if isinstance(schema.get("items"), dict) else {"type": "string"}
-    item_schema = {**items, "description": items.get("description") or schema.get("description", "")}
+    item_schema = _item_schema(schema)
     out: list[Any] = []
     for _ in range(size * 4):
         value = choose_value(_singular(name), item_schema, rng)
@@ -269,12 +230,38 @@ def array_value(name: str, schema: dict[str, Any], rng: random.Random) -> list[A
     return out
 
 
+def _kind(schema: dict[str, Any]) -> Any:
+    kind = schema.get("type")
+    return kind[0] if isinstance(kind, list) and kind else kind
+
+
+def fits(name: str, schema: dict[str, Any]) -> bool:
+    """Whether parameter ``name`` has a fitting source of values (decided without drawing)."""
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return True
+    kind = _kind(schema)
+    if kind == "array":
+        return fits(_singular(name), _item_schema(schema))
+    if kind == "object":
+        return not unfit_parameters(schema)
+    if kind in ("boolean", "integer", "number"):
+        return True
+    return bool(string_source(name, schema))
+
+
+def unfit_parameters(parameters: dict[str, Any]) -> list[str]:
+    """Required parameters with no fitting value: a tool with any is not planned."""
+    properties: dict[str, Any] = parameters.get("properties") or {}
+    required = [n for n in parameters.get("required") or [] if n in properties]
+    return [n for n in required if not fits(n, properties[n] if isinstance(properties[n], dict) else {})]
+
+
 def choose_value(name: str, schema: dict[str, Any], rng: random.Random) -> Any:
-    """One value for parameter ``name`` with JSON Schema ``schema``."""
+    """One value for parameter ``name`` with JSON Schema ``schema``; ``NoFittingValue`` when a
+    string (or an array's item) has no fitting source."""
     if isinstance(schema.get("enum"), list) and schema["enum"]:
         return rng.choice(schema["enum"])
-    kind = schema.get("type")
-    kind = kind[0] if isinstance(kind, list) and kind else kind
+    kind = _kind(schema)
     if kind == "boolean":
         return rng.random() < 0.5
     if kind in ("integer", "number"):
@@ -288,10 +275,15 @@ def choose_value(name: str, schema: dict[str, Any], rng: random.Random) -> Any:
 
 def choose_arguments(parameters: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """Arguments for a call: every required parameter, and up to ``MAX_OPTIONAL`` optional
-    ones (each with probability ``OPTIONAL_P``), never set to its own default."""
+    ones (each with probability ``OPTIONAL_P``, left out when nothing fits), never set to its
+    own default. Raises ``NoFittingValue`` for a required parameter nothing fits."""
     properties: dict[str, Any] = parameters.get("properties") or {}
     required = [name for name in parameters.get("required") or [] if name in properties]
+    unfit = unfit_parameters(parameters)
+    if unfit:
+        raise NoFittingValue(unfit[0])
     optional = [name for name in properties if name not in required and rng.random() < OPTIONAL_P]
+    optional = [n for n in optional if fits(n, properties[n] if isinstance(properties[n], dict) else {})]
     arguments: dict[str, Any] = {}
     for name in [*required, *optional[:MAX_OPTIONAL]]:
         schema = properties[name] if isinstance(properties[name], dict) else {}

@@ -1,0 +1,102 @@
+"""Values that fit their parameter: no bank guess for a parameter nothing fits, numbers in the
+range the description says. Schemas read from BFCL's simple_python set."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from synthbeam.tasks.tool_call_first import plan_spec, skipped_tools
+from synthbeam.tools.numbers import SIGNIFICANCE_LEVELS
+from synthbeam.tools.schema import normalise, tool_name, tool_parameters
+from synthbeam.tools.values import NoFittingValue, choose_arguments, choose_value, unfit_parameters
+
+BFCL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "bfcl" / "BFCL_v4_simple_python.json"
+pytestmark = pytest.mark.skipif(not BFCL.exists(), reason="BFCL files not present")
+
+
+def bfcl_library() -> list[dict[str, Any]]:
+    return [t for line in BFCL.read_text().splitlines() for f in json.loads(line)["function"] for t in normalise(f)]
+
+
+def bfcl_tool(name: str, parameter: str = "") -> dict[str, Any]:
+    """The first BFCL function called ``name`` (with ``parameter``, when given)."""
+    return next(
+        t
+        for t in bfcl_library()
+        if tool_name(t) == name and parameter in {"", *tool_parameters(t).get("properties", {})}
+    )
+
+
+def parameter(tool: str, name: str) -> dict[str, Any]:
+    return tool_parameters(bfcl_tool(tool, name))["properties"][name]
+
+
+@pytest.mark.parametrize(
+    ("tool", "name"),
+    [
+        ("modify_painting", "size"),  # "The size of the painting": no painting title
+        ("publication_year.find", "work_title"),  # a scientific work: no film title
+        ("game_list.get_games", "ESRB_rating"),  # "rating of the game": no game name
+        ("generate_law_contract", "contract_type"),  # nothing fits: no "Silver Lake"
+    ],
+)
+def test_a_required_parameter_nothing_fits_keeps_its_tool_from_being_planned(tool: str, name: str) -> None:
+    assert name in unfit_parameters(tool_parameters(bfcl_tool(tool)))
+    with pytest.raises(NoFittingValue) as raised:
+        choose_arguments(tool_parameters(bfcl_tool(tool)), random.Random(0))
+    assert raised.value.parameter in unfit_parameters(tool_parameters(bfcl_tool(tool)))
+    with pytest.raises(NoFittingValue):
+        choose_value(name, parameter(tool, name), random.Random(0))
+
+
+@pytest.mark.parametrize(
+    ("tool", "name"),
+    [("get_instrument_details", "manufacturer"), ("instrument_price.get", "brand"), ("get_instrument_info", "maker")],
+)
+def test_an_instruments_maker_is_an_instrument_brand(tool: str, name: str) -> None:
+    makers = {choose_value(name, parameter(tool, name), random.Random(s)) for s in range(30)}
+    assert makers <= {"Yamaha", "Fender", "Gibson", "Steinway", "Selmer", "Pearl"} and len(makers) > 2
+
+
+def test_the_flutes_brand_is_the_one_its_description_gives_or_an_instrument_brand() -> None:
+    brands = {choose_value("brand", parameter("find_flute", "brand"), random.Random(s)) for s in range(20)}
+    assert brands <= {"Yamaha", "Fender", "Gibson", "Steinway", "Selmer", "Pearl"}
+
+
+def test_a_significance_level_is_a_usual_one() -> None:
+    for tool, name in [("hypothesis_testing.ttest_ind", "significance_level"), ("stats.t_test", "alpha")]:
+        levels = {choose_value(name, parameter(tool, name), random.Random(s)) for s in range(30)}
+        assert levels <= set(SIGNIFICANCE_LEVELS) and len(levels) > 1, (tool, levels)
+
+
+@pytest.mark.parametrize(
+    ("tool", "name", "low", "high"),
+    [
+        ("get_theater_movie_releases", "timeframe", 1, 30),  # "number of days"
+        ("detailed_weather_forecast", "duration", 1, 12),  # "Duration in hours"
+        ("calculate_future_value", "duration", 2, 30),  # "in years"
+        ("get_stock_price", "days", 1, 30),  # "Number of past days"
+        ("multiplayer_game_finder", "rating", 1, 5),  # "on a 5.0 scale"
+        ("hotel_booking", "duration", 1, 14),  # "number of nights"
+    ],
+)
+def test_numbers_in_the_range_their_description_says(tool: str, name: str, low: float, high: float) -> None:
+    values = [choose_value(name, parameter(tool, name), random.Random(s)) for s in range(40)]
+    assert all(low <= v <= high for v in values), values
+
+
+def test_skipped_tools_are_named_and_never_planned() -> None:
+    library = list({tool_name(t): t for t in bfcl_library()}.values())  # one tool per name
+    skipped = set(skipped_tools(library))
+    assert {"modify_painting", "publication_year.find", "game_list.get_games", "generate_law_contract"} <= skipped
+    assert len(skipped) < len(library) // 10
+    for index in range(200):
+        spec = plan_spec(index, library, 0)
+        planned = {c["name"] for c in json.loads(spec.planned)}
+        assert not planned & skipped, (index, planned & skipped)
+    assert all(tool_name(t) not in skipped or unfit_parameters(tool_parameters(t)) for t in library)
