@@ -39,3 +39,16 @@ def test_fingerprint_changes_with_settings() -> None:
     base = LLMConfig(model="/models/m")
     assert base.fingerprint() == LLMConfig(model="/models/m").fingerprint()
     assert base.fingerprint() != LLMConfig(model="/models/m", max_in_flight=8).fingerprint()
+
+
+def test_server_base_url_accepts_the_openai_client_form() -> None:
+    from synthbeam.llm.config import server_base_url
+
+    for url in (
+        "http://127.0.0.1:8000",
+        "http://127.0.0.1:8000/",
+        "http://127.0.0.1:8000/v1",
+        " http://127.0.0.1:8000/v1/ ",
+    ):
+        assert server_base_url(url) == "http://127.0.0.1:8000"
+    assert server_base_url("https://gw.example/llm/v1") == "https://gw.example/llm"

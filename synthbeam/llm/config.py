@@ -60,6 +60,13 @@ class LLMConfig:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
+def server_base_url(url: str) -> str:
+    """An OpenAI-compatible server's base URL as the client wants it: ``http://host:8000/v1/``
+    (the form OpenAI clients take) and ``http://host:8000`` are the same server."""
+    url = url.strip().rstrip("/")
+    return url[: -len("/v1")] if url.endswith("/v1") else url
+
+
 def config_problems(config: LLMConfig) -> list[str]:
     """Every problem with ``config``, each phrased as what to change."""
     problems: list[str] = []

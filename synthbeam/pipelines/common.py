@@ -15,7 +15,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from synthbeam.data.corpus import DEFAULT_CORPUS_URI
-from synthbeam.llm.config import LLMConfig
+from synthbeam.llm.config import LLMConfig, server_base_url
 from synthbeam.local_cache import cache_home
 from synthbeam.schemas.record import DeadLetter, stable_id
 from synthbeam.transforms.write.parquet import WriteRejects
@@ -196,7 +196,7 @@ def llm_config_from_options(opts: SynthbeamOptions) -> LLMConfig:
     cache_root = opts.cache_root or default_cache_root(opts.output)
     return LLMConfig(
         model=model,
-        endpoint=opts.llm_endpoint or None,
+        endpoint=server_base_url(opts.llm_endpoint) if opts.llm_endpoint else None,
         served_model_name=opts.served_model_name or None,
         max_in_flight=opts.max_in_flight,
         max_model_len=opts.max_model_len,
@@ -228,7 +228,7 @@ def judge_config_from_options(opts: SynthbeamOptions, generator: LLMConfig | Non
         cache_root = FileSystems.join(cache_root, f"judge-{digest}")
     return LLMConfig(
         model=opts.judge_model or generator.model,
-        endpoint=opts.judge_endpoint or None,
+        endpoint=server_base_url(opts.judge_endpoint) if opts.judge_endpoint else None,
         max_in_flight=generator.max_in_flight,
         max_model_len=generator.max_model_len,
         cache_root=cache_root,
