@@ -45,7 +45,9 @@ REQUEST_VERBS = frozenset(
     find identify suggest provide outline translate rewrite classify generate compose draft calculate
     convert help recommend design implement plan make sort count check estimate propose convince
     walk teach illustrate clarify contrast evaluate analyze analyse discuss detail state mention
-    book set search look get schedule send order add remove delete update fetch play remind call""".split()
+    book set search look get schedule send order add remove delete update fetch play remind call
+    retrieve locate predict compute determine solve obtain display return lookup reserve cancel
+    track measure assess simulate""".split()
 )
 REQUEST_OPENERS = ("i want", "i need", "i'd like", "i would like", "i'm looking", "please", "help me", "let's")
 _LEAD_IN = re.compile(
