@@ -130,3 +130,30 @@ def test_instructions_recipe_reads_and_writes_gcs(tmp_path, gcs_emulator, gcs_bu
     rows = sum(pq.read_table(pa.BufferReader(gcs_emulator.read(uri))).num_rows for uri in shards)
     # The one generated row is either written or rejected, and it is in a gs:// shard either way.
     assert rows == rec["rows_written"] + rec["rows_filtered"] == 1
+
+
+def test_instructions_recipe_judges_after_the_gates_when_asked(tmp_path, llm_endpoint, bundled_model_dir):
+    output = str(tmp_path / "out")
+    argv = [
+        f"--output={output}",
+        f"--llm_endpoint={llm_endpoint}",
+        f"--model={bundled_model_dir}",
+        f"--cache_root={tmp_path / 'cache'}",
+        "--limit=6",
+        "--candidates_per_span=2",
+        "--judge=on",
+    ]
+    instructions.run(argv, test_pipeline=TestPipeline(argv=argv, blocking=True))
+    with open(os.path.join(output, "manifest.json")) as handle:
+        manifest = json.load(handle)
+    counts = manifest["counts"]
+    assert manifest["reconciliation"]["balanced"], manifest
+    assert "judge_instruction.jinja2" in manifest["templates"]
+    judged = sum(n for key, n in counts.items() if key.startswith("filtered/verify_semantic/"))
+    rows = pq.read_table(sorted(glob.glob(f"{output}/train/*.parquet") + glob.glob(f"{output}/eval/*.parquet")))
+    originals = [r for r in rows.to_pylist() if not r["lineage"]["oversampled_from"]]
+    # Only rows that passed every gate reach the judge; each kept row carries its passing verdict.
+    assert judged + len(originals) > 0
+    for row in originals:
+        verdict = json.loads(row["meta"])["judge"]
+        assert verdict["passes"] is True and verdict["rubric"] and verdict["reason"]

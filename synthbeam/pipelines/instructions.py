@@ -55,6 +55,7 @@ from synthbeam.transforms.curate.select import SelectOnePerKey, normalised_reque
 from synthbeam.transforms.curate.split import SplitTrainEval
 from synthbeam.transforms.generate_records import GenerateRecords
 from synthbeam.transforms.read import ReadCorpus
+from synthbeam.transforms.verify.semantic import STAGE as JUDGE_STAGE
 from synthbeam.transforms.verify.semantic import JudgeRecords
 from synthbeam.transforms.write.dataset_card import WriteDatasetCard
 from synthbeam.transforms.write.parquet import WriteParquetShards
@@ -192,7 +193,9 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
     )
     info = run_info(RECIPE, opts, config, templates)
     manifest_path = FileSystems.join(opts.output, "manifest.json")
-    return counts | "WriteManifest" >> WriteManifest(manifest_path, info, REQUESTS_KEY, ("generate",), kept_rows=rows)
+    return counts | "WriteManifest" >> WriteManifest(
+        manifest_path, info, REQUESTS_KEY, ("generate", JUDGE_STAGE), kept_rows=rows
+    )
 
 
 def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None) -> None:
