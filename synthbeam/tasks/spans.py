@@ -101,9 +101,15 @@ def clean_prose(paragraph: str) -> str:
     return " ".join(kept).strip()
 
 
+_POINTS_BACK = re.compile(r"\b(?:these|those|such|this|said)\b", re.IGNORECASE)
+
+
 def opens_with_back_reference(text: str) -> bool:
     """Opens with a word that leans on what came before ("This", "However") or with a
-    condition ("If ...", "When ..."): a detail of a topic, not something to ask about alone."""
+    condition ("If ...", "When ..."), or its first sentence points back ("... implement these
+    operations"): a detail of a topic, not something to ask about alone."""
+    if _POINTS_BACK.search(_SENTENCE.split(text, maxsplit=1)[0]):
+        return True
     lowered = text.lower()
     first = re.split(r"[\s,;:]+", lowered, maxsplit=1)[0].strip("\"'(")
     return first in _BACK_REFERENCE or lowered.startswith(_BACK_PHRASES)
