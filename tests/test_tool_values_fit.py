@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from synthbeam.tasks.tool_call_first import plan_spec, skipped_tools
+from synthbeam.tasks.tool_plain import plain_request
 from synthbeam.tools.numbers import SIGNIFICANCE_LEVELS
 from synthbeam.tools.schema import normalise, tool_name, tool_parameters
 from synthbeam.tools.values import NoFittingValue, choose_arguments, choose_value, unfit_parameters
@@ -100,3 +101,35 @@ def test_skipped_tools_are_named_and_never_planned() -> None:
         planned = {c["name"] for c in json.loads(spec.planned)}
         assert not planned & skipped, (index, planned & skipped)
     assert all(tool_name(t) not in skipped or unfit_parameters(tool_parameters(t)) for t in library)
+
+
+def plain(tool: str, arguments: dict[str, Any], kind: str = "single") -> str:
+    found = bfcl_tool(tool, next(iter(arguments)))
+    return plain_request(kind, [{"name": tool, "arguments": arguments}], {tool: found})
+
+
+def test_plain_requests_say_dates_spans_counts_and_venues_the_way_a_user_does() -> None:
+    assert plain("get_theater_movie_releases", {"location": "Chicago", "timeframe": 7}) == (
+        "Retrieve the list of movie releases in Chicago for the next 7 days."
+    )
+    assert plain("stock_price", {"company": "Microsoft", "days": 7}) == (
+        "Get stock price data for Microsoft over the last 7 days."
+    )
+    assert plain("detailed_weather_forecast", {"location": "Osaka", "duration": 10}) == (
+        "Retrieve a detailed weather forecast in Osaka for the next 10 hours."
+    )
+    assert plain("find_restaurants", {"location": "Boston", "food_type": "sushi", "number": 8}) == (
+        "Locate nearby restaurants in Boston with food type sushi and 8 results."
+    )
+    assert plain("sports.match_results", {"team1": "Chicago Bulls", "team2": "Boston Celtics"}) == (
+        "Please return the results of a match between Chicago Bulls and Boston Celtics."
+    )
+    assert plain("array_sort", {"list": [3, 1, 2], "order": "descending"}) == (
+        "Sort a list in descending order with list 3, 1 and 2."
+    )
+
+
+def test_plain_requests_say_iso_dates_in_words_and_venues_with_at() -> None:
+    winner = "game_result.get_winner"
+    request = plain(winner, {"teams": ["Lakers", "Celtics"], "date": "2026-04-25", "venue": "Madison Square Garden"})
+    assert request == "Get the winner at Madison Square Garden on April 25, 2026 with teams Lakers and Celtics."

@@ -9,6 +9,7 @@ a row falls back to it when every model rewrite fails the gates.
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
@@ -39,7 +40,7 @@ def shown(value: Any) -> str:
     if isinstance(value, list):
         return join_and([shown(v) for v in value])
     if isinstance(value, dict):
-        return "; ".join(f"{' '.join(name_words(k))} = {shown(v)}" for k, v in value.items())
+        return join_and([f"{' '.join(name_words(k))} {shown(v)}" for k, v in value.items()])
     return str(value)
 
 
@@ -49,23 +50,78 @@ def join_and(items: list[str]) -> str:
 
 
 def _article(words: str) -> str:
-    return ("an " if words[:1] in "aeiou" else "a ") + words
+    vowel = words[:1] in "aeiou" and not words.startswith(("us", "un", "eu", "one"))
+    return ("an " if vowel else "a ") + words
 
 
 _SPANS = frozenset({"days", "weeks", "months", "years", "hours", "minutes", "nights"})
+_SPAN_NAMES = frozenset({"timeframe", "duration", "period", "stay", "term", "time", "length"})
+_UNIT_HINT = re.compile(
+    r"\b(?:in|of|number of|previous|past)\s+(?:\w+\s+)?(days|weeks|months|years|hours|minutes|nights)\b", re.I
+)
+_PAST = re.compile(r"\b(?:past|previous|last|ago|history|historical)\b", re.I)
+_FUTURE = re.compile(r"\b(?:from (?:the )?current date|upcoming|next|future|ahead)\b", re.I)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_AT = frozenset({"venue", "stadium", "arena"})
+_COUNTS = frozenset({"number", "num", "count", "n", "quantity", "limit", "top", "results", "max"})
+_NUMBER_OF = re.compile(
+    r"^(?:the )?(?:maximum |max )?number of (\w+(?: \w+)?) to (?:return|show|list|retrieve|find)", re.I
+)
 _GERUNDS = {"avoid": "avoiding", "include": "including", "exclude": "excluding"}
 
 
-def argument_phrase(name: str, value: Any) -> tuple[int, str]:
+def said_date(text: str) -> str:
+    """``2026-04-25`` -> ``April 25, 2026``; other text as it is."""
+    try:
+        day = datetime.date.fromisoformat(text) if _ISO_DATE.fullmatch(text) else None
+    except ValueError:
+        day = None
+    return f"{day:%B} {day.day}, {day.year}" if day else text
+
+
+def unit_of(description: str) -> str:
+    """The unit a number's description gives ("Duration in hours" -> "hours"), "" for none."""
+    found = _UNIT_HINT.search(description)
+    return found.group(1).lower() if found else ""
+
+
+def _span(name: str, words: list[str], text: str, description: str) -> str:
+    """A count of days/hours/... said as a span ("over the last 7 days"), "" when it is none."""
+    unit = unit_of(description) or next((w for w in words if w in _SPANS), "")
+    if not unit or not (set(words) & (_SPANS | _SPAN_NAMES) or "number of" in description.lower()):
+        return ""
+    if unit.endswith("s") and text == "1":
+        unit = unit[:-1]
+    if _PAST.search(description):
+        return f"over the last {text} {unit}"
+    if _FUTURE.search(description) or "forecast" in description.lower():
+        return f"for the next {text} {unit}"
+    if set(words) & {"limit", "max", "maximum"}:
+        return f"within {text} {unit}"
+    return f"for {text} {unit}" if set(words) & {"duration", "stay", "nights"} else f"over {text} {unit}"
+
+
+def argument_phrase(name: str, value: Any, description: str = "") -> tuple[int, str]:
     """``(order, phrase)`` for one argument: names, places and dates first ("for Hamlet",
-    "from Lisbon", "in 2004"), then "with ..." details ("a radius of 5", "cuisine Japanese"),
-    then spans ("over 17 years")."""
+    "from Lisbon", "on April 25, 2026"), then "with ..." details ("a radius of 5", "cuisine
+    Japanese"), then spans ("over 17 years", "over the last 7 days")."""
     words = name_words(name) or [name]
     joined, last = " ".join(words), words[-1]
     text = shown(value)
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if name == "__pair__":
+        return 0, text
+    if not number and isinstance(value, str) and last == "order":
+        return 4, f"in {text} order"
     if words[0] in _GERUNDS:
         return 4, f"{_GERUNDS[words[0]]} {text}"
+    if not number and isinstance(value, str) and last in _AT:
+        return 3, f"at {text}"
+    if not number and isinstance(value, str) and last in ("unit", "units"):
+        return 4, f"in {text}"
+    counted = _NUMBER_OF.match(description)
+    if number and set(words) <= _COUNTS and counted:
+        return 5, f"{text} {counted.group(1)}"
     if not number and isinstance(value, str):
         if "_".join(words) in _FROM or words[0] in _FROM:
             return 1, f"from {text}"
@@ -77,8 +133,8 @@ def argument_phrase(name: str, value: Any) -> tuple[int, str]:
             return 3, f"in {text}"
         if last == "month":
             return 4, f"in {text}"
-        if last == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return 4, f"on {text}"
+        if _ISO_DATE.fullmatch(text):
+            return 4, f"on {said_date(text)}"
     if not number:
         return 5, f"{joined} {text}"
     if last in ("year", "date") and 1000 <= float(value) <= 2100:
@@ -86,9 +142,10 @@ def argument_phrase(name: str, value: Any) -> tuple[int, str]:
     if len(name) == 1:
         return 5, f"{name} = {text}"
     if "round" in words or "decimal" in words or "decimals" in words:
-        return 5, f"rounded to {text} decimal places"
-    if last in _SPANS and len(words) <= 2:
-        return 7, f"over {text} {joined}"
+        return 5, f"rounded to {text} decimal place{'' if text == '1' else 's'}"
+    span = _span(name, words, text, description) if isinstance(value, int) else ""
+    if span:
+        return 7, span
     if last in _UNITS and len(words) > 1:
         return 5, f"{_article(' '.join(words[:-1]))} of {text} {last}"
     if last.endswith("s") and not last.endswith(("ss", "us", "is")) and len(words) <= 2:
@@ -96,10 +153,49 @@ def argument_phrase(name: str, value: Any) -> tuple[int, str]:
     return 5, f"{_article(joined)} of {text}"
 
 
-def arguments_phrase(arguments: dict[str, Any]) -> str:
-    """Every stated argument of one call: name and place phrases, then "with a, b and c", then spans."""
-    stated = {k: v for k, v in arguments.items() if not isinstance(v, (bool, dict)) and v != []}
-    parts = sorted(((*argument_phrase(k, v), k) for k, v in stated.items()), key=lambda p: p[0])
+_PAIRED = re.compile(r"^(.+?)_?(?:1|one)$")
+
+
+def _pair(stated: dict[str, Any]) -> tuple[str, str] | None:
+    """Two string arguments ``x1``/``x2`` (or ``x_one``/``x_two``) said together."""
+    for key, value in stated.items():
+        found = _PAIRED.match(key)
+        if not found or not isinstance(value, str):
+            continue
+        for other in (f"{found.group(1)}2", f"{found.group(1)}_2", f"{found.group(1)}_two"):
+            if isinstance(stated.get(other), str):
+                return key, other
+    return None
+
+
+def _spoken(value: Any, schema: Any) -> Any:
+    """An enum's ``snake_case`` value as words ("number of players"); other values as they are."""
+    schema = schema if isinstance(schema, dict) else {}
+    items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+    if not (schema.get("enum") or items.get("enum")):
+        return value
+    if isinstance(value, list):
+        return [v.replace("_", " ") if isinstance(v, str) else v for v in value]
+    return value.replace("_", " ") if isinstance(value, str) else value
+
+
+def arguments_phrase(arguments: dict[str, Any], properties: dict[str, Any] | None = None) -> str:
+    """Every stated argument of one call: name and place phrases, then "with a, b and c", then
+    spans; ``properties`` (the tool's parameter schemas) lend their descriptions' units."""
+    properties = properties or {}
+    stated = {
+        k: _spoken(v, properties.get(k)) for k, v in arguments.items() if not isinstance(v, (bool, dict)) and v != []
+    }
+    pair = _pair(stated)
+    if pair:  # team1/team2: "between X and Y"
+        stated = {
+            "__pair__": f"between {stated[pair[0]]} and {stated[pair[1]]}",
+            **{k: v for k, v in stated.items() if k not in pair},
+        }
+    described = {
+        k: str((s or {}).get("description") or "") for k, s in (properties or {}).items() if isinstance(s, dict)
+    }
+    parts = sorted(((*argument_phrase(k, v, described.get(k, "")), k) for k, v in stated.items()), key=lambda p: p[0])
     named = [(p, k) for order, p, k in parts if order == 0]
     lead = [p for p, _ in named[:1]] + [p for order, p, _ in parts if 0 < order < 5]
     # A second name reads "for X with work title Y", not "for X for Y".
@@ -140,7 +236,8 @@ def purpose(tool: ToolDef) -> str:
 # Where a description's purpose turns into detail the values will give ("based on ...").
 _CUT = re.compile(
     r"\s(?:based on|given|using|according to|with (?:a |the )?(?:given|specified|specific)|"
-    r"(?:for|of|in|at|from|on|by|within) (?:a |an |the )?(?:specific|specified|given|particular|certain|provided|defined)\b)|,|;|\s\(",
+    r"in (?:either )?\w+ or \w+ order|"
+    r"(?:for|of|in|at|from|on|by|within|against|about) (?:a |an |the )?(?:specific|specified|given|particular|certain|provided|defined)\b)|,|;|\s\(",
     re.IGNORECASE,
 )
 # A generic tail the values replace ("... for a city" + "in Paris"), cut when 2+ words remain.
@@ -149,7 +246,8 @@ _GENERIC_TAIL = re.compile(r"\s(?:(?:for|from) (?:a|an|one) |between two )", re.
 
 def short_purpose(tool: ToolDef) -> str:
     """``purpose`` up to where the description starts on the details the values give."""
-    head = _CUT.split(purpose(tool), maxsplit=1)[0].strip()
+    whole = re.sub(r"\b(a|an|the) given\b", r"\1", purpose(tool))  # "sorts a given list": not cut at "a"
+    head = _CUT.split(whole, maxsplit=1)[0].strip()
     shorter = _GENERIC_TAIL.split(head, maxsplit=1)[0].strip()
     return shorter if len(shorter.split()) >= 2 else head
 
@@ -160,17 +258,22 @@ def _capital(text: str, openers: frozenset[str]) -> str:
     return text if first in openers or _VERB_OPENERS.match(text) else "Please " + text[:1].lower() + text[1:]
 
 
+def _call_phrase(call: dict[str, Any], tools: dict[str, ToolDef]) -> str:
+    properties = (tools[call["name"]]["function"].get("parameters") or {}).get("properties") or {}
+    return arguments_phrase(call["arguments"], properties)
+
+
 def plain_request(kind: str, calls: list[dict[str, Any]], tools: dict[str, ToolDef]) -> str:
     """The pipeline's request for ``calls`` of a row of ``kind``; it opens with the purpose's verb
     when that reads as an imperative, else with "Please"."""
     if not calls:
         return ""
     first = calls[0]
-    head = f"{short_purpose(tools[first['name']])} {arguments_phrase(first['arguments'])}".strip()
+    head = f"{short_purpose(tools[first['name']])} {_call_phrase(first, tools)}".strip()
     if kind == "parallel":
-        rest = [arguments_phrase(c["arguments"]) for c in calls[1:]]
+        rest = [_call_phrase(c, tools) for c in calls[1:]]
         text = head + "".join(f", and again {r}" if i == len(rest) - 1 else f", again {r}" for i, r in enumerate(rest))
     else:
-        later = [f"{short_purpose(tools[c['name']])} {arguments_phrase(c['arguments'])}".strip() for c in calls[1:]]
+        later = [f"{short_purpose(tools[c['name']])} {_call_phrase(c, tools)}".strip() for c in calls[1:]]
         text = head + "".join(f", and then {s}" for s in later)
     return _capital(text, OPENERS) + "."

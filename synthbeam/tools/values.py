@@ -169,10 +169,13 @@ def string_source(name: str, schema: dict[str, Any]) -> str:
     if schema.get("format") in ("date", "email"):
         return str(schema["format"])
     # A specific name the bank does not know takes the examples its description quotes first.
+    examples = described_examples(description)
+    if examples and _LISTED.search(description) and set(name_words(name)) <= _GENERIC_NAMES:
+        return "examples"  # "category" of a film, e.g. Drama: the examples, not the bank's topics
     category = category_for(name, description, by_description=False)
     if category:
         return category
-    if described_examples(description):
+    if examples:
         return "examples"
     return category_for(name, description)
 
