@@ -29,6 +29,7 @@ _QUOTED = re.compile(r"'([^'\n]{1,30})'|\"([^\"\n]{1,30})\"")
 _LISTED = re.compile(
     r"(?:\be\.g\.?|\beg\.|for instance|for example|such as|like|i\.e\.)[,:]?\s*([^.()]{1,80})", re.IGNORECASE
 )
+_DEFAULT_QUOTE = re.compile(r"default(?:s)?(?: is| to| value is)?:?\s*['\"]([^'\"]+)['\"]", re.IGNORECASE)
 _GENERIC_NAMES = frozenset(
     {
         "name",
@@ -200,7 +201,9 @@ def string_value(name: str, schema: dict[str, Any], rng: random.Random) -> str:
 
 def described_examples(description: str) -> list[str]:
     """Values a description quotes ("'static' or 'dynamic'") or lists ("e.g. Ace, Two, King")."""
-    parts = [a or b for a, b in _QUOTED.findall(description)]
+    default = {d.lower() for d in _DEFAULT_QUOTE.findall(description)}
+    quoted = [a or b for a, b in _QUOTED.findall(description)]
+    parts = [q for q in quoted if q.lower() not in default] if _LISTED.search(description) else quoted
     listed = _LISTED.search(description)
     if not parts and listed:
         parts = re.split(r",|\bor\b|\band\b", listed.group(1))
@@ -217,12 +220,16 @@ def _item_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return {**items, "description": items.get("description") or schema.get("description", "")}
 
 
+_BOUNDS = frozenset({"limits", "range", "bounds", "interval"})  # a lower and an upper number
+
+
 def array_value(name: str, schema: dict[str, Any], rng: random.Random) -> list[Any]:
     """2-3 distinct items (within ``minItems``/``maxItems``), each chosen as ``name``'s singular."""
     low = max(int(schema.get("minItems", 2)), 1)
     high = max(min(int(schema.get("maxItems", 3)), max(low, 3)), low)
-    size = rng.randint(low, high)
     item_schema = _item_schema(schema)
+    bounded = set(name_words(name)) & _BOUNDS and _kind(item_schema) in ("integer", "number")
+    size = 2 if bounded else rng.randint(low, high)
     out: list[Any] = []
     for _ in range(size * 4):
         value = choose_value(_singular(name), item_schema, rng)
@@ -230,7 +237,7 @@ def array_value(name: str, schema: dict[str, Any], rng: random.Random) -> list[A
             out.append(value)
         if len(out) == size:
             break
-    return out
+    return sorted(out) if bounded else out
 
 
 def _kind(schema: dict[str, Any]) -> Any:
