@@ -37,6 +37,7 @@ def _run(llm_endpoint: str, model_dir: str, output: str, cache: str, extra: list
         "--eval_fraction=0.25",
         "--run_id=e2e",
         "--oversample=max",
+        "--judge=on",  # the bundled model is no judge, but the stage must run and reconcile
         *extra,
     ]
     tool_use.run(argv, test_pipeline=TestPipeline(argv=argv, blocking=True))
