@@ -225,3 +225,16 @@ def test_answer_form_gate(request_text: str, answer: str, ok: bool) -> None:
 def test_request_form_gate_rejects_two_questions_in_one(text: str) -> None:
     result = verdict(quality.RequestFormGate(), row(text, "An answer of several words."))
     assert result == (False, reasons.TWO_QUESTIONS)
+
+
+def test_grounding_gate_rejects_quoted_terms_the_answer_never_names() -> None:
+    answer = (
+        'The optional "else" clause is executed if the control flow leaves the "try" suite and no exception was raised.'
+    )
+    passage = f"The try statement\n\n{answer}"
+    asked = row(
+        'What is the difference between an "else" clause and a "for" clause?', answer, passage, "The try statement"
+    )
+    assert verdict(quality.GroundingGate(), asked) == (False, reasons.OFF_TOPIC_REQUEST)
+    fine = row('When is the "else" clause of a "try" statement executed?', answer, passage, "The try statement")
+    assert verdict(quality.GroundingGate(), fine) is True

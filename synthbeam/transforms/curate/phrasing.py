@@ -135,3 +135,11 @@ def gives_contrast(answer: str) -> bool:
         return True
     tokens = {p for w in wording.words(answer) for p in (w, w.replace("-", ""))}
     return any(f"{prefix}{w}" in tokens for w in tokens for prefix in ("im", "un", "in", "non", "dis"))
+
+
+_QUOTED = re.compile(r"[\"`\u201c]([^\"`\u201d\n]{1,40})[\"`\u201d]")
+
+
+def quoted_terms(text: str) -> list[str]:
+    """Terms a text quotes ("else", `except*`): names of code it asks about."""
+    return [term.strip() for term in _QUOTED.findall(text) if term.strip()]

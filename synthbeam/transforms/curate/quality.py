@@ -31,6 +31,7 @@ from synthbeam.transforms.curate.phrasing import (
     has_supplied_input,
     is_request,
     is_stub,
+    quoted_terms,
     repeats_itself,
 )
 
@@ -176,7 +177,8 @@ class GroundingGate(RecordFilter):
     request (``off_topic_request``: a question the answer does not address) must name what
     the answer opens with (``meta.focus``, else the heading); its content words, those that
     only say what is asked ("difference", "purpose") aside, must come from the answer; and
-    each of its phrases ("power operator") must be one the answer or the heading uses.
+    each of its phrases ("power operator") must be one the answer or the heading uses, and
+    each term it quotes ("for", `except*`) one the answer names.
     """
 
     name = "grounding"
@@ -200,6 +202,8 @@ class GroundingGate(RecordFilter):
             return False, reasons.OFF_TOPIC_REQUEST
         if not wording.phrases_found(request, f"{meta.get('topic', '')}\n{answer}", wording.ASKING_WORDS):
             return False, reasons.OFF_TOPIC_REQUEST
+        if any(term.lower() not in answer.lower() for term in quoted_terms(request)):
+            return False, reasons.OFF_TOPIC_REQUEST  # asks about a "for" clause the answer never names
         return True
 
 
