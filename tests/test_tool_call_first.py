@@ -394,3 +394,5 @@ def test_plain_candidates_score_above_every_model_rewrite() -> None:
     (model,) = CallFirstTask().format_output(completion("Could you do that for me, please?"), spec)
     assert plain.meta_dict()["plan_id"] == model.meta_dict()["plan_id"] and plain.id != model.id
     assert candidate_score(plain) > candidate_score(model)
+    # For models that phrase well, a rewrite that passed every gate wins instead.
+    assert candidate_score(model, prefer="model") > candidate_score(plain, prefer="model")

@@ -17,6 +17,7 @@ the selection rows).
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 from typing import Any
 
@@ -38,7 +39,14 @@ from synthbeam.pipelines.common import (
 from synthbeam.schemas import reasons
 from synthbeam.tasks import tool_examples
 from synthbeam.tasks.judge import ToolUseJudge
-from synthbeam.tasks.tool_call_first import CallFirstTask, candidate_score, candidates, plan_spec, skipped_tools
+from synthbeam.tasks.tool_call_first import (
+    REQUEST_SOURCES,
+    CallFirstTask,
+    candidate_score,
+    candidates,
+    plan_spec,
+    skipped_tools,
+)
 from synthbeam.tasks.tool_use import (
     DEFAULT_MIX,
     KINDS,
@@ -92,6 +100,12 @@ class ToolUseOptions(SynthbeamOptions, PipelineOptions):
             type=int,
             default=3,
             help="call_first: requests asked per planned row; the gates and a score keep one (each is one LLM call).",
+        )
+        group.add_argument(
+            "--prefer_request",
+            default="plain",
+            choices=REQUEST_SOURCES,
+            help="call_first: which request wins when several pass the gates: plain (the pipeline's own; best on small models) or model (a rewrite in a user's words; for models that phrase well).",
         )
         group.add_argument("--max_tools", type=int, default=4, help="Most tools offered per example.")
         group.add_argument(
@@ -189,7 +203,9 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     passed, stage_rejects = grounded.main, [generated.rejected, formatted.rejected, grounded.rejected]
     if count > 1:
         chosen = passed | "ChooseCandidate" >> SelectOnePerKey(
-            lambda r: r.meta_dict().get("plan_id", r.id), candidate_score, reasons.REDUNDANT_CANDIDATE
+            lambda r: r.meta_dict().get("plan_id", r.id),
+            functools.partial(candidate_score, prefer=opts.prefer_request),
+            reasons.REDUNDANT_CANDIDATE,
         )
         passed, stage_rejects = chosen.main, [*stage_rejects, chosen.rejected]
     # Curation before the costly stages: duplicates and contaminated rows are not executed or judged.
@@ -241,7 +257,11 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
         | "CountRequestSource" >> CountBy(lambda r: f"request_source/{r.meta_dict().get('request_source', 'model')}"),
         plans | "PlannedTools" >> beam.FlatMap(planned_tool_keys) | "CountPlannedTools" >> CountBy(lambda k: k),
         *(
-            [pipeline | "SkippedTools" >> beam.Create(skipped_tool_keys(library)) | "CountSkipped" >> CountBy(lambda k: k)]
+            [
+                pipeline
+                | "SkippedTools" >> beam.Create(skipped_tool_keys(library))
+                | "CountSkipped" >> CountBy(lambda k: k)
+            ]
             if call_first
             else []
         ),

@@ -153,16 +153,20 @@ def candidates(spec: ToolUseSpec, count: int) -> list[ToolUseSpec]:
     ]
 
 
-def candidate_score(record: Record) -> float:
-    """Higher is better: the pipeline's plain request first (read side by side, it reads better
-    than the bundled model's rewrites, which repeat values and add questions), then a request
-    of 6-25 words phrased as a question, far from the draft."""
+REQUEST_SOURCES = ("plain", "model")
+
+
+def candidate_score(record: Record, prefer: str = "plain") -> float:
+    """Higher is better: the preferred source first (``plain``, the default: read side by side,
+    the pipeline's plain request reads better than the bundled 135M model's rewrites, which
+    repeat values and add questions; ``model`` for models that phrase well), then a request of
+    6-25 words phrased as a question, far from the draft."""
     request, meta = query_of(record), record.meta_dict()
     size = len(request.split())
     draft_likeness = difflib.SequenceMatcher(None, request.lower(), str(meta.get("draft", "")).lower()).ratio()
-    plain_first = 3.0 if meta.get("request_source") == "plain" else 0.0
+    preferred = 3.0 if meta.get("request_source", "model") == prefer else 0.0
     return (
-        plain_first
+        preferred
         + (1.0 if 6 <= size <= 25 else 0.5)
         + (0.5 if request.rstrip().endswith("?") else 0.0)
         - draft_likeness
