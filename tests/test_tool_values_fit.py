@@ -133,3 +133,20 @@ def test_plain_requests_say_iso_dates_in_words_and_venues_with_at() -> None:
     winner = "game_result.get_winner"
     request = plain(winner, {"teams": ["Lakers", "Celtics"], "date": "2026-04-25", "venue": "Madison Square Garden"})
     assert request == "Get the winner at Madison Square Garden on April 25, 2026 with teams Lakers and Celtics."
+
+
+def test_optional_flags_are_never_planned() -> None:
+    import random
+
+    from synthbeam.tools.values import choose_arguments
+
+    parameters = {
+        "type": "object",
+        "properties": {
+            "year": {"type": "integer", "description": "The year of the presidency."},
+            "full_term_only": {"type": "boolean", "description": "Only presidents who served a full term."},
+        },
+        "required": ["year"],
+    }
+    chosen = [choose_arguments(parameters, random.Random(seed)) for seed in range(40)]
+    assert all("year" in c and "full_term_only" not in c for c in chosen)

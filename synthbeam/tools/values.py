@@ -283,10 +283,14 @@ def choose_value(name: str, schema: dict[str, Any], rng: random.Random) -> Any:
     return string_value(name, schema, rng)
 
 
+def _is_boolean(schema: Any) -> bool:
+    return isinstance(schema, dict) and schema.get("type") in ("boolean", "bool")
+
+
 def choose_arguments(parameters: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """Arguments for a call: every required parameter, and up to ``MAX_OPTIONAL`` optional
-    ones (each with probability ``OPTIONAL_P``, left out when nothing fits), never set to its
-    own default. Raises ``NoFittingValue`` for a required parameter nothing fits."""
+    ones (each with probability ``OPTIONAL_P``, left out when nothing fits or when it is a
+    boolean flag), never set to its own default. Raises ``NoFittingValue`` for a required parameter nothing fits."""
     properties: dict[str, Any] = parameters.get("properties") or {}
     required = [name for name in parameters.get("required") or [] if name in properties]
     unfit = unfit_parameters(parameters)
@@ -294,6 +298,8 @@ def choose_arguments(parameters: dict[str, Any], rng: random.Random) -> dict[str
         raise NoFittingValue(unfit[0])
     optional = [name for name in properties if name not in required and rng.random() < OPTIONAL_P]
     optional = [n for n in optional if fits(n, properties[n] if isinstance(properties[n], dict) else {})]
+    # An optional flag is a switch no plain request can state as a value: left at its default.
+    optional = [n for n in optional if not _is_boolean(properties[n])]
     arguments: dict[str, Any] = {}
     for name in [*required, *optional[:MAX_OPTIONAL]]:
         schema = properties[name] if isinstance(properties[name], dict) else {}
