@@ -46,8 +46,8 @@ def turn_text(record: Record, role: str) -> str:
 
 class PromptEchoGate(RecordFilter):
     """Rejects a turn that repeats the prompt's fixed wording instead of writing something:
-    half its words inside 3-grams of the prompt, or (short turns) every content word from the
-    prompt and none from the passage."""
+    half its words inside 4-grams of the prompt that hold a content word, or (short turns)
+    every content word from the prompt and none from the passage."""
 
     name = "prompt_echo"
 
