@@ -129,6 +129,9 @@ class StubAnswerGate(RecordFilter):
 
 
 class RepeatedSentencesGate(RecordFilter):
+    """Rejects a turn that says a sentence of four or more words twice, or any fragment three
+    times ("How-to: how-to: how-to:")."""
+
     name = "repeated_sentences"
 
     def check(self, record: Record) -> Verdict:
