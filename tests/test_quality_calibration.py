@@ -11,11 +11,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import apache_beam as beam
+import pytest
+from apache_beam.testing.test_pipeline import TestPipeline
+
 from synthbeam.schemas.record import Record
 from synthbeam.tasks.backtranslate import RequestForAnswer
+from synthbeam.tasks.judge import InstructionJudge
 from synthbeam.templates import template_fixed_text
 from synthbeam.transforms.curate.filters import first_failure
 from synthbeam.transforms.curate.quality import quality_gates
+from synthbeam.transforms.verify.semantic import JudgeRecords
 
 CALIBRATION = Path(__file__).parent / "data" / "calibration_instructions.jsonl"
 
@@ -55,3 +61,31 @@ def test_gates_on_the_calibration_set() -> None:
     # the reason they give ("gates"), so that a change in either direction shows here.
     assert outcomes == [row.get("gates", row.get("reason", "keep")) for row in rows]
     assert kept_good >= 0.8 * goods
+
+
+@pytest.mark.slow
+def test_judge_on_the_calibration_set(tmp_path, llm_config) -> None:
+    """The instruction judge over the same rows, on the real server: every row gets a verdict
+    or a reason, and the table says what the judge accepts and rejects. The bundled 135M model
+    is no judge (it is here because it is what the suite can run); the gates above are what
+    the product relies on, and a stronger model goes behind --judge_endpoint."""
+    rows = calibration_rows()
+    records = [as_record(i, row) for i, row in enumerate(rows)]
+    with TestPipeline() as pipeline:
+        judged = pipeline | beam.Create(records) | JudgeRecords(llm_config, 0, InstructionJudge())
+        kept = judged.main | "Kept" >> beam.Map(lambda r: json.dumps({"id": r.id, "verdict": "keep"}))
+        dropped = judged.rejected | "Dropped" >> beam.Map(
+            lambda r: json.dumps({"id": r.record.id, "verdict": r.reason})
+        )
+        dead = judged.dead_letter | "Dead" >> beam.Map(lambda d: json.dumps({"id": d.element_id, "verdict": d.reason}))
+        (kept, dropped, dead) | beam.Flatten() | beam.io.WriteToText(str(tmp_path / "verdicts"))
+    lines = [line for path in sorted(tmp_path.glob("verdicts*")) for line in path.read_text().splitlines()]
+    verdicts = {v["id"]: v["verdict"] for v in map(json.loads, lines)}
+    assert sorted(verdicts) == sorted(r.id for r in records)  # no row lost, none judged twice
+    print(f"\n{'expected':<8} {'judge':<22} request")
+    agree = 0
+    for record, row in zip(records, rows, strict=True):
+        verdict = verdicts[record.id]
+        agree += (verdict == "keep") == (row["expect"] == "keep")
+        print(f"{row['expect']:<8} {verdict:<22} {row['request'][:60]!r}")
+    print(f"the judge agrees with the labels on {agree}/{len(rows)} rows")
