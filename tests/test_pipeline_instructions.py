@@ -32,7 +32,21 @@ def _bad_corpus(directory) -> str:
     return str(directory / "*.jsonl")
 
 
-def _run(llm_endpoint: str, bundled_model_dir: str, output: str, inputs: str, cache: str, limit: int) -> dict:
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory) -> str:
+    """One response cache for the module: the judge test pays only for the judge's calls."""
+    return str(tmp_path_factory.mktemp("llm-cache"))
+
+
+def _run(
+    llm_endpoint: str,
+    bundled_model_dir: str,
+    output: str,
+    inputs: str,
+    cache: str,
+    limit: int,
+    extra: tuple[str, ...] = (),
+) -> dict:
     """The default generation (answer-first), four candidate requests per span."""
     argv = [
         f"--input={inputs}",
@@ -45,16 +59,17 @@ def _run(llm_endpoint: str, bundled_model_dir: str, output: str, inputs: str, ca
         "--eval_fraction=0.25",
         "--run_id=e2e",
         "--oversample=max",
+        *extra,
     ]
     instructions.run(argv, test_pipeline=TestPipeline(argv=argv, blocking=True))
     with open(os.path.join(output, "manifest.json")) as handle:
         return json.load(handle)
 
 
-def test_instructions_recipe_end_to_end_with_bad_input(tmp_path, llm_endpoint, bundled_model_dir):
+def test_instructions_recipe_end_to_end_with_bad_input(tmp_path, llm_endpoint, bundled_model_dir, shared_cache):
     output = str(tmp_path / "out")
     inputs = "synthbeam://pydoc_topics," + _bad_corpus(tmp_path / "bad")
-    manifest = _run(llm_endpoint, bundled_model_dir, output, inputs, str(tmp_path / "cache"), limit=12)
+    manifest = _run(llm_endpoint, bundled_model_dir, output, inputs, shared_cache, limit=12)
 
     rec = manifest["reconciliation"]
     assert rec["balanced"], manifest
@@ -99,7 +114,7 @@ def test_instructions_recipe_end_to_end_with_bad_input(tmp_path, llm_endpoint, b
     assert all(d["uri"] for d in dead_rows)
 
     # A rerun answers every request from the response cache and writes the same rows.
-    again = _run(llm_endpoint, bundled_model_dir, str(tmp_path / "out2"), inputs, str(tmp_path / "cache"), limit=12)
+    again = _run(llm_endpoint, bundled_model_dir, str(tmp_path / "out2"), inputs, shared_cache, limit=12)
     assert again["counts"] == manifest["counts"]
     rerun_rows = pq.read_table(sorted(glob.glob(f"{tmp_path}/out2/*/*.parquet"))).to_pylist()
     first_rows = pq.read_table(files).to_pylist()
@@ -132,20 +147,12 @@ def test_instructions_recipe_reads_and_writes_gcs(tmp_path, gcs_emulator, gcs_bu
     assert rows == rec["rows_written"] + rec["rows_filtered"] == 1
 
 
-def test_instructions_recipe_judges_after_the_gates_when_asked(tmp_path, llm_endpoint, bundled_model_dir):
+def test_instructions_recipe_judges_after_the_gates_when_asked(tmp_path, llm_endpoint, bundled_model_dir, shared_cache):
+    # The same passages and requests as the end-to-end run (whose rows pass the gates), so
+    # that rows reach the judge; its cache answers the generation calls.
     output = str(tmp_path / "out")
-    argv = [
-        f"--output={output}",
-        f"--llm_endpoint={llm_endpoint}",
-        f"--model={bundled_model_dir}",
-        f"--cache_root={tmp_path / 'cache'}",
-        "--limit=6",
-        "--candidates_per_span=2",
-        "--judge=on",
-    ]
-    instructions.run(argv, test_pipeline=TestPipeline(argv=argv, blocking=True))
-    with open(os.path.join(output, "manifest.json")) as handle:
-        manifest = json.load(handle)
+    inputs = "synthbeam://pydoc_topics," + _bad_corpus(tmp_path / "bad")
+    manifest = _run(llm_endpoint, bundled_model_dir, output, inputs, shared_cache, 12, ("--judge=on",))
     counts = manifest["counts"]
     assert manifest["reconciliation"]["balanced"], manifest
     assert "judge_instruction.jinja2" in manifest["templates"]
@@ -153,7 +160,7 @@ def test_instructions_recipe_judges_after_the_gates_when_asked(tmp_path, llm_end
     rows = pq.read_table(sorted(glob.glob(f"{output}/train/*.parquet") + glob.glob(f"{output}/eval/*.parquet")))
     originals = [r for r in rows.to_pylist() if not r["lineage"]["oversampled_from"]]
     # Only rows that passed every gate reach the judge; each kept row carries its passing verdict.
-    assert judged + len(originals) > 0
+    assert judged + len(originals) > 0, counts
     for row in originals:
         verdict = json.loads(row["meta"])["judge"]
         assert verdict["passes"] is True and verdict["rubric"] and verdict["reason"]
