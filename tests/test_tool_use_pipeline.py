@@ -64,6 +64,8 @@ def test_tool_use_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
     planned = {k: n for k, n in counts.items() if k.startswith("planned_tool/")}
     per_tool = [n for key, n in planned.items() if key != "planned_tool/none"]  # none: irrelevance rows
     assert sum(planned.values()) >= 12 and max(per_tool) <= 2, planned  # 12 rows spread over the library
+    written = sum(n for k, n in counts.items() if k.startswith("written/"))
+    assert len(manifest["sample_rows"]) == min(3, written) and manifest["quality"]["rows_in"] == counts["requests"]
 
     def dropped(stage: str) -> int:
         return sum(n for key, n in counts.items() if key.startswith(f"filtered/{stage}/"))

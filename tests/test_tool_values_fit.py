@@ -150,3 +150,17 @@ def test_optional_flags_are_never_planned() -> None:
     }
     chosen = [choose_arguments(parameters, random.Random(seed)) for seed in range(40)]
     assert all("year" in c and "full_term_only" not in c for c in chosen)
+
+
+def test_a_tool_that_requires_a_flag_is_not_planned() -> None:
+    from synthbeam.tools.values import unfit_parameters
+
+    parameters = {
+        "type": "object",
+        "properties": {
+            "location": {"type": "string", "description": "The city."},
+            "accepts_credit_cards": {"type": "boolean", "description": "Whether the restaurant accepts cards."},
+        },
+        "required": ["location", "accepts_credit_cards"],
+    }
+    assert unfit_parameters(parameters) == ["accepts_credit_cards"]

@@ -284,7 +284,9 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     templates = {t: template_hash(t) for t in (task.template, judge.template)}
     info = run_info(RECIPE, opts, config, templates, inputs=[opts.tool_library or "bundled:tools"])
     manifest_path = FileSystems.join(opts.output, "manifest.json")
-    return counts | "WriteManifest" >> WriteManifest(manifest_path, info, REQUESTS_KEY, ("generate", semantic.STAGE))
+    return counts | "WriteManifest" >> WriteManifest(
+        manifest_path, info, REQUESTS_KEY, ("generate", semantic.STAGE), kept_rows=rows
+    )
 
 
 def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None) -> None:

@@ -246,7 +246,9 @@ def _kind(schema: dict[str, Any]) -> Any:
 
 
 def fits(name: str, schema: dict[str, Any]) -> bool:
-    """Whether parameter ``name`` has a fitting source of values (decided without drawing)."""
+    """Whether parameter ``name`` has a fitting source of values (decided without drawing).
+    A boolean flag has none: a request states values, not switches, and the grounding gate
+    cannot check one, so a tool that requires a flag is not planned."""
     if isinstance(schema.get("enum"), list) and schema["enum"]:
         return True
     kind = _kind(schema)
@@ -254,7 +256,9 @@ def fits(name: str, schema: dict[str, Any]) -> bool:
         return fits(_singular(name), _item_schema(schema))
     if kind == "object":
         return not unfit_parameters(schema)
-    if kind in ("boolean", "integer", "number"):
+    if kind == "boolean":
+        return False
+    if kind in ("integer", "number"):
         return True
     return bool(string_source(name, schema))
 
@@ -283,10 +287,6 @@ def choose_value(name: str, schema: dict[str, Any], rng: random.Random) -> Any:
     return string_value(name, schema, rng)
 
 
-def _is_boolean(schema: Any) -> bool:
-    return isinstance(schema, dict) and schema.get("type") in ("boolean", "bool")
-
-
 def choose_arguments(parameters: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     """Arguments for a call: every required parameter, and up to ``MAX_OPTIONAL`` optional
     ones (each with probability ``OPTIONAL_P``, left out when nothing fits or when it is a
@@ -298,8 +298,6 @@ def choose_arguments(parameters: dict[str, Any], rng: random.Random) -> dict[str
         raise NoFittingValue(unfit[0])
     optional = [name for name in properties if name not in required and rng.random() < OPTIONAL_P]
     optional = [n for n in optional if fits(n, properties[n] if isinstance(properties[n], dict) else {})]
-    # An optional flag is a switch no plain request can state as a value: left at its default.
-    optional = [n for n in optional if not _is_boolean(properties[n])]
     arguments: dict[str, Any] = {}
     for name in [*required, *optional[:MAX_OPTIONAL]]:
         schema = properties[name] if isinstance(properties[name], dict) else {}
