@@ -164,3 +164,30 @@ def test_a_tool_that_requires_a_flag_is_not_planned() -> None:
         "required": ["location", "accepts_credit_cards"],
     }
     assert unfit_parameters(parameters) == ["accepts_credit_cards"]
+
+
+def test_values_for_rates_models_and_objects_say_something() -> None:
+    import random
+
+    from synthbeam.tools.values import choose_arguments
+
+    parameters = {
+        "type": "object",
+        "properties": {
+            "user_id": {"type": "integer", "description": "The user's unique ID."},
+            "update_info": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string", "description": "The customer's updated name."},
+                    "email": {"type": "string", "description": "The customer's updated email."},
+                },
+                "description": "The new information to update.",
+            },
+            "compounds_per_year": {"type": "integer", "description": "Times interest is compounded per year."},
+        },
+        "required": ["user_id", "update_info", "compounds_per_year"],
+    }
+    for seed in range(30):
+        chosen = choose_arguments(parameters, random.Random(seed))
+        assert chosen["update_info"], chosen  # an empty object states nothing
+        assert chosen["compounds_per_year"] < 1900, chosen  # a rate, not a calendar year

@@ -59,9 +59,14 @@ YEARS = (1990, 2024)
 _A_YEAR = re.compile(r"\b(?:the|a|which|what|in) year\b(?! ?s\b)|\byear (?:being|of|in which|when)\b", re.IGNORECASE)
 
 
+PER_PERIOD = (1.0, 12.0)
+
+
 def names_a_year(words: set[str], description: str) -> bool:
     """An integer that is a calendar year: named ``year``/``date`` or described as "the year ..."
-    (not "number of years")."""
+    (not "number of years", not a rate such as ``compounds_per_year``)."""
+    if "per" in words:
+        return False
     return bool(words & {"year", "date", "when"}) or bool(_A_YEAR.search(description))
 
 
@@ -69,6 +74,8 @@ def number_range(name: str, description: str, integer: bool) -> tuple[float, flo
     """The range a number for ``name`` is drawn from, before the schema's bounds: a year, then
     what the description says, then what the name counts, then ``_DEFAULT_RANGE``."""
     words = set(name_words(name))
+    if integer and "per" in words:
+        return PER_PERIOD  # compounds_per_year, doses_per_day: a count in a period
     if integer and names_a_year(words, description):
         return YEARS
     between = _BETWEEN.search(description)

@@ -255,7 +255,9 @@ def fits(name: str, schema: dict[str, Any]) -> bool:
     if kind == "array":
         return fits(_singular(name), _item_schema(schema))
     if kind == "object":
-        return not unfit_parameters(schema)
+        properties = schema.get("properties") or {}
+        some_fit = any(fits(n, p if isinstance(p, dict) else {}) for n, p in properties.items())
+        return not unfit_parameters(schema) and (some_fit or not properties)
     if kind == "boolean":
         return False
     if kind in ("integer", "number"):
@@ -283,8 +285,22 @@ def choose_value(name: str, schema: dict[str, Any], rng: random.Random) -> Any:
     if kind == "array":
         return array_value(name, schema, rng)
     if kind == "object":
-        return choose_arguments(schema, rng) if schema.get("properties") else {}
+        return _non_empty_object(schema, rng) if schema.get("properties") else {}
     return string_value(name, schema, rng)
+
+
+def _non_empty_object(schema: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """An object value with at least one property (``{}`` says nothing a request could state):
+    when no property is required or drawn, one fitting property is."""
+    value = choose_arguments(schema, rng)
+    if value:
+        return value
+    properties = schema.get("properties") or {}
+    fitting = [n for n, s in properties.items() if fits(n, s if isinstance(s, dict) else {})]
+    if not fitting:
+        raise NoFittingValue(next(iter(properties), "object"))
+    name = rng.choice(fitting)
+    return {name: choose_value(name, properties[name] if isinstance(properties[name], dict) else {}, rng)}
 
 
 def choose_arguments(parameters: dict[str, Any], rng: random.Random) -> dict[str, Any]:
