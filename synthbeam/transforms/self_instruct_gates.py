@@ -20,7 +20,7 @@ from synthbeam.schemas.record import Record, Rejected
 from synthbeam.tasks.answer import first_instruction
 from synthbeam.tasks.instruction_gates import instruction_gate, select_novel, split_input
 from synthbeam.transforms.curate.filters import RecordFilter, Verdict
-from synthbeam.transforms.outputs import MAIN, REJECTED
+from synthbeam.transforms.outputs import MAIN, REJECTED, route_outcome
 
 STAGE = "novelty"
 
@@ -58,12 +58,7 @@ class NoveltyFn(beam.DoFn):
 
     def process(self, element: tuple[Any, Iterable[Record]]) -> Iterator[Any]:
         for outcome in novelty_outcomes(element[1], self._seeds):
-            if isinstance(outcome, Rejected):
-                self._dropped.inc()
-                yield beam.pvalue.TaggedOutput(REJECTED, outcome)
-            else:
-                self._kept.inc()
-                yield outcome
+            yield route_outcome(outcome, self._kept, self._dropped)
 
 
 class KeepNovelInstructions(beam.PTransform):

@@ -22,7 +22,7 @@ from synthbeam.schemas.record import Completion, Record, Rejected
 from synthbeam.tasks.base import ParseError, build_request
 from synthbeam.tasks.judge import InstructionJudge, ToolUseJudge, verdict_problem
 from synthbeam.transforms.generate import GenerateCompletions
-from synthbeam.transforms.outputs import MAIN, REJECTED, StageOutputs
+from synthbeam.transforms.outputs import MAIN, REJECTED, StageOutputs, route_outcome
 
 STAGE = "verify_semantic"
 JudgeTask = ToolUseJudge | InstructionJudge
@@ -62,13 +62,7 @@ class ApplyVerdictFn(beam.DoFn):
         self._dropped = Metrics.counter(STAGE, "dropped")
 
     def process(self, element: tuple[Completion, Record]) -> Iterator[Any]:
-        outcome = apply_verdict(self._task, *element, endpoint=self._endpoint)
-        if isinstance(outcome, Rejected):
-            self._dropped.inc()
-            yield beam.pvalue.TaggedOutput(REJECTED, outcome)
-        else:
-            self._kept.inc()
-            yield outcome
+        yield route_outcome(apply_verdict(self._task, *element, endpoint=self._endpoint), self._kept, self._dropped)
 
 
 class JudgeRecords(beam.PTransform):
