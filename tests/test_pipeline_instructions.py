@@ -77,6 +77,8 @@ def test_instructions_recipe_end_to_end_with_bad_input(tmp_path, llm_endpoint, b
     # Four candidate requests per answer span; the gates and the selection keep at most one per span.
     assert rec["rows_in"] == counts["requests"] > 0 and counts["requests"] % 4 == 0
     assert counts["filtered/select/redundant_candidate"] > 0
+    # The bad file's one short document holds no answer span: counted, not silently dropped.
+    assert 0 < counts["passages_without_answer_span"] < counts["passages_used"]
     for reason in ("invalid_json", "invalid_utf8", "missing_text_field", "empty_file"):
         assert counts[f"dead_lettered/read/{reason}"] == 1, counts
 

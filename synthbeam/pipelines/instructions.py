@@ -104,16 +104,21 @@ class InstructionsOptions(SynthbeamOptions, PipelineOptions):
 OPTIONS = InstructionsOptions
 
 
-def plan_requests(passages: beam.PCollection, opts: InstructionsOptions) -> tuple[beam.PCollection, object]:
-    """The items to generate from, and the task that turns them into rows."""
+def plan_requests(
+    passages: beam.PCollection, opts: InstructionsOptions
+) -> tuple[beam.PCollection, object, beam.PCollection | None]:
+    """The items to generate from, the task that turns them into rows, and (answer-first) the
+    passages that gave no answer span, so that none vanishes without a count."""
     if opts.per_passage < 1 or opts.candidates_per_span < 1:
         raise ValueError("--per_passage and --candidates_per_span must be >= 1")
     if opts.generation == "answer_first":
-        plan = beam.FlatMap(candidates_for_passage, opts.per_passage, opts.candidates_per_span)
-        return passages | "PlanRequests" >> plan, RequestForAnswer()
+        per_passage, per_span = opts.per_passage, opts.candidates_per_span
+        planned = passages | "PlanRequests" >> beam.Map(candidates_for_passage, per_passage, per_span)
+        unanswerable = planned | "WithoutSpans" >> beam.Filter(lambda candidates: not candidates)
+        return planned | "Candidates" >> beam.FlatMap(lambda c: c), RequestForAnswer(), unanswerable
     question_types = parse_list(opts.question_types, "question_types")
     plan = beam.FlatMap(seeds_for_passage, question_types, opts.per_passage)
-    return passages | "PlanQuestions" >> plan, InstructionsFromPassage()
+    return passages | "PlanQuestions" >> plan, InstructionsFromPassage(), None
 
 
 def prompt_texts(task: object) -> list[str]:
@@ -129,7 +134,7 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
         input_patterns(opts), text_field=opts.text_field, max_chars=opts.max_chars
     )
     passages = corpus.main | "Limit" >> TakeFirst(opts.limit)
-    seeds, task = plan_requests(passages, opts)
+    seeds, task, without_spans = plan_requests(passages, opts)
     model_roles = (USER,) if opts.generation == "answer_first" else (USER, ASSISTANT)
     generated = seeds | "GenerateInstructions" >> GenerateRecords(task, config, opts.seed)
     filtered = generated.main | "Filter" >> ApplyFilters(
@@ -184,6 +189,11 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
         corpus.main | "CountPassagesRead" >> CountBy(lambda _: "passages_read"),
         passages | "CountPassagesUsed" >> CountBy(lambda _: "passages_used"),
         seeds | "CountRequests" >> CountBy(lambda _: REQUESTS_KEY),
+        *(
+            [without_spans | "CountWithoutSpans" >> CountBy(lambda _: "passages_without_answer_span")]
+            if without_spans is not None
+            else []
+        ),
         shards | "CountWritten" >> CountBy(shard_rows, weighted=True),
         rejected | "CountFiltered" >> CountBy(filtered_key),
         dead | "CountDeadLetters" >> CountBy(dead_letter_key),

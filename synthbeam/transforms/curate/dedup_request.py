@@ -8,17 +8,15 @@ has two answers. This stage keys on the request alone.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
 
 import apache_beam as beam
 from apache_beam import pvalue
-from apache_beam.metrics import Metrics
 
 from synthbeam.schemas.reasons import DUPLICATE_REQUEST
-from synthbeam.schemas.record import Record, Rejected
+from synthbeam.schemas.record import Record
 from synthbeam.tools.calls import query_of
+from synthbeam.transforms.curate.select import SelectOnePerKey
 from synthbeam.transforms.curate.text import normalise
-from synthbeam.transforms.outputs import MAIN, REJECTED
 
 STAGE = "dedup_request"
 
@@ -29,21 +27,9 @@ def request_key(record: Record) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
-class KeepFirstRequestFn(beam.DoFn):
-    """(key, records) -> the smallest-id record (main); the others ``Rejected`` (tagged ``rejected``)."""
-
-    def __init__(self) -> None:
-        self._kept = Metrics.counter(STAGE, "kept")
-        self._dropped = Metrics.counter(STAGE, DUPLICATE_REQUEST)
-
-    def process(self, keyed: tuple[bytes, Iterable[Record]]) -> Iterator[object]:
-        _, group = keyed
-        records = sorted(group, key=lambda r: r.id)  # groups are small: one request's rows
-        self._kept.inc()
-        yield records[0]
-        for record in records[1:]:
-            self._dropped.inc()
-            yield pvalue.TaggedOutput(REJECTED, Rejected(record, STAGE, DUPLICATE_REQUEST, records[0].id))
+def no_preference(record: Record) -> float:
+    """Every row of a request scores the same: the smallest id survives."""
+    return 0.0
 
 
 class DeduplicateRequests(beam.PTransform):
@@ -55,9 +41,6 @@ class DeduplicateRequests(beam.PTransform):
     """
 
     def expand(self, records: beam.PCollection) -> pvalue.DoOutputsTuple:
-        return (
-            records
-            | "KeyByRequest" >> beam.Map(lambda r: (request_key(r), r))
-            | "GroupByRequest" >> beam.GroupByKey()
-            | "KeepSmallestId" >> beam.ParDo(KeepFirstRequestFn()).with_outputs(REJECTED, main=MAIN)
+        return records | "KeepOnePerRequest" >> SelectOnePerKey(
+            request_key, no_preference, DUPLICATE_REQUEST, stage=STAGE
         )

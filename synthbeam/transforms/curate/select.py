@@ -37,12 +37,12 @@ def best_of(records: Iterable[Record], score: Callable[[Record], float]) -> str:
 
 
 class KeepBestFn(beam.DoFn):
-    def __init__(self, score: Callable[[Record], float], reason: str) -> None:
-        self._score, self._reason = score, reason
+    def __init__(self, score: Callable[[Record], float], reason: str, stage: str = STAGE) -> None:
+        self._score, self._reason, self._stage = score, reason, stage
 
     def setup(self) -> None:
-        self._kept = Metrics.counter(STAGE, "kept")
-        self._dropped = Metrics.counter(STAGE, self._reason)
+        self._kept = Metrics.counter(self._stage, "kept")
+        self._dropped = Metrics.counter(self._stage, self._reason)
 
     def process(self, keyed: tuple[str, Iterable[Record]]) -> Iterator[object]:
         _, group = keyed
@@ -53,19 +53,22 @@ class KeepBestFn(beam.DoFn):
                 yield record
             else:
                 self._dropped.inc()
-                yield pvalue.TaggedOutput(REJECTED, Rejected(record, STAGE, self._reason, keep))
+                yield pvalue.TaggedOutput(REJECTED, Rejected(record, self._stage, self._reason, keep))
 
 
 class SelectOnePerKey(beam.PTransform):
     """Keeps the best-scoring record of each key.
 
     Input: ``PCollection[Record]``. Output: ``DoOutputsTuple`` with ``.main`` (``Record``)
-    and ``.rejected`` (``Rejected``, stage ``select``, ``reason``, detail the survivor's id).
+    and ``.rejected`` (``Rejected``, ``stage`` (default ``select``), ``reason``, detail the
+    survivor's id).
     """
 
-    def __init__(self, key: Callable[[Record], str], score: Callable[[Record], float], reason: str) -> None:
+    def __init__(
+        self, key: Callable[[Record], object], score: Callable[[Record], float], reason: str, stage: str = STAGE
+    ) -> None:
         super().__init__()
-        self._key, self._score, self._reason = key, score, reason
+        self._key, self._score, self._reason, self._stage = key, score, reason, stage
 
     def expand(self, pcoll: beam.PCollection) -> pvalue.DoOutputsTuple:
         key = self._key
@@ -73,5 +76,6 @@ class SelectOnePerKey(beam.PTransform):
             pcoll
             | "KeyBy" >> beam.Map(lambda r: (key(r), r))
             | "Group" >> beam.GroupByKey()
-            | "KeepBest" >> beam.ParDo(KeepBestFn(self._score, self._reason)).with_outputs(REJECTED, main=MAIN)
+            | "KeepBest"
+            >> beam.ParDo(KeepBestFn(self._score, self._reason, self._stage)).with_outputs(REJECTED, main=MAIN)
         )
