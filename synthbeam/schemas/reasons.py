@@ -9,6 +9,10 @@ EMPTY_FILE = "empty_file"
 UNREADABLE_FILE = "unreadable_file"
 UNSUPPORTED_FORMAT = "unsupported_format"  # file extension names no known format
 MISSING_ID_FIELD = "missing_id_field"
+INVALID_TEXT = "invalid_text"  # a string no UTF-8 can carry: a lone surrogate such as "\ud800"
+TRUNCATED_FILE = "truncated_file"  # compressed data that ends early: the rest of the file is lost
+# File-level dead letters after which the rest of a file was not read: input lost, not counted
+INPUT_LOST = frozenset({UNREADABLE_FILE, TRUNCATED_FILE})
 
 # Generation
 CONTEXT_LENGTH = "context_length"

@@ -5,18 +5,24 @@
 with ``chunk.split_document``.
 
 Accounting: "documents in" = counter ``documents_read`` + dead letters, where a file-level
-dead letter (``empty_file``, ``unreadable_file``, ``unsupported_format``, no text column)
-counts as one; ``passages`` counts the output of chunking. The ``files`` output gives the
-same three numbers per file.
+dead letter (``empty_file``, ``unreadable_file``, ``truncated_file``, ``unsupported_format``,
+no text column) counts as one; ``passages`` counts the output of chunking. The ``files``
+output gives the same three numbers per file. A file read only in part (``reasons.INPUT_LOST``:
+a cut-off or corrupt ``.gz``, a damaged Parquet file) also counts in ``files_with_input_lost``:
+what it held after the damage is in no count, and the manifest says so.
 """
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import IO
 
 import apache_beam as beam
 from apache_beam.io import fileio
+from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PBegin, TaggedOutput
@@ -37,6 +43,19 @@ from synthbeam.transforms.read_formats import (
 )
 
 FILES = "files"  # output tag of the per-file ``FileReadCounts``
+
+
+@contextmanager
+def open_file(path: str) -> Iterator[IO[bytes]]:
+    """A file opened for reading, ``.gz`` decompressed with ``gzip``: data that is not gzip,
+    ends early or is corrupt raises ``read_formats.COMPRESSED_DATA_ERRORS`` (never a silent
+    end), which the readers turn into a dead letter saying how far reading got."""
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as raw:
+        if not path.lower().endswith(".gz"):
+            yield raw
+            return
+        with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+            yield unzipped
 
 
 @dataclass(frozen=True)
@@ -62,6 +81,7 @@ class ReadFileFn(beam.DoFn):
         self._documents = Metrics.counter(__name__, "documents_read")
         self._passages = Metrics.counter(__name__, "passages")
         self._dead_letters = Metrics.counter(__name__, "dead_letters")
+        self._input_lost = Metrics.counter(__name__, "files_with_input_lost")
 
     def process(self, uri: str) -> Iterator[Passage | TaggedOutput]:
         fields, path = self._fields, uri
@@ -75,6 +95,8 @@ class ReadFileFn(beam.DoFn):
                 dead += 1
                 self._dead_letters.inc()
                 Metrics.counter(__name__, f"dead_letters_{item.reason}").inc()
+                if item.reason in reasons.INPUT_LOST:
+                    self._input_lost.inc()
                 yield TaggedOutput(DEAD_LETTER, item)
                 continue
             documents += 1
@@ -91,7 +113,7 @@ class ReadFileFn(beam.DoFn):
             known = ", ".join(sorted(EXTENSIONS))
             yield dead_letter(reasons.UNSUPPORTED_FORMAT, f"extension not one of {known}; pass format=", uri)
             return
-        with FileSystems.open(path) as handle:
+        with open_file(path) as handle:
             yield from read_documents(handle, uri, fmt, fields, self._min_chars)
 
 

@@ -4,20 +4,27 @@
 (``Passage`` holding the whole text, chunk 0) or ``DeadLetter`` rows, one per bad line or
 row, so a bad line never loses the rest of its file. Every non-blank JSONL line, Parquet row
 and text paragraph gives exactly one of the two; a file that cannot be read as a whole
-(``empty_file``, ``unreadable_file``, no text column) gives exactly one dead letter.
+(``empty_file``, ``unreadable_file``, no text column) gives exactly one dead letter, and a
+file whose reading stops part-way (a cut-off or corrupt ``.gz``, a damaged Parquet page)
+keeps what came before and ends with one ``reasons.INPUT_LOST`` dead letter saying how far
+reading got. No string that UTF-8 cannot carry (a lone surrogate, from a JSON ``\\ud800``
+escape) leaves this module: its line is dead-lettered ``invalid_text``.
 Whitespace-only lines are not records and are skipped. Positions are 0-based: the line
 (JSONL), the first line of the paragraph (text) or the row (Parquet).
 """
 
 from __future__ import annotations
 
+import gzip
 import json
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Passage, Source
+from synthbeam.transforms.read_json import load_json, utf8_safe
 
 STAGE = "read"
 FORMATS = ("jsonl", "text", "parquet")
@@ -32,6 +39,9 @@ _PAYLOAD_CHARS = 500
 _PARQUET_BATCH_ROWS = 1024
 Item = Passage | DeadLetter
 ObjectParser = Callable[[Any, Source], Any]  # a JSON object or Parquet row -> an item or a DeadLetter
+# Compressed data that is not what its name says, ends early or is damaged: errors no retry
+# cures, so the rest of the file becomes a dead letter instead of failing the job.
+COMPRESSED_DATA_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
 
 
 @dataclass(frozen=True)
@@ -58,9 +68,9 @@ def dead_letter(reason: str, detail: str, uri: str, position: int = 0, payload: 
     return DeadLetter(
         stage=STAGE,
         reason=reason,
-        detail=detail,
+        detail=utf8_safe(detail),
         source=Source(uri=uri, position=position),
-        payload=payload[:_PAYLOAD_CHARS],
+        payload=utf8_safe(payload[:_PAYLOAD_CHARS]),
     )
 
 
@@ -105,10 +115,9 @@ def parse_json_line(raw: bytes, uri: str, position: int, parse: ObjectParser) ->
     except UnicodeDecodeError as error:
         payload = raw.decode("utf-8", errors="replace")
         return dead_letter(reasons.INVALID_UTF8, str(error), uri, position, payload)
-    try:
-        obj = json.loads(line.lstrip("\ufeff") if position == 0 else line)
-    except json.JSONDecodeError as error:
-        return dead_letter(reasons.INVALID_JSON, str(error), uri, position, line)
+    obj, reason, detail = load_json(line.lstrip("\ufeff") if position == 0 else line)
+    if reason:
+        return dead_letter(reason, detail, uri, position, line)
     item = parse(obj, Source(uri=uri, position=position))
     if isinstance(item, DeadLetter):
         return dead_letter(item.reason, item.detail, uri, position, line)
@@ -130,20 +139,24 @@ def read_text(lines: Iterable[bytes], uri: str) -> Iterator[Item]:
     """Blank-line separated paragraphs as documents; a line that is not UTF-8 ends one."""
     paragraph: list[str] = []
     start = 0
-    for position, raw in enumerate(lines):
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            yield from _paragraph(paragraph, uri, start)
-            paragraph = []
-            yield dead_letter(reasons.INVALID_UTF8, str(error), uri, position, raw.decode("utf-8", "replace"))
-            continue
-        if not line.strip():
-            yield from _paragraph(paragraph, uri, start)
-            paragraph = []
-        else:
-            start = start if paragraph else position
-            paragraph.append(line.lstrip("\ufeff") if position == 0 else line)
+    try:
+        for position, raw in enumerate(lines):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                yield from _paragraph(paragraph, uri, start)
+                paragraph = []
+                yield dead_letter(reasons.INVALID_UTF8, str(error), uri, position, raw.decode("utf-8", "replace"))
+                continue
+            if not line.strip():
+                yield from _paragraph(paragraph, uri, start)
+                paragraph = []
+            else:
+                start = start if paragraph else position
+                paragraph.append(line.lstrip("\ufeff") if position == 0 else line)
+    except COMPRESSED_DATA_ERRORS:
+        yield from _paragraph(paragraph, uri, start)  # the whole lines read before the damage
+        raise
     yield from _paragraph(paragraph, uri, start)
 
 
@@ -182,35 +195,104 @@ def read_parquet_rows(
             return
         present = None if columns is None else [c for c in columns if c in names]
         for batch in parquet.iter_batches(batch_size=batch_rows, columns=present):
-            for row in batch.to_pylist():
-                item = parse(row, Source(uri=uri, position=position))
-                if isinstance(item, DeadLetter):
-                    payload = json.dumps(row, ensure_ascii=False, default=str)
-                    item = dead_letter(item.reason, item.detail, uri, position, payload)
-                yield item
+            for offset, row in enumerate(_batch_rows(batch)):
+                if row is None:
+                    payload = _lossy_row(batch.slice(offset, 1))
+                    yield dead_letter(
+                        reasons.INVALID_UTF8, "a string column holds bytes that are not UTF-8", uri, position, payload
+                    )
+                else:
+                    yield _parsed_row(row, parse, uri, position)
                 position += 1
-    # Not Parquet (ArrowInvalid) or a corrupt page (OSError): the rest of the file is lost and
-    # said so. Transient network errors are retried below this, inside Beam's GCS reader.
-    except (pa.ArrowInvalid, OSError) as error:
-        yield dead_letter(reasons.UNREADABLE_FILE, str(error), uri, position)
+    # Not Parquet (ArrowInvalid), a corrupt page (OSError), a footer that is not UTF-8: the rest
+    # of the file is lost and said so. Transient network errors are retried below this, inside
+    # Beam's GCS reader.
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as error:
+        detail = f"{error}; reading stopped after row {position}, the rest of the file is lost"
+        yield dead_letter(reasons.UNREADABLE_FILE, detail, uri, position)
 
 
-def iter_lines(handle: IO[bytes]) -> Iterator[bytes]:
-    """Lines of a binary file, one at a time (works for Beam's compressed and GCS files)."""
-    while line := handle.readline():
-        yield line
+def _parsed_row(row: dict[str, Any], parse: ObjectParser, uri: str, position: int) -> Any:
+    item = parse(row, Source(uri=uri, position=position))
+    if isinstance(item, DeadLetter):
+        payload = json.dumps(row, ensure_ascii=False, default=str)
+        item = dead_letter(item.reason, item.detail, uri, position, payload)
+    return item
+
+
+def _batch_rows(batch: Any) -> list[dict[str, Any] | None]:
+    """The rows of a record batch; None for a row with a string that is not UTF-8."""
+    try:
+        return batch.to_pylist()
+    except UnicodeDecodeError:
+        return [_row_or_none(batch.slice(offset, 1)) for offset in range(batch.num_rows)]
+
+
+def _row_or_none(row: Any) -> dict[str, Any] | None:
+    try:
+        return row.to_pylist()[0]
+    except UnicodeDecodeError:
+        return None
+
+
+def _lossy_row(row: Any) -> str:
+    """A one-row batch's string columns as JSON, bytes that are not UTF-8 shown as U+FFFD."""
+    import pyarrow as pa
+
+    values: dict[str, Any] = {}
+    for name, column in zip(row.schema.names, row.columns, strict=True):
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            raw = column.cast(pa.large_binary())[0].as_py()
+            values[name] = None if raw is None else raw.decode("utf-8", "replace")
+    return json.dumps(values, ensure_ascii=False)
+
+
+class Lines:
+    """The lines of a binary file, read one at a time, and how many were read so far."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+        self.count = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self._handle.readline():
+            self.count += 1
+            yield line
+
+
+def until_unreadable(items: Iterable[Any], uri: str, lines: Lines) -> Iterator[Any]:
+    """``items``; if the file's compressed data stops them, then one dead letter that says
+    how far reading got (the rest of the file is lost, and counted as such)."""
+    try:
+        yield from items
+    except COMPRESSED_DATA_ERRORS as error:
+        yield rest_lost(error, uri, lines.count)
+
+
+def rest_lost(error: Exception, uri: str, lines_read: int) -> DeadLetter:
+    """The dead letter of a file whose reading stopped after ``lines_read`` whole lines."""
+    if isinstance(error, EOFError):
+        reason, what = reasons.TRUNCATED_FILE, "truncated gzip"
+    elif isinstance(error, gzip.BadGzipFile):
+        reason, what = reasons.UNREADABLE_FILE, "not gzip data"
+    else:
+        reason, what = reasons.UNREADABLE_FILE, "corrupt gzip data"
+    where = f"after line {lines_read}" if lines_read else "at the start"
+    detail = f"{what} {where} ({error}): the rest of the file is lost"
+    return dead_letter(reason, detail, uri, lines_read)
 
 
 def read_documents(handle: IO[bytes], uri: str, fmt: str, fields: Fields, min_chars: int = 1) -> Iterator[Item]:
     """All documents and dead letters of one open file; one ``empty_file`` if none."""
+    lines = Lines(handle)
     if fmt == "parquet":
         items = read_parquet(handle, uri, fields)
     elif fmt == "text":
-        items = read_text(iter_lines(handle), uri)
+        items = read_text(lines, uri)
     else:
-        items = read_jsonl(iter_lines(handle), uri, fields)
+        items = read_jsonl(lines, uri, fields)
     empty = True
-    for item in items:
+    for item in until_unreadable(items, uri, lines):
         empty = False
         if isinstance(item, Passage) and len(item.text.strip()) < min_chars:
             detail = f"{len(item.text.strip())} characters < min_chars={min_chars}"

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PBegin, TaggedOutput
 
@@ -25,13 +24,14 @@ from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Lineage, Message, Record, Source, stable_id
 from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS, SeedTask, seed_messages, seed_tasks_path
 from synthbeam.transforms.outputs import DEAD_LETTER, MAIN
-from synthbeam.transforms.read import ListFiles
+from synthbeam.transforms.read import ListFiles, open_file
 from synthbeam.transforms.read_formats import (
+    Lines,
     dead_letter,
     detect_format,
-    iter_lines,
     read_json_lines,
     read_parquet_rows,
+    until_unreadable,
 )
 
 _SCALAR_FIELDS = ("label", "completion", "finish_reason", "split", "tools", "meta")
@@ -103,12 +103,13 @@ class ReadRecordsFn(beam.DoFn):
             self._dead.inc()
             yield TaggedOutput(DEAD_LETTER, dead_letter(reasons.UNSUPPORTED_FORMAT, "use .jsonl or .parquet", uri))
             return
-        with FileSystems.open(path) as handle:
+        with open_file(path) as handle:
+            lines = Lines(handle)
             if fmt == "parquet":
                 items = read_parquet_rows(handle, uri, record_from_object)
             else:
-                items = read_json_lines(iter_lines(handle), uri, record_from_object)
-            for item in items:
+                items = read_json_lines(lines, uri, record_from_object)
+            for item in until_unreadable(items, uri, lines):
                 if isinstance(item, DeadLetter):
                     self._dead.inc()
                     yield TaggedOutput(DEAD_LETTER, item)
