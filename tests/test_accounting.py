@@ -36,11 +36,25 @@ def test_reconcile_balances_generation_rows_and_ignores_reading_dead_letters():
         "rows_filtered": 3,
         "rows_dead_lettered": 1,
         "balanced": True,
+        "input_files_lost": 0,
     }
     counts["requests"] = 11
     assert reconcile(counts, "requests", ["generate"])["balanced"] is False
     counts["requests"], counts["added/oversample/x"] = 9, 1
     assert reconcile(counts, "requests", ["generate"])["balanced"] is True
+
+
+def test_reconcile_says_when_input_files_were_read_only_in_part():
+    counts = {
+        "requests": 2,
+        "written/train": 2,
+        "dead_lettered/read/truncated_file": 1,
+        "dead_lettered/read/unreadable_file": 2,
+        "dead_lettered/read/invalid_json": 5,
+        "dead_lettered/read/empty_file": 1,
+    }
+    rec = reconcile(counts, "requests", ["generate"])
+    assert (rec["balanced"], rec["input_files_lost"]) == (True, 3)
 
 
 def test_manifest_is_written_with_counts_per_stage_and_reason(tmp_path):

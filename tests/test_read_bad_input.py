@@ -17,6 +17,7 @@ from apache_beam.metrics.metric import MetricsFilter
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from synthbeam.pipelines import augment
 from synthbeam.pipelines.common import dead_letter_row
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Passage, Source
@@ -249,3 +250,24 @@ def test_read_records_dead_letters_bad_lines_and_files(tmp_path: Path) -> None:
             ),
             label="DeadLetters",
         )
+
+
+def test_a_run_that_lost_input_says_so_in_its_manifest_and_summary(tmp_path: Path, capsys) -> None:
+    chat = {
+        "messages": [
+            {"role": "user", "content": "Explain why the sky is blue."},
+            {"role": "assistant", "content": "Air scatters blue light more than red light."},
+        ]
+    }
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "good.jsonl").write_bytes(json.dumps(chat).encode() + b"\n")
+    rows = gzip.compress(b"".join(json.dumps({**chat, "id": f"r{i}"}).encode() + b"\n" for i in range(200)))
+    (tmp_path / "in" / "cut.jsonl.gz").write_bytes(rows[: len(rows) // 2])
+    argv = [f"--input={tmp_path / 'in' / '*'}", f"--output={tmp_path / 'out'}", "--methods=eda", "--eda_per_row=1"]
+    augment.run(argv, test_pipeline=TestPipeline(argv=argv, blocking=True))
+
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["counts"]["dead_lettered/read/truncated_file"] == 1
+    assert manifest["reconciliation"]["input_files_lost"] == 1
+    summary = capsys.readouterr().out
+    assert "INPUT LOST: 1 file(s) read only in part" in summary

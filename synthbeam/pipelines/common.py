@@ -350,9 +350,12 @@ def print_summary(manifest_path: str) -> dict[str, Any]:
     lines += [f"  {key:<48} {value:>8}" for key, value in manifest["counts"].items()]
     rec = manifest["reconciliation"]
     added = f" + added {rec['rows_added']}" if rec.get("rows_added") else ""
+    verdict, lost = "balanced" if rec["balanced"] else "NOT BALANCED", rec.get("input_files_lost", 0)
+    if lost:  # the rows those files held after the damage are in no count
+        verdict += f" over what was read; INPUT LOST: {lost} file(s) read only in part, see dead_letter/"
     lines.append(
         f"  rows in {rec['rows_in']}{added} = written {rec['rows_written']} + filtered {rec['rows_filtered']}"
-        f" + dead-lettered {rec['rows_dead_lettered']}: {'balanced' if rec['balanced'] else 'NOT BALANCED'}"
+        f" + dead-lettered {rec['rows_dead_lettered']}: {verdict}"
     )
     print("\n".join(lines))
     return manifest

@@ -14,6 +14,7 @@ from typing import Any
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
+from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Record, Rejected, stable_id
 
 WRITTEN = "written"
@@ -64,7 +65,9 @@ def reconcile(counts: dict[str, int], rows_in_key: str, dead_letter_stages: Iter
     """rows in (+ rows added) = written + filtered + dead-lettered, for ``rows_in_key``'s rows.
 
     Dead letters of stages before ``rows_in_key`` (reading) are reconciled separately
-    against ``documents_in``.
+    against ``documents_in``. ``input_files_lost`` counts input files read only in part
+    (``reasons.INPUT_LOST``): what they held after the damage is in no count, so a balanced
+    run with lost input is balanced only over what was read.
     """
     stages = set(dead_letter_stages)
     dead = sum(n for key, n in counts.items() if key.startswith(DEAD_LETTERED + "/") and key.split("/")[1] in stages)
@@ -77,7 +80,14 @@ def reconcile(counts: dict[str, int], rows_in_key: str, dead_letter_stages: Iter
         "rows_filtered": filtered,
         "rows_dead_lettered": dead,
         "balanced": rows_in + added == written + filtered + dead,
+        "input_files_lost": input_files_lost(counts),
     }
+
+
+def input_files_lost(counts: dict[str, int]) -> int:
+    """Files whose reading stopped part-way (truncated or corrupt): one dead letter each."""
+    prefix = DEAD_LETTERED + "/"
+    return sum(n for key, n in counts.items() if key.startswith(prefix) and key.split("/")[-1] in reasons.INPUT_LOST)
 
 
 def quality_summary(counts: dict[str, int], rows_in_key: str) -> dict[str, Any]:
