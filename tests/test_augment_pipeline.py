@@ -13,7 +13,7 @@ from synthbeam.augment.eda import eda_variants
 from synthbeam.pipelines import augment
 from synthbeam.pipelines.derived_rows import record_inputs
 from synthbeam.pipelines.evol_instruct import parse_modes
-from synthbeam.schemas.arrow import row_to_record
+from synthbeam.schemas.arrow import decoded_rows, row_to_record
 from synthbeam.schemas.record import Record, Source
 from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS
 from synthbeam.transforms.read_records import record_from_object
@@ -56,8 +56,8 @@ def test_eda_only_augment_run_writes_originals_and_variants(tmp_path):
         assert isinstance(record, Record)
         expected.update({v.id: v for v in eda_variants(record, ("sr", "rs"), 2, 0.3, seed=5)})
     files = glob.glob(str(out / "*" / "*.parquet"))
-    written = {row["id"]: row for f in files if "/rejected/" not in f for row in pq.read_table(f).to_pylist()}
-    rejected = {row["id"]: row for f in files if "/rejected/" in f for row in pq.read_table(f).to_pylist()}
+    written = {row["id"]: row for f in files if "/rejected/" not in f for row in decoded_rows(pq.read_table(f))}
+    rejected = {row["id"]: row for f in files if "/rejected/" in f for row in decoded_rows(pq.read_table(f))}
     # Every variant is written, or dropped by a quality gate with its reason (a swap can turn
     # "Explain why the sky is blue." into something that is no request).
     assert sorted([*written, *rejected]) == sorted(expected)

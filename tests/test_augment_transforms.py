@@ -1,7 +1,6 @@
 import json
 
 import apache_beam as beam
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
@@ -9,7 +8,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from synthbeam.augment.eda import OPS, eda_variants
 from synthbeam.schemas import reasons
-from synthbeam.schemas.arrow import RECORD_SCHEMA, record_to_row
+from synthbeam.schemas.arrow import records_to_table
 from synthbeam.schemas.record import Lineage, Record, Source, stable_id
 from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS, SeedTask, seed_texts
 from synthbeam.transforms.augment import AugmentEDA, HasInstruction, NovelInstruction
@@ -103,7 +102,7 @@ def test_read_records_reads_recipe_parquet_and_jsonl(tmp_path):
         split="train",
         meta='{"k": 1}',
     )
-    pq.write_table(pa.Table.from_pylist([record_to_row(written)], schema=RECORD_SCHEMA), tmp_path / "rows.parquet")
+    pq.write_table(records_to_table([written]), tmp_path / "rows.parquet")
     lines = [json.dumps({"id": "j1", "instruction": "Say hi."}), "not json", json.dumps({"messages": "x"})]
     (tmp_path / "rows.jsonl").write_text("\n".join(lines) + "\n")
     (tmp_path / "notes.txt").write_text("hello\n")

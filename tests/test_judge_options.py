@@ -19,6 +19,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from synthbeam.llm.config import LLMConfig
 from synthbeam.pipelines import self_instruct
 from synthbeam.pipelines.common import SynthbeamOptions, judge_config_from_options
+from synthbeam.schemas.arrow import decoded_rows
 from synthbeam.templates import render_messages
 
 INSTRUCTION_RUBRIC = render_messages("judge_instruction.jinja2", request="", response="")[0]["content"]
@@ -124,7 +125,7 @@ def test_judge_requests_go_to_the_judge_endpoint(tmp_path, llm_endpoint, bundled
     # Only the judge's requests went to the proxy, one per judged row (a retry repeats a body).
     assert bodies and all(b["messages"][0]["content"] == INSTRUCTION_RUBRIC for b in bodies), stats
     assert len({json.dumps(b, sort_keys=True) for b in bodies}) == judged > 0, (stats, counts)
-    written = [r for f in glob.glob(os.path.join(output, "*", "*.parquet")) for r in pq.read_table(f).to_pylist()]
+    written = [r for f in glob.glob(os.path.join(output, "*", "*.parquet")) for r in decoded_rows(pq.read_table(f))]
     written = [r for r in written if r["split"] in ("train", "eval")]
     assert len(written) == rec["rows_written"]
     for row in written:

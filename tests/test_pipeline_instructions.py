@@ -14,6 +14,7 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 
 from synthbeam.pipelines import instructions
+from synthbeam.schemas.arrow import decoded_rows
 
 pytestmark = pytest.mark.slow
 
@@ -88,7 +89,7 @@ def test_instructions_recipe_end_to_end_with_bad_input(tmp_path, llm_endpoint, b
     table = pq.read_table(data_files)
     assert table.num_rows == rec["rows_written"] > 0
     spans = set()
-    for row in table.to_pylist():
+    for row in decoded_rows(table):
         assert row["task"] == "instruction"
         assert [m["role"] for m in row["messages"]] == ["user", "assistant"]
         meta = json.loads(row["meta"])
@@ -160,7 +161,7 @@ def test_instructions_recipe_judges_after_the_gates_when_asked(tmp_path, llm_end
     assert "judge_instruction.jinja2" in manifest["templates"]
     judged = sum(n for key, n in counts.items() if key.startswith("filtered/verify_semantic/"))
     rows = pq.read_table(sorted(glob.glob(f"{output}/train/*.parquet") + glob.glob(f"{output}/eval/*.parquet")))
-    originals = [r for r in rows.to_pylist() if not r["lineage"]["oversampled_from"]]
+    originals = [r for r in decoded_rows(rows) if not r["lineage"]["oversampled_from"]]
     # Only rows that passed every gate reach the judge; each kept row carries its passing verdict.
     assert judged + len(originals) > 0, counts
     for row in originals:

@@ -18,7 +18,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 
 from synthbeam.augment.eda import eda_variants
 from synthbeam.pipelines import augment, evol_instruct, self_instruct
-from synthbeam.schemas.arrow import row_to_record
+from synthbeam.schemas.arrow import decoded_rows, row_to_record
 from synthbeam.tasks.instruction_gates import instruction_gate
 from synthbeam.tasks.seed_tasks import BUNDLED_SEED_TASKS, load_seed_tasks
 
@@ -60,7 +60,7 @@ def _run(module: Any, tmp_path: Path, llm_endpoint: str, model_dir: str, *flags:
 def _rows(tmp_path: Path, kind: str = "data") -> list[dict[str, Any]]:
     files = sorted(glob.glob(str(tmp_path / "out" / "**" / "*.parquet"), recursive=True))
     files = [f for f in files if ("/rejected/" in f) == (kind == "rejected")]
-    return [row for f in files for row in pq.read_table(f).to_pylist()]
+    return [row for f in files for row in decoded_rows(pq.read_table(f))]
 
 
 def _check_rejects(rejected: list[dict[str, Any]], templates: set[str]) -> None:

@@ -1,7 +1,10 @@
+import json
+
+import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from synthbeam.schemas.arrow import RECORD_SCHEMA, record_to_row, row_to_record
+from synthbeam.schemas.arrow import RECORD_SCHEMA, record_to_row, records_to_table, row_to_record
 from synthbeam.schemas.record import ChatRequest, Lineage, Record, SamplingParams, Source, stable_id
 
 
@@ -41,8 +44,8 @@ def test_record_schema_is_derived_from_the_dataclass():
         "split",
         "meta",
     ]
-    message = RECORD_SCHEMA.field("messages").type.value_type
-    assert [f.name for f in message] == ["role", "content", "tool_calls", "tool_call_id", "name"]
+    assert RECORD_SCHEMA.field("messages").type == pa.list_(pa.json_())
+    assert RECORD_SCHEMA.field("tools").type == RECORD_SCHEMA.field("meta").type == pa.json_()
     assert RECORD_SCHEMA.field("source").type == pa.struct(
         [("uri", pa.string()), ("position", pa.int64()), ("chunk", pa.int64())]
     )
@@ -50,10 +53,27 @@ def test_record_schema_is_derived_from_the_dataclass():
 
 def test_record_round_trips_through_parquet(tmp_path):
     record = _record()
-    table = pa.Table.from_pylist([record_to_row(record)], schema=RECORD_SCHEMA)
-    pq.write_table(table, tmp_path / "x.parquet")
-    back = pq.read_table(tmp_path / "x.parquet").to_pylist()
-    assert row_to_record(back[0]) == record
+    pq.write_table(records_to_table([record]), tmp_path / "x.parquet")
+    back = pq.read_table(tmp_path / "x.parquet")
+    assert back.schema.equals(RECORD_SCHEMA)
+    assert row_to_record(back.to_pylist()[0]) == record
+    assert row_to_record(record_to_row(record)) == record
+
+
+def test_turns_are_json_objects_without_null_keys_and_with_object_arguments():
+    turns = [json.loads(t) for t in record_to_row(_record())["messages"]]
+    assert turns[0] == {"role": "user", "content": "2+2?"}
+    assert turns[1]["tool_calls"][0]["function"]["arguments"] == {"a": 2, "b": 2}
+    assert set(turns[2]) == {"role", "content", "tool_call_id", "name"}
+
+
+def test_datasets_loads_turns_tools_and_meta_as_objects(tmp_path):
+    pq.write_table(records_to_table([_record()]), tmp_path / "x.parquet")
+    row = datasets.load_dataset("parquet", data_files=str(tmp_path / "x.parquet"), split="train")[0]
+    assert row["messages"][1]["tool_calls"][0]["function"]["arguments"] == {"a": 2, "b": 2}
+    assert "tool_calls" not in row["messages"][0]
+    assert row["tools"] == [{"type": "function"}] and row["meta"] == {}
+    assert row_to_record(row) == _record()
 
 
 def test_cache_key_changes_with_output_affecting_fields_only():

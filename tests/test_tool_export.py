@@ -1,4 +1,4 @@
-"""xLAM / BFCL exports and tool-selection rows, exactly; the BFCL export reads back as tools."""
+"""xLAM / BFCL exports and tool-selection rows, exactly; both read back as the same tools."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from apache_beam.testing.test_pipeline import TestPipeline
 
 from synthbeam.schemas.record import Record
 from synthbeam.tools.schema import normalise
-from synthbeam.transforms.export import WriteToolUseExports, to_bfcl, to_selection_record, to_xlam, xlam_tool
+from synthbeam.tasks.tool_selection import to_selection_record
+from synthbeam.transforms.write.bfcl import WriteBfclCategories, answer_entry, question_entry
+from synthbeam.transforms.write.xlam import WriteXlam, to_xlam, xlam_tool
 
 CONVERT = normalise(
     {
@@ -21,6 +23,14 @@ CONVERT = normalise(
             "properties": {
                 "value": {"type": "float", "description": "Amount."},
                 "unit": {"type": "string", "enum": ["km", "mi"], "description": "Unit."},
+                "options": {
+                    "type": "dict",
+                    "properties": {
+                        "round": {"type": "boolean"},
+                        "style": {"type": "string", "enum": ["short", "long"]},
+                    },
+                },
+                "anything": {"description": "Any value."},
                 "precision": {"type": "integer", "description": "Digits.", "default": 2},
                 "points": {"type": "array", "items": {"type": "integer"}},
                 "note": {"type": "string"},
@@ -52,15 +62,21 @@ def row(kind: str, calls: list[tuple[str, dict]], rid: str = "r1") -> Record:
     )
 
 
-def test_xlam_tool_is_a_flat_argument_map() -> None:
+def test_xlam_tool_keeps_enums_and_nested_schemas() -> None:
     assert xlam_tool(CONVERT) == {
         "name": "convert",
         "description": "Convert units.",
         "parameters": {
             "value": {"type": "float", "description": "Amount."},
-            "unit": {"type": "str", "description": "Unit."},
+            "unit": {"type": "str", "description": "Unit.", "enum": ["km", "mi"]},
+            "options": {
+                "type": "dict, optional",
+                "description": "",
+                "properties": {"round": {"type": "boolean"}, "style": {"type": "string", "enum": ["short", "long"]}},
+            },
+            "anything": {"type": "Any, optional", "description": "Any value."},
             "precision": {"type": "int, optional", "description": "Digits.", "default": 2},
-            "points": {"type": "List[int], optional", "description": ""},
+            "points": {"type": "List[int], optional", "description": "", "items": {"type": "integer"}},
             "note": {"type": "str, optional", "description": ""},
         },
     }
@@ -68,62 +84,66 @@ def test_xlam_tool_is_a_flat_argument_map() -> None:
 
 def test_xlam_round_trips_through_the_xlam_reader() -> None:
     back = normalise(xlam_tool(CONVERT))[0]["function"]["parameters"]
-    assert back["required"] == ["value", "unit"]
-    assert back["properties"]["points"] == {"type": "array", "items": {"type": "integer"}, "description": ""}
+    for prop in back["properties"].values():  # xLAM gives every argument a description
+        if prop["description"] == "":
+            del prop["description"]
+    assert back == CONVERT["function"]["parameters"]
 
 
-def test_to_xlam() -> None:
-    assert to_xlam(row("single", [("convert", {"value": 5, "unit": "km"})])) == {
-        "id": "r1",
+def test_to_xlam_numbers_rows_and_says_when_a_row_declines() -> None:
+    assert to_xlam(row("single", [("convert", {"value": 5, "unit": "km"})]), 7) == {
+        "id": 7,
         "query": "Convert 5 km",
         "tools": json.dumps([xlam_tool(CONVERT)]),
         "answers": '[{"name": "convert", "arguments": {"value": 5, "unit": "km"}}]',
+        "response": "",
     }
+    declined = to_xlam(row("irrelevance", []), 0)
+    assert declined["answers"] == "[]" and declined["response"] == "I cannot."
 
 
-def test_to_bfcl_single() -> None:
-    question, answer = to_bfcl(row("single", [("convert", {"value": 5, "unit": "km", "note": "x"})]))
-    assert question == {
-        "id": "synthbeam_simple_r1",
-        "question": [[{"role": "user", "content": "Convert 5 km"}]],
-        "function": [
-            {
-                "name": "convert",
-                "description": "Convert units.",
-                "parameters": {
-                    "type": "dict",
-                    "properties": {
-                        "value": {"type": "float", "description": "Amount."},
-                        "unit": {"type": "string", "enum": ["km", "mi"], "description": "Unit."},
-                        "precision": {"type": "integer", "description": "Digits.", "default": 2},
-                        "points": {"type": "array", "items": {"type": "integer"}},
-                        "note": {"type": "string"},
-                    },
-                    "required": ["value", "unit"],
-                },
-            }
-        ],
+def test_bfcl_question_keeps_every_type() -> None:
+    question = question_entry(row("single", [("convert", {"value": 5, "unit": "km"})]), "synthbeam_simple_0")
+    parameters = question["function"][0]["parameters"]
+    assert parameters["type"] == "dict" and parameters["required"] == ["value", "unit"]
+    types = {name: prop["type"] for name, prop in parameters["properties"].items()}
+    assert types == {
+        "value": "float",
+        "unit": "string",
+        "options": "dict",
+        "anything": "any",
+        "precision": "integer",
+        "points": "array",
+        "note": "string",
     }
+    assert parameters["properties"]["options"]["properties"]["round"] == {"type": "boolean"}
+    assert question["question"] == [[{"role": "user", "content": "Convert 5 km"}]]
+
+
+def test_bfcl_ground_truth_lists_acceptable_values() -> None:
+    arguments = {"value": 5, "unit": "km", "options": {"round": True}, "anything": 3, "precision": 2}
+    answer = answer_entry(row("single", [("convert", arguments)]), "synthbeam_simple_0")
     assert answer == {
-        "id": "synthbeam_simple_r1",
+        "id": "synthbeam_simple_0",
         "ground_truth": [
-            {"convert": {"value": [5], "unit": ["km"], "note": ["x"], "precision": ["", 2], "points": [""]}}
+            {
+                "convert": {
+                    "value": [5],
+                    "unit": ["km"],
+                    "options": [{"round": [True]}],
+                    "anything": [3],
+                    "precision": [2, ""],
+                    "points": [""],
+                    "note": [""],
+                }
+            }
         ],
     }
 
 
 def test_bfcl_export_reads_back_as_the_same_tools() -> None:
-    question, _ = to_bfcl(row("single", [("convert", {"value": 5, "unit": "km"})]))
+    question = question_entry(row("single", [("convert", {"value": 5, "unit": "km"})]), "synthbeam_simple_0")
     assert normalise(question) == [CONVERT]
-
-
-def test_to_bfcl_parallel_and_irrelevance() -> None:
-    _, answer = to_bfcl(
-        row("parallel", [("convert", {"value": 1, "unit": "km"}), ("convert", {"value": 2, "unit": "mi"})])
-    )
-    assert answer["id"] == "synthbeam_parallel_r1" and len(answer["ground_truth"]) == 2
-    question, answer = to_bfcl(row("irrelevance", []))
-    assert question["id"] == "synthbeam_irrelevance_r1" and answer is None
 
 
 def test_selection_rows() -> None:
@@ -142,28 +162,27 @@ def test_selection_rows() -> None:
     assert to_selection_record(dataclasses.replace(two_tools, tools=json.dumps([CONVERT, other]))) is None
 
 
+def _json_lines(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
 def test_write_exports(tmp_path) -> None:
     rows = [
-        row("single", [("convert", {"value": 5, "unit": "km"})], "a"),
         row("single", [("convert", {"value": 6, "unit": "mi"})], "b"),
+        row("single", [("convert", {"value": 5, "unit": "km"})], "a"),
         row("irrelevance", [], "c"),
     ]
     with TestPipeline() as p:
-        _ = p | beam.Create(rows) | WriteToolUseExports(str(tmp_path))
-    xlam = [
-        json.loads(line)
-        for f in sorted((tmp_path / "xlam").glob("part-*.jsonl"))
-        for line in f.read_text().splitlines()
-    ]
-    assert sorted(r["id"] for r in xlam) == ["a", "b", "c"]
-    simple = [json.loads(line) for line in (tmp_path / "bfcl" / "BFCL_synthbeam_simple.json").read_text().splitlines()]
-    answers = [
-        json.loads(line)
-        for line in (tmp_path / "bfcl" / "possible_answer" / "BFCL_synthbeam_simple.json").read_text().splitlines()
-    ]
-    assert [q["id"] for q in simple] == [a["id"] for a in answers] == ["synthbeam_simple_a", "synthbeam_simple_b"]
-    assert [
-        json.loads(line)["id"]
-        for line in (tmp_path / "bfcl" / "BFCL_synthbeam_irrelevance.json").read_text().splitlines()
-    ] == ["synthbeam_irrelevance_c"]
-    assert not (tmp_path / "bfcl" / "possible_answer" / "BFCL_synthbeam_irrelevance.json").exists()
+        records = p | beam.Create(rows)
+        _ = records | WriteXlam(str(tmp_path))
+        _ = records | WriteBfclCategories(str(tmp_path / "bfcl"))
+    xlam = _json_lines(tmp_path / "xlam.jsonl")
+    assert [(r["id"], r["query"]) for r in xlam] == [(0, "Convert 5 km"), (1, "Convert 5 km"), (2, "Convert 5 km")]
+    assert [json.loads(r["answers"]) for r in xlam][2] == []
+    simple = _json_lines(tmp_path / "bfcl" / "BFCL_v4_synthbeam_simple.json")
+    answers = _json_lines(tmp_path / "bfcl" / "possible_answer" / "BFCL_v4_synthbeam_simple.json")
+    assert [q["id"] for q in simple] == [a["id"] for a in answers] == ["synthbeam_simple_0", "synthbeam_simple_1"]
+    assert answers[0]["ground_truth"][0]["convert"]["value"] == [5]  # numbered in row-id order: "a" first
+    irrelevance = _json_lines(tmp_path / "bfcl" / "BFCL_v4_synthbeam_irrelevance.json")
+    assert [q["id"] for q in irrelevance] == ["synthbeam_irrelevance_0"]
+    assert not (tmp_path / "bfcl" / "possible_answer" / "BFCL_v4_synthbeam_irrelevance.json").exists()

@@ -11,7 +11,7 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 
 from synthbeam.pipelines import tool_use
-from synthbeam.schemas.arrow import row_to_record
+from synthbeam.schemas.arrow import decoded_rows, row_to_record
 from synthbeam.tasks.tool_examples import all_requests
 from synthbeam.tools.builtin import call
 from synthbeam.tools.calls import parse_arguments, query_of, tool_calls_of, tool_results_of
@@ -47,7 +47,7 @@ def _run(llm_endpoint: str, model_dir: str, output: str, cache: str, extra: list
 
 def _rows(pattern: str) -> list[dict]:
     files = sorted(glob.glob(pattern))
-    return pq.read_table(files).to_pylist() if files else []
+    return decoded_rows(pq.read_table(files)) if files else []
 
 
 def test_tool_use_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):

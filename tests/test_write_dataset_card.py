@@ -40,12 +40,8 @@ def test_hf_features_nested_types() -> None:
     features = {f["name"]: f for f in hf_features(RECORD_SCHEMA)}
     assert features["id"] == {"name": "id", "dtype": "string"}
     assert features["source"]["struct"][1] == {"name": "position", "dtype": "int64"}
-    roles = features["messages"]["list"]
-    assert roles[0] == {"name": "role", "dtype": "string"}
-    assert roles[2]["list"][2] == {
-        "name": "function",
-        "struct": [{"name": "name", "dtype": "string"}, {"name": "arguments", "dtype": "string"}],
-    }
+    assert features["messages"] == {"name": "messages", "list": "json"}
+    assert features["tools"] == {"name": "tools", "dtype": "json"}
 
 
 def test_length_bucket_edges() -> None:
@@ -124,7 +120,7 @@ Rows removed, by stage and reason (reason codes are listed in the manifest):
 ## Columns
 """
     assert body.startswith(expected)
-    assert "- `messages`: list of struct of role, content, tool_calls, tool_call_id, name\n" in body
+    assert "- `messages`: list of JSON\n" in body
 
 
 def record(i: int, split: str) -> Record:

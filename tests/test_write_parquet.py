@@ -132,7 +132,8 @@ def test_output_loads_with_hf_datasets(tmp_path, monkeypatch) -> None:
     )
     assert ds["train"].num_rows == 8 and ds["eval"].num_rows == 2
     row = ds["train"].filter(lambda r: r["id"] == "r0000")[0]
-    assert row["messages"][1]["tool_calls"][0]["function"]["arguments"] == '{"a": 1}'
+    assert row["messages"][1]["tool_calls"][0]["function"]["arguments"] == {"a": 1}
+    assert "tool_calls" not in row["messages"][0]
 
 
 def test_write_rejects_keeps_reason_columns(tmp_path) -> None:

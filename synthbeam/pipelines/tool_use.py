@@ -9,8 +9,8 @@ schema-constrained JSON) -> generate (vLLM) -> verify format -> verify grounding
 kind, decline and argument-value gates) -> exact dedup and one row per request
 (-> decontaminate with --eval_sets) -> execute in the sandbox -> LLM judge -> split -> write
 chat-format Parquet, plus
-tool-selection rows, xLAM and BFCL exports, rejects, dead letters and a manifest whose counts
-reconcile (kept and dropped per stage, rows per tool planned and kept, label distribution of
+tool-selection rows, exports (xLAM of the train split, BFCL categories of the eval split),
+rejects, dead letters and a manifest whose counts reconcile (kept and dropped per stage, rows per tool planned and kept, label distribution of
 the selection rows).
 """
 
@@ -47,6 +47,7 @@ from synthbeam.tasks.tool_call_first import (
     plan_spec,
     skipped_tools,
 )
+from synthbeam.tasks.tool_selection import calls_several_tools, to_selection_record
 from synthbeam.tasks.tool_use import (
     DEFAULT_MIX,
     KINDS,
@@ -67,12 +68,13 @@ from synthbeam.transforms.curate.dedup_request import DeduplicateRequests
 from synthbeam.transforms.curate.oversample import Oversample
 from synthbeam.transforms.curate.select import SelectOnePerKey
 from synthbeam.transforms.curate.split import SplitTrainEval
-from synthbeam.transforms.export import WriteToolUseExports, calls_several_tools, to_selection_record
 from synthbeam.transforms.generate_records import GenerateRecords
 from synthbeam.transforms.verify import execution, grounding, semantic
 from synthbeam.transforms.verify import format as format_check
 from synthbeam.transforms.verify.base import VerifyRecords
+from synthbeam.transforms.write.bfcl import WriteBfclCategories
 from synthbeam.transforms.write.parquet import WriteParquetShards
+from synthbeam.transforms.write.xlam import WriteXlam
 
 RECIPE = "tool_use"
 REQUESTS_KEY = "requests"
@@ -246,7 +248,13 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     selection_shards = selection | "WriteSelection" >> WriteParquetShards(
         FileSystems.join(opts.output, "tool_selection")
     )
-    rows | "Export" >> WriteToolUseExports(FileSystems.join(opts.output, "export"))
+    # Trainers get the training split as xLAM; BFCL gets the held-out split only, so a model
+    # trained on train/ is never scored on its own training rows.
+    export = FileSystems.join(opts.output, "export")
+    rows | "TrainRows" >> beam.Filter(lambda r: r.split == "train") | "ExportXlam" >> WriteXlam(export)
+    rows | "EvalRows" >> beam.Filter(lambda r: r.split == "eval") | "ExportBfcl" >> WriteBfclCategories(
+        FileSystems.join(export, "bfcl")
+    )
 
     rejected, dead_letters = write_rejects_and_dead_letters(stage_rejects, dead, opts.output)
 

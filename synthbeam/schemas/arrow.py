@@ -1,9 +1,14 @@
-"""Arrow schemas derived from the dataclasses in ``record.py`` (never written twice)."""
+"""Arrow schemas derived from the dataclasses in ``record.py`` (never written twice).
+
+``JsonText`` fields and chat turns (``Message``, whose keys are optional) are Arrow's
+canonical JSON type: text in Parquet, Python objects in Hugging Face ``datasets``.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import operator
 import types
 import typing
@@ -13,7 +18,7 @@ from typing import Any, Union
 import pyarrow as pa
 
 from synthbeam.gc_pause import gc_paused
-from synthbeam.schemas.record import Record, Rejected
+from synthbeam.schemas.record import JsonText, Message, Record, Rejected, message_from_json, message_to_json
 
 _SCALARS: dict[type, pa.DataType] = {
     str: pa.string(),
@@ -29,6 +34,8 @@ def _is_typeddict(tp: Any) -> bool:
 
 def arrow_type(tp: Any) -> pa.DataType:
     """Maps a type hint (scalars, list[X], X | None, TypedDict, dataclass) to Arrow."""
+    if tp is JsonText or tp is Message:
+        return pa.json_()
     origin = typing.get_origin(tp)
     if origin in (Union, types.UnionType):
         args = [a for a in typing.get_args(tp) if a is not type(None)]
@@ -80,6 +87,11 @@ def _columns(values: Sequence[Any], cls: type, fields: Sequence[pa.Field]) -> li
         if dataclasses.is_dataclass(hint):
             children = list(field.type)
             arrays.append(pa.StructArray.from_arrays(_columns(column, hint, children), fields=children))
+        elif hint == list[Message]:
+            turns = [[message_to_json(m) for m in messages] for messages in column]
+            arrays.append(pa.array(turns, type=pa.list_(pa.string())).cast(field.type))
+        elif field.type == pa.json_():
+            arrays.append(pa.array(column, type=pa.string()).cast(field.type))
         else:
             arrays.append(pa.array(column, type=field.type))
     return arrays
@@ -101,20 +113,32 @@ def rejected_to_table(rejected: Sequence[Rejected]) -> pa.Table:
 
 
 def record_to_row(record: Record) -> dict[str, Any]:
-    """A record as a plain dict matching ``RECORD_SCHEMA`` (absent message keys are None)."""
+    """A record as the plain dict pyarrow reads back (JSON columns as text)."""
     return records_to_table([record]).to_pylist()[0]
 
 
 def row_to_record(row: dict[str, Any]) -> Record:
-    """Inverse of ``record_to_row`` (drops None-valued optional message keys)."""
+    """Inverse of ``record_to_row``; also takes a row as ``datasets`` loads it (JSON decoded)."""
     from synthbeam.schemas.record import Lineage, Source
 
-    messages = [{k: v for k, v in m.items() if v is not None} for m in row["messages"]]
     fields = {f.name for f in dataclasses.fields(Record)}
     values = {k: v for k, v in row.items() if k in fields}
+    for name in ("tools", "meta"):
+        if name in values and not isinstance(values[name], str):
+            values[name] = json.dumps(values[name], ensure_ascii=False)
     values.update(
-        messages=messages,
+        messages=[message_from_json(m) for m in row["messages"]],
         source=Source(**row["source"]),
         lineage=Lineage(**row["lineage"]),
     )
     return Record(**values)
+
+
+def decoded_rows(table: pa.Table) -> list[dict[str, Any]]:
+    """A table's rows as dicts with chat turns decoded to ``Message`` dicts (tool-call
+    arguments as JSON text, as in ``Record``); other JSON columns stay text."""
+    rows = table.to_pylist()
+    for row in rows:
+        if "messages" in row:
+            row["messages"] = [message_from_json(m) for m in row["messages"]]
+    return rows

@@ -10,7 +10,11 @@ import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, NewType, TypedDict
+
+JsonText = NewType("JsonText", str)
+"""A JSON document held as text. In Parquet it is Arrow's canonical JSON type
+(``arrow.json``), which Hugging Face ``datasets`` loads as Python objects."""
 
 
 class ToolCallFunction(TypedDict):
@@ -25,7 +29,12 @@ class ToolCall(TypedDict):
 
 
 class Message(TypedDict, total=False):
-    """One chat turn in OpenAI / TRL / Hugging Face chat format."""
+    """One chat turn in OpenAI / TRL / Hugging Face chat format.
+
+    Keys are present only where they apply. In Parquet each turn is one JSON object
+    (``message_to_json``): no null keys, and tool-call arguments as objects, the form that
+    chat templates and TRL take as they are.
+    """
 
     role: str  # system | user | assistant | tool
     content: str
@@ -75,14 +84,14 @@ class Record:
     id: str
     task: str
     messages: list[Message]
-    tools: str = "[]"  # JSON list of OpenAI tool definitions offered to the model
+    tools: JsonText = JsonText("[]")  # JSON list of OpenAI tool definitions offered to the model
     label: str = ""
     completion: str = ""  # the raw completion the row was parsed from
     finish_reason: str = ""
     source: Source = field(default_factory=Source)
     lineage: Lineage = field(default_factory=Lineage)
     split: str = ""
-    meta: str = "{}"  # JSON object with recipe-specific extras (judge verdict, cluster, ...)
+    meta: JsonText = JsonText("{}")  # JSON object with recipe-specific extras (judge verdict, ...)
 
     def meta_dict(self) -> dict[str, Any]:
         return json.loads(self.meta or "{}")
@@ -90,6 +99,46 @@ class Record:
     def with_meta(self, **updates: Any) -> Record:
         merged = {**self.meta_dict(), **updates}
         return dataclasses.replace(self, meta=json.dumps(merged, sort_keys=True))
+
+
+def message_to_json(message: Message) -> str:
+    """A turn as the JSON object stored in Parquet: its set keys only, tool-call arguments as
+    objects (arguments that are not a JSON object stay strings)."""
+    turn: dict[str, Any] = {k: v for k, v in message.items() if v is not None}
+    if turn.get("tool_calls"):
+        turn["tool_calls"] = [
+            {**call, "function": {**call["function"], "arguments": _decoded(call["function"].get("arguments"))}}
+            for call in turn["tool_calls"]
+        ]
+    return json.dumps(turn, ensure_ascii=False)
+
+
+def message_from_json(value: str | dict[str, Any]) -> Message:
+    """Inverse of ``message_to_json`` (also takes the decoded object, as ``datasets`` gives it);
+    ``ValueError`` if it is not a JSON object."""
+    turn = json.loads(value) if isinstance(value, str) else dict(value)
+    if not isinstance(turn, dict):
+        raise ValueError(f"a chat turn must be a JSON object, got {type(turn).__name__}")
+    if turn.get("tool_calls"):
+        turn["tool_calls"] = [
+            {**call, "function": {**call["function"], "arguments": _encoded(call["function"].get("arguments"))}}
+            for call in turn["tool_calls"]
+        ]
+    return {k: v for k, v in turn.items() if v is not None}  # type: ignore[return-value]
+
+
+def _decoded(arguments: Any) -> Any:
+    if not isinstance(arguments, str):
+        return arguments
+    try:
+        decoded = json.loads(arguments)
+    except ValueError:
+        return arguments
+    return decoded if isinstance(decoded, dict) else arguments
+
+
+def _encoded(arguments: Any) -> str:
+    return arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,8 @@ def from_bfcl(function: dict[str, Any]) -> ToolDef:
 
 
 def from_xlam(tool: dict[str, Any]) -> ToolDef:
-    """One xLAM tool: ``parameters`` maps argument -> ``{type, description, default}``.
+    """One xLAM tool: ``parameters`` maps argument -> ``{type, description, default, enum}``
+    (and ``properties`` / ``items`` for nested schemas, where given).
 
     An argument is required unless it has a ``default`` or an ``Optional[...]`` / ``, optional`` type.
     """
@@ -136,9 +137,9 @@ def from_xlam(tool: dict[str, Any]) -> ToolDef:
         spec = spec if isinstance(spec, dict) else {}
         type_name = str(spec.get("type", "any"))
         prop = json_type(type_name)
-        for key in ("description", "default", "enum"):
-            if key in spec:
-                prop[key] = copy.deepcopy(spec[key])
+        for key in ("description", "default", "enum", "properties", "required", "items"):
+            if key in spec:  # nested schemas (synthbeam's xLAM export keeps them) are JSON Schema already
+                prop[key] = to_json_schema(spec[key]) if key == "items" else copy.deepcopy(spec[key])
         properties[arg] = prop
         if "default" not in spec and not is_optional_type(type_name):
             required.append(arg)

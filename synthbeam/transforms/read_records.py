@@ -21,7 +21,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PBegin, TaggedOutput
 
 from synthbeam.schemas import reasons
-from synthbeam.schemas.record import DeadLetter, Lineage, Message, Record, Source, stable_id
+from synthbeam.schemas.record import DeadLetter, Lineage, Message, Record, Source, message_from_json, stable_id
 from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS, SeedTask, seed_messages, seed_tasks_path
 from synthbeam.transforms.outputs import DEAD_LETTER, MAIN
 from synthbeam.transforms.read import ListFiles, open_file
@@ -42,9 +42,13 @@ def _messages(value: Any) -> list[Message] | None:
         return None
     messages: list[Message] = []
     for turn in value:
-        if not isinstance(turn, dict) or not isinstance(turn.get("role"), str):
+        try:  # a JSON object, or its text as pyarrow reads a synthbeam Parquet row
+            message = message_from_json(turn) if isinstance(turn, dict | str) else None
+        except ValueError:
             return None
-        messages.append({k: v for k, v in turn.items() if v is not None})  # type: ignore[misc]
+        if not message or not isinstance(message.get("role"), str):
+            return None
+        messages.append(message)
     return messages
 
 

@@ -44,6 +44,8 @@ def hf_features(schema: pa.Schema | pa.StructType) -> list[dict[str, Any]]:
 
 
 def hf_type(dtype: pa.DataType) -> dict[str, Any]:
+    if dtype == pa.json_():
+        return {"dtype": "json"}
     if pa.types.is_struct(dtype):
         return {"struct": hf_features(dtype)}
     if pa.types.is_list(dtype):
@@ -55,6 +57,8 @@ def hf_type(dtype: pa.DataType) -> dict[str, Any]:
 
 
 def short_type(dtype: pa.DataType) -> str:
+    if dtype == pa.json_():
+        return "JSON"
     if pa.types.is_struct(dtype):
         return "struct of " + ", ".join(f.name for f in dtype)
     if pa.types.is_list(dtype):
