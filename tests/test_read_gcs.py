@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
+import zlib
 
 import apache_beam as beam
 import pyarrow as pa
@@ -54,6 +56,23 @@ def test_read_corpus_from_gs_glob(gcs_emulator: GcsEmulator, gcs_bucket: str) ->
             out.files,
             equal_to([FileReadCounts(jsonl_uri, 1, 1, 1), FileReadCounts(parquet_uri, 3, 0, 3)]),
             label="Files",
+        )
+
+
+def test_cut_off_and_mislabelled_gz_on_gs_are_dead_letters(gcs_emulator: GcsEmulator, gcs_bucket: str) -> None:
+    lines = gzip.compress(b"".join(b'{"text": "line %d"}\n' % i for i in range(3000)))
+    cut = lines[: len(lines) // 2]
+    read = zlib.decompressobj(wbits=31).decompress(cut).count(b"\n")
+    cut_uri, plain_uri = gcs_emulator.upload_files(
+        f"{gcs_bucket}/gz", {"cut.jsonl.gz": cut, "plain.jsonl.gz": b'{"text": "not gzip"}\n'}
+    )
+    with TestPipeline() as p:
+        out = p | ReadCorpus(f"{gcs_bucket}/gz/*.gz")
+        assert_that(out.main | beam.combiners.Count.Globally(), equal_to([read]))
+        assert_that(
+            out.dead_letter | beam.Map(lambda d: (d.reason, d.source.uri, d.source.position)),
+            equal_to([(reasons.TRUNCATED_FILE, cut_uri, read), (reasons.UNREADABLE_FILE, plain_uri, 0)]),
+            label="DeadLetters",
         )
 
 
