@@ -16,6 +16,8 @@ $(VENV)/.installed: setup.py
 	$(PIP) install --quiet "torch==2.13.0+cpu" 2>/dev/null || \
 		$(PIP) install --quiet --extra-index-url $(TORCH_INDEX) "torch==2.13.0+cpu"
 	$(PIP) install --quiet -e ".[cpu,dev]"
+	# BFCL's own package for the export tests; its import dependencies are in the dev extra.
+	$(PIP) install --quiet --no-deps "$$(grep -o 'bfcl-eval==[0-9.]*' setup.py)"
 	# PyPI's torchvision/torchaudio/torchcodec do not match the +cpu torch and break
 	# `import transformers`; text generation needs none of them.
 	$(PIP) uninstall --quiet -y torchvision torchaudio torchcodec

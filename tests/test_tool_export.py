@@ -9,8 +9,8 @@ import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 
 from synthbeam.schemas.record import Record
-from synthbeam.tools.schema import normalise
 from synthbeam.tasks.tool_selection import to_selection_record
+from synthbeam.tools.schema import normalise
 from synthbeam.transforms.write.bfcl import WriteBfclCategories, answer_entry, question_entry
 from synthbeam.transforms.write.xlam import WriteXlam, to_xlam, xlam_tool
 

@@ -9,6 +9,8 @@ import os
 import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
+from consumers import check_bfcl_export, check_chat_templates, check_trl_preparation, load_rows
+from datasets import load_dataset
 
 from synthbeam.pipelines import tool_use
 from synthbeam.schemas.arrow import decoded_rows, row_to_record
@@ -50,7 +52,7 @@ def _rows(pattern: str) -> list[dict]:
     return decoded_rows(pq.read_table(files)) if files else []
 
 
-def test_tool_use_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
+def test_tool_use_recipe_end_to_end(tmp_path, monkeypatch, llm_endpoint, bundled_model_dir):
     output = str(tmp_path / "out")
     manifest = _run(llm_endpoint, bundled_model_dir, output, str(tmp_path / "cache"), [])
     counts, rec = manifest["counts"], manifest["reconciliation"]
@@ -107,8 +109,22 @@ def test_tool_use_recipe_end_to_end(tmp_path, llm_endpoint, bundled_model_dir):
     selection = _rows(f"{output}/tool_selection/*/*.parquet")
     labels = {key.split("/", 1)[1]: n for key, n in counts.items() if key.startswith("selection_label/")}
     assert sum(labels.values()) == len(selection) and all(r["task"] == "tool_selection" for r in selection)
-    xlam = [json.loads(line) for path in glob.glob(f"{output}/export/xlam/*.jsonl") for line in open(path)]
-    assert sorted(r["id"] for r in xlam) == sorted(r.id for r in rows)
+    train = sorted((r for r in rows if r.split == "train"), key=lambda r: r.id)
+    xlam = [json.loads(line) for line in open(f"{output}/export/xlam.jsonl")]
+    assert [(r["id"], r["query"]) for r in xlam] == [(n, query_of(r)) for n, r in enumerate(train)]
+    assert [json.loads(r["answers"]) == [] for r in xlam] == [not tool_calls_of(r) for r in train]
+
+    # What trainers and BFCL do with the output, with their own code.
+    loaded = load_dataset(output, cache_dir=str(tmp_path / "hf"))
+    assert {name: split.num_rows for name, split in loaded.items()} == {
+        split: sum(r.split == split for r in rows) for split in {r.split for r in rows}
+    }
+    chat_rows = load_rows(
+        glob.glob(f"{output}/train/*.parquet") + glob.glob(f"{output}/eval/*.parquet"), str(tmp_path / "hf")
+    )
+    assert check_chat_templates(chat_rows, bundled_model_dir) == 2 * sum(len(tool_calls_of(r)) for r in rows)
+    check_trl_preparation(chat_rows, bundled_model_dir, str(tmp_path / "trl"))
+    assert check_bfcl_export(f"{output}/export/bfcl", monkeypatch) == sum(r.split == "eval" for r in rows)
     rejected = _rows(f"{output}/rejected/*.parquet")
     assert len(rejected) == rec["rows_filtered"]
     assert {r["drop_stage"] for r in rejected} <= {

@@ -73,12 +73,20 @@ from synthbeam.transforms.verify import execution, grounding, semantic
 from synthbeam.transforms.verify import format as format_check
 from synthbeam.transforms.verify.base import VerifyRecords
 from synthbeam.transforms.write.bfcl import WriteBfclCategories
+from synthbeam.transforms.write.dataset_card import WriteDatasetCard
 from synthbeam.transforms.write.parquet import WriteParquetShards
 from synthbeam.transforms.write.xlam import WriteXlam
 
 RECIPE = "tool_use"
 REQUESTS_KEY = "requests"
 GENERATION_MODES = ("call_first", "free_form")
+
+CARD_DESCRIPTION = (
+    "Function-calling rows made by synthbeam's `tool_use` recipe: the pipeline planned each row's calls "
+    "(kind, tools, argument values) and the model wrote only the user's request, which states every argument "
+    "value. `messages` are chat turns with `tool_calls` (arguments as objects) and `tools` the definitions "
+    "offered, ready for `tokenizer.apply_chat_template(messages, tools=tools)`."
+)
 
 
 class ToolUseOptions(SynthbeamOptions, PipelineOptions):
@@ -252,11 +260,16 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     # trained on train/ is never scored on its own training rows.
     export = FileSystems.join(opts.output, "export")
     rows | "TrainRows" >> beam.Filter(lambda r: r.split == "train") | "ExportXlam" >> WriteXlam(export)
-    rows | "EvalRows" >> beam.Filter(lambda r: r.split == "eval") | "ExportBfcl" >> WriteBfclCategories(
-        FileSystems.join(export, "bfcl")
+    (
+        rows
+        | "EvalRows" >> beam.Filter(lambda r: r.split == "eval")
+        | "ExportBfcl" >> WriteBfclCategories(FileSystems.join(export, "bfcl"))
     )
 
     rejected, dead_letters = write_rejects_and_dead_letters(stage_rejects, dead, opts.output)
+    {"shards": shards, "records": rows, "rejected": rejected} | "WriteDatasetCard" >> WriteDatasetCard(
+        opts.output, pretty_name="synthbeam tool use", description=CARD_DESCRIPTION
+    )
 
     counts = (
         specs | "CountRequests" >> CountBy(lambda _: REQUESTS_KEY),
