@@ -60,7 +60,7 @@ def test_serving_settings_do_not_change_the_model_identity(tmp_path: Path) -> No
     (model / "model.safetensors").write_bytes(os.urandom(3 << 20))
     configs = [
         LLMConfig(model=str(model)),
-        LLMConfig(model=str(model), max_in_flight=3, request_timeout_s=5, max_retries=0, served_model_name="x"),
+        LLMConfig(model=str(model), max_in_flight=3, request_timeout_s=5, max_attempts=1, served_model_name="x"),
         LLMConfig(model=str(model), endpoint="http://127.0.0.1:1", cache_root="gs://b/c"),
     ]
     # The runtime derives the key from the model directory only, whatever the config says.

@@ -8,7 +8,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from aiohttp import web
+from scripted_server import INVALID_ANSWERS
 
 from synthbeam.llm.client import LLMClient, Outcome
 from synthbeam.schemas import reasons
@@ -67,7 +69,7 @@ def run_client(reply: Reply, requests: list[ChatRequest], **kwargs: Any) -> tupl
     async def main() -> tuple[list[Outcome], Scripted, float]:
         script = Scripted(reply)
         runner, url = await _serve(script)
-        client = LLMClient(url, "served", "m@1", **{"request_timeout_s": 5.0, "max_retries": 3, **kwargs})
+        client = LLMClient(url, "served", "m@1", **{"request_timeout_s": 5.0, "max_attempts": 4, **kwargs})
         started = time.monotonic()
         try:
             outcomes = await asyncio.gather(*(client.complete(r, f"k{r.id}") for r in requests))
@@ -114,11 +116,11 @@ def test_server_context_error_is_a_context_length_dead_letter() -> None:
     assert (outcome.reason, script.calls) == (reasons.CONTEXT_LENGTH, 1)
 
 
-def test_gives_up_after_max_retries() -> None:
+def test_gives_up_after_max_attempts() -> None:
     async def reply(n: int) -> web.Response:
         return web.json_response({}, status=500)
 
-    [outcome], script, _ = run_client(reply, [_request()], max_retries=2)
+    [outcome], script, _ = run_client(reply, [_request()], max_attempts=3)
     assert (outcome.reason, outcome.retries, script.calls) == (reasons.LLM_GAVE_UP, 2, 3)
     assert outcome.detail.startswith("3 attempts; last: HTTP 500")
 
@@ -176,7 +178,7 @@ def test_connection_error_asks_owner_to_recover() -> None:
             recovered += 1
             return url
 
-        client = LLMClient("http://127.0.0.1:9", "served", "m@1", max_retries=3, recover=recover)
+        client = LLMClient("http://127.0.0.1:9", "served", "m@1", max_attempts=4, recover=recover)
         try:
             outcome = await client.complete(_request(), "k")
         finally:
@@ -186,3 +188,68 @@ def test_connection_error_asks_owner_to_recover() -> None:
 
     outcome, recovered = asyncio.run(main())
     assert outcome.completion is not None and outcome.retries == 1 and recovered == 1
+
+
+@pytest.mark.parametrize("shape", sorted(INVALID_ANSWERS))
+def test_invalid_answer_is_retried_a_bounded_number_of_times_then_dead_lettered(shape: str) -> None:
+    async def reply(n: int) -> web.Response:
+        return INVALID_ANSWERS[shape]()
+
+    [outcome], script, _ = run_client(reply, [_request()], max_attempts=3)
+    assert outcome.completion is None and outcome.reason == reasons.INVALID_RESPONSE
+    assert (outcome.retries, script.calls) == (2, 3)
+    assert outcome.detail.startswith("3 attempts; last: ")
+
+
+@pytest.mark.parametrize("shape", sorted(INVALID_ANSWERS))
+def test_one_invalid_answer_then_a_good_one_completes(shape: str) -> None:
+    async def reply(n: int) -> web.Response:
+        return INVALID_ANSWERS[shape]() if n == 1 else _ok()
+
+    [outcome], script, _ = run_client(reply, [_request()], max_attempts=3)
+    assert outcome.completion is not None and outcome.completion.text == "Hello."
+    assert (outcome.retries, script.calls) == (1, 2)
+
+
+def test_malformed_http_is_an_invalid_response() -> None:
+    async def main() -> Outcome:
+        async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.read(65536)
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: nope\r\n\r\n{}")
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(garbage, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        client = LLMClient(f"http://127.0.0.1:{port}", "served", "m@1", max_attempts=2)
+        try:
+            return await client.complete(_request(), "k")
+        finally:
+            await client.close()
+            server.close()
+
+    outcome = asyncio.run(main())
+    assert outcome.completion is None and outcome.reason == reasons.INVALID_RESPONSE and outcome.retries == 1
+
+
+def test_a_server_that_never_answers_times_out_on_every_attempt() -> None:
+    async def reply(n: int) -> web.Response:
+        await asyncio.sleep(3)  # far past the timeout; short so the server's own shutdown is quick
+        return _ok()
+
+    [outcome], script, elapsed = run_client(reply, [_request()], request_timeout_s=0.3, max_attempts=3)
+    assert outcome.reason == reasons.LLM_GAVE_UP and (outcome.timeouts, outcome.retries, script.calls) == (3, 2, 3)
+    assert "no answer from the server for 0.3 s" in outcome.detail and elapsed < 10
+
+
+def test_a_slow_server_that_keeps_answering_never_times_out() -> None:
+    """Request i takes 0.4 * i s, four times the timeout for the last; the server answers
+    someone every 0.4 s, so none is abandoned (a hung server answers no one)."""
+
+    async def reply(n: int) -> web.Response:
+        await asyncio.sleep(0.4 * n)
+        return _ok()
+
+    outcomes, script, _ = run_client(reply, [_request(i) for i in range(5)], request_timeout_s=0.5)
+    assert all(o.completion is not None for o in outcomes)
+    assert [(o.retries, o.timeouts) for o in outcomes] == [(0, 0)] * 5 and script.calls == 5

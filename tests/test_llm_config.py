@@ -22,7 +22,7 @@ def test_defaults_are_valid_and_hashable() -> None:
         ({"max_model_len": 8}, ">= 16"),
         ({"dtype": "fp8x"}, "float32"),
         ({"request_timeout_s": 0}, "> 0 seconds"),
-        ({"max_retries": -1}, ">= 0"),
+        ({"max_attempts": 0}, ">= 1"),
         ({"cache_root": " "}, "None for no cache"),
         ({"extra_server_args": ("--port", "9")}, "host and port are chosen"),
         ({"endpoint": "http://h:1", "dtype": "float32"}, "set endpoint=None"),
@@ -52,3 +52,10 @@ def test_server_base_url_accepts_the_openai_client_form() -> None:
     ):
         assert server_base_url(url) == "http://127.0.0.1:8000"
     assert server_base_url("https://gw.example/llm/v1") == "https://gw.example/llm"
+
+
+def test_defaults_let_a_hung_server_surface_in_minutes() -> None:
+    config = LLMConfig(model="/models/m")
+    assert 60 <= config.request_timeout_s <= 300  # CPU servers with full batches need minutes
+    assert 2 <= config.max_attempts <= 5
+    assert config.request_timeout_s * config.max_attempts <= 15 * 60

@@ -52,3 +52,12 @@ def test_retry_after_wins_over_backoff() -> None:
     rng = random.Random(1)
     assert retry.retry_delay(5, 2.0, rng) == 2.0
     assert retry.retry_delay(0, None, rng) <= retry.BASE_DELAY_S
+
+
+def test_retry_after_that_parses_as_a_date_but_is_not_one_is_unreadable() -> None:
+    for junk in ("Mon, 32 Jan 2024 10:00:00 GMT", "Mon, 10 Jan 2024 25:61:00 GMT", "Mon, 10 Jan 99999 10:00:00 GMT"):
+        assert retry.parse_retry_after(junk) is None
+        assert retry.unreadable_retry_after(junk)
+    for fine in (None, "", " ", "3", "Wed, 21 Oct 2015 07:28:00 GMT"):
+        assert not retry.unreadable_retry_after(fine)
+    assert retry.unreadable_retry_after("soon")

@@ -2,14 +2,19 @@
 
 At most ``max_in_flight`` requests are on the wire at once; each request goes on as soon as
 a slot frees, so the server's batch stays full (no batch-and-wait). Transient failures
-(connection errors, timeouts, 5xx, 429) are retried with capped, jittered backoff; other
-4xx are never retried.
+(connection errors, 5xx, 429, timeouts: ``request_timeout_s`` with no answer from the
+server, see ``silence``) and invalid answers (a body that is not a chat
+completion, malformed HTTP, an unreadable ``Retry-After``) are retried with capped,
+jittered backoff, ``max_attempts`` times in all; other 4xx are never retried.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import logging
+import math
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -17,8 +22,15 @@ from dataclasses import dataclass
 import aiohttp
 
 from synthbeam.llm import protocol, retry
+from synthbeam.llm.config import DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_S
+from synthbeam.llm.silence import SilenceTimer
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import ChatRequest, Completion
+
+logger = logging.getLogger(__name__)
+# A request may take as long as the server keeps answering (SilenceTimer); aiohttp's own
+# 5-minute default would cut long CPU generations.
+_NO_TOTAL_TIMEOUT = aiohttp.ClientTimeout(total=None)
 
 
 @dataclass(frozen=True)
@@ -32,16 +44,27 @@ class Outcome:
     llm_calls: int = 0  # 1 when the server produced the completion (0: cache hit or give-up)
     retries: int = 0
     client_errors: int = 0  # non-retryable 4xx answers
+    timeouts: int = 0  # attempts abandoned after request_timeout_s
     cache_hit: bool = False
 
 
 class _Transient(Exception):
-    """A failure worth retrying; ``retry_after`` is the server's wish in seconds."""
+    """A failure worth retrying; ``retry_after`` is the server's wish in seconds. ``invalid``:
+    the server answered, but not in the protocol (the give-up reason is then invalid_response)."""
 
-    def __init__(self, detail: str, retry_after: float | None = None, reconnect: bool = False) -> None:
+    def __init__(
+        self,
+        detail: str,
+        retry_after: float | None = None,
+        reconnect: bool = False,
+        timed_out: bool = False,
+        invalid: bool = False,
+    ) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
         self.reconnect = reconnect
+        self.timed_out = timed_out
+        self.invalid = invalid
 
 
 Recover = Callable[[], Awaitable[str]]
@@ -57,8 +80,8 @@ class LLMClient:
         model_id: str,
         *,
         max_in_flight: int = 256,
-        request_timeout_s: float = 600.0,
-        max_retries: int = 8,
+        request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         recover: Recover | None = None,
         rng: random.Random | None = None,
     ) -> None:
@@ -66,8 +89,9 @@ class LLMClient:
         self._served_name = served_name
         self._model_id = model_id
         self._slots = asyncio.Semaphore(max_in_flight)
-        self._timeout = aiohttp.ClientTimeout(total=request_timeout_s)
-        self._max_retries = max_retries
+        self._silence = SilenceTimer(request_timeout_s)
+        self._warned_at = -math.inf
+        self._max_attempts = max(1, max_attempts)
         self._recover = recover
         self._recovering: asyncio.Future[str] | None = None
         self._rng = rng or random.Random()
@@ -80,13 +104,14 @@ class LLMClient:
     async def complete(self, request: ChatRequest, key: str) -> Outcome:
         """One chat completion with retries; never raises for server or network trouble."""
         body = protocol.request_body(request, self._served_name)
-        last = ""
-        for attempt in range(self._max_retries + 1):
+        failure = _Transient("no attempt made")
+        timeouts = 0
+        for attempt in range(self._max_attempts):
             try:
                 completion = await self._attempt(body, request, key)
             except _Transient as error:
-                last = str(error)
-                if attempt == self._max_retries:
+                failure, timeouts = error, timeouts + int(error.timed_out)
+                if attempt + 1 == self._max_attempts:
                     break
                 if error.reconnect:
                     await self._reconnect()
@@ -94,32 +119,61 @@ class LLMClient:
                 continue
             except _ClientError as error:
                 reason = reasons.CONTEXT_LENGTH if error.context else reasons.LLM_CLIENT_ERROR
-                return Outcome(request.id, reason=reason, detail=str(error), retries=attempt, client_errors=1)
-            return _checked(request, completion, attempt)
+                return Outcome(
+                    request.id, reason=reason, detail=str(error), retries=attempt, client_errors=1, timeouts=timeouts
+                )
+            return dataclasses.replace(_checked(request, completion, attempt), timeouts=timeouts)
         return Outcome(
-            request.id, reason=reasons.LLM_GAVE_UP, detail=f"{attempt + 1} attempts; last: {last}", retries=attempt
+            request.id,
+            reason=reasons.INVALID_RESPONSE if failure.invalid else reasons.LLM_GAVE_UP,
+            detail=f"{attempt + 1} attempts; last: {failure}",
+            retries=attempt,
+            timeouts=timeouts,
         )
 
     async def _attempt(self, body: dict[str, object], request: ChatRequest, key: str) -> Completion:
         url = f"{self._endpoint}/v1/chat/completions"
         async with self._slots:
-            try:
-                async with self._session.post(url, json=body, timeout=self._timeout) as response:
-                    text = await response.text()
-                    status = response.status
-                    retry_after = retry.parse_retry_after(response.headers.get("Retry-After"))
-            except aiohttp.ClientConnectionError as error:
-                raise _Transient(f"connection: {error!r}", reconnect=True) from error
-            except (asyncio.TimeoutError, aiohttp.ClientPayloadError) as error:
-                raise _Transient(f"timeout or broken response: {error!r}") from error
-        if retry.is_retryable_status(status):
-            raise _Transient(f"HTTP {status}: {text[:200]}", retry_after=retry_after)
-        if status != 200:
-            raise _ClientError(f"HTTP {status}: {text[:500]}", protocol.looks_like_context_error(status, text))
+            started = self._silence.now()
+            post = asyncio.ensure_future(self._post(url, body))
+            if not await self._silence.wait(post, started):
+                self._warn_silent()
+                raise _Transient(
+                    f"timed out: no answer from the server for {self._silence.limit_s:g} s", timed_out=True
+                )
+            status, raw, retry_after_header = post.result()
+        return _completion_from(status, raw, retry_after_header, request, self._model_id, key)
+
+    async def _post(self, url: str, body: dict[str, object]) -> tuple[int, bytes, str | None]:
+        """One HTTP exchange: (status, body, Retry-After); _Transient for network trouble."""
         try:
-            return protocol.parse_response(json.loads(text), request, self._model_id, key)
-        except (json.JSONDecodeError, KeyError, IndexError, TypeError, ValueError) as error:
-            raise _Transient(f"malformed response: {error!r}") from error
+            async with self._session.post(url, json=body, timeout=_NO_TOTAL_TIMEOUT) as response:
+                raw = await response.read()
+                self._silence.heard()
+                return response.status, raw, response.headers.get("Retry-After")
+        except asyncio.TimeoutError as error:
+            raise _Transient(f"timed out: {error!r}", timed_out=True) from error
+        except aiohttp.ClientConnectionError as error:
+            raise _Transient(f"connection: {error!r}", reconnect=True) from error
+        except aiohttp.ClientPayloadError as error:
+            raise _Transient(f"broken response: {error!r}") from error
+        except aiohttp.ClientResponseError as error:
+            raise _Transient(f"malformed HTTP answer: {error!r}", invalid=True) from error
+        except aiohttp.ClientError as error:
+            raise _Transient(f"HTTP client error: {error!r}") from error
+
+    def _warn_silent(self) -> None:
+        """One warning per silent period, not one per abandoned request."""
+        now = self._silence.now()
+        if now - self._warned_at >= self._silence.limit_s:
+            self._warned_at = now
+            logger.warning(
+                "No answer from %s for %g s: abandoning requests in flight and retrying them "
+                "(%d attempts per request; --request_timeout_s / --max_attempts set these).",
+                self._endpoint,
+                self._silence.limit_s,
+                self._max_attempts,
+            )
 
     async def _reconnect(self) -> None:
         """Asks the server owner to restart a dead server; one check shared by all requests."""
@@ -132,6 +186,27 @@ class LLMClient:
         except (OSError, RuntimeError, TimeoutError):
             # Restart failed this time; the next attempt's backoff and check try again.
             return
+
+
+def _completion_from(
+    status: int, raw: bytes, retry_after_header: str | None, request: ChatRequest, model_id: str, key: str
+) -> Completion:
+    """The completion in one HTTP answer; _Transient or _ClientError when it holds none."""
+    text = raw.decode("utf-8", errors="replace")
+    if retry.is_retryable_status(status):
+        if retry.unreadable_retry_after(retry_after_header):
+            raise _Transient(
+                f"HTTP {status} with unreadable Retry-After {str(retry_after_header)[:80]!r}", invalid=True
+            )
+        raise _Transient(f"HTTP {status}: {text[:200]}", retry_after=retry.parse_retry_after(retry_after_header))
+    if status != 200:
+        raise _ClientError(f"HTTP {status}: {text[:500]}", protocol.looks_like_context_error(status, text))
+    try:
+        return protocol.parse_response(json.loads(raw.decode("utf-8")), request, model_id, key)
+    except UnicodeDecodeError as error:
+        raise _Transient(f"invalid response: body is not UTF-8 ({error})", invalid=True) from error
+    except (json.JSONDecodeError, protocol.InvalidResponse) as error:
+        raise _Transient(f"invalid response: {error}; body: {text[:200]}", invalid=True) from error
 
 
 class _ClientError(Exception):

@@ -7,6 +7,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+# A server that accepts requests and never answers: a warning after DEFAULT_REQUEST_TIMEOUT_S
+# and each request dead-lettered after about DEFAULT_MAX_ATTEMPTS x DEFAULT_REQUEST_TIMEOUT_S
+# (12 minutes). The timeout counts silence, not a request's own time, and 3 minutes of it
+# is far beyond a healthy server: a 2-core CPU running 128 requests of 256 tokens each
+# still finishes its first in about 4 minutes only when all run in lockstep.
+DEFAULT_REQUEST_TIMEOUT_S = 180.0
+DEFAULT_MAX_ATTEMPTS = 4
 _VALID_DTYPES = ("auto", "float32", "float16", "bfloat16", "half", "float")
 # The managed server owns these flags; setting them twice would confuse vLLM or us.
 _RESERVED_ARGS = ("--model", "--host", "--port", "--served-model-name")
@@ -30,8 +37,10 @@ class LLMConfig:
         enforce_eager: Managed server eager mode. None: True on CPU, vLLM's choice on GPU.
         extra_server_args: More ``vllm.entrypoints.openai.api_server`` flags.
         cache_root: Response cache directory (local or ``gs://``), None for no cache.
-        request_timeout_s: Seconds one HTTP request may take before it is retried.
-        max_retries: Retries per request after the first attempt.
+        request_timeout_s: Seconds the server may answer nothing -- neither this request nor
+            any other -- before a request in flight is abandoned (and retried while attempts
+            are left). A slow server that keeps answering never times out.
+        max_attempts: HTTP requests per ChatRequest, the first one included.
         startup_timeout_s: Seconds a managed server may take to become ready.
     """
 
@@ -44,8 +53,8 @@ class LLMConfig:
     enforce_eager: bool | None = None
     extra_server_args: tuple[str, ...] = ()
     cache_root: str | None = None
-    request_timeout_s: float = 600.0
-    max_retries: int = 8
+    request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
     startup_timeout_s: float = 900.0
 
     def __post_init__(self) -> None:
@@ -90,8 +99,8 @@ def config_problems(config: LLMConfig) -> list[str]:
         problems.append(f"dtype={config.dtype!r} must be one of {', '.join(_VALID_DTYPES)} or None.")
     if config.request_timeout_s <= 0 or config.startup_timeout_s <= 0:
         problems.append("request_timeout_s and startup_timeout_s must be > 0 seconds.")
-    if config.max_retries < 0:
-        problems.append(f"max_retries={config.max_retries} must be >= 0.")
+    if config.max_attempts < 1:
+        problems.append(f"max_attempts={config.max_attempts} must be >= 1 (1: no retries).")
     if config.cache_root is not None and not config.cache_root.strip():
         problems.append("cache_root is empty; pass a directory (local or gs://) or None for no cache.")
     reserved = [arg for arg in config.extra_server_args if arg.split("=")[0] in _RESERVED_ARGS]

@@ -43,37 +43,67 @@ def request_body(request: ChatRequest, served_name: str) -> dict[str, Any]:
     return body
 
 
+class InvalidResponse(ValueError):
+    """A 200 answer whose body is not a chat completion (wrong shape or types)."""
+
+
+def _object(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise InvalidResponse(f"{where} is {type(value).__name__}, not an object")
+    return value
+
+
+def _optional(container: dict[str, Any], name: str, kind: type, where: str) -> Any:
+    """``container[name]`` when it is a ``kind`` or absent/null (None); anything else is invalid."""
+    value = container.get(name)
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+        raise InvalidResponse(f"{where}.{name} is {type(value).__name__}, not {kind.__name__}")
+    return value
+
+
+def _token_count(usage: dict[str, Any], name: str) -> int:
+    count = _optional(usage, name, int, "usage") or 0
+    if count < 0:
+        raise InvalidResponse(f"usage.{name} is negative")
+    return int(count)
+
+
+def _tool_call(value: Any, where: str) -> ToolCall:
+    call = _object(value, where)
+    function = _object(call.get("function") or {}, f"{where}.function")
+    return ToolCall(
+        id=str(call.get("id", "")),
+        type=str(call.get("type", "function")),
+        function={"name": str(function.get("name", "")), "arguments": str(function.get("arguments", ""))},
+    )
+
+
 def _tool_calls(message: dict[str, Any]) -> list[ToolCall] | None:
-    calls = message.get("tool_calls")
+    calls = _optional(message, "tool_calls", list, "message")
     if not calls:
         return None
-    return [
-        ToolCall(
-            id=str(call.get("id", "")),
-            type=str(call.get("type", "function")),
-            function={
-                "name": str(call.get("function", {}).get("name", "")),
-                "arguments": str(call.get("function", {}).get("arguments", "")),
-            },
-        )
-        for call in calls
-    ]
+    return [_tool_call(call, f"message.tool_calls[{i}]") for i, call in enumerate(calls)]
 
 
-def parse_response(body: dict[str, Any], request: ChatRequest, model_id: str, key: str) -> Completion:
-    """A Completion from a chat-completions response body (KeyError/TypeError if malformed)."""
-    choice = body["choices"][0]
-    message = choice.get("message") or {}
-    usage = body.get("usage") or {}
+def parse_response(body: Any, request: ChatRequest, model_id: str, key: str) -> Completion:
+    """A Completion from a chat-completions response body; InvalidResponse when the body is
+    not one (a missing or empty ``choices``, a field of the wrong type)."""
+    body = _object(body, "body")
+    choices = _optional(body, "choices", list, "body")
+    if not choices:
+        raise InvalidResponse("body.choices is missing or empty")
+    choice = _object(choices[0], "choices[0]")
+    message = _object(choice.get("message"), "choices[0].message")
+    usage = _object(body.get("usage") or {}, "usage")
     return Completion(
         request_id=request.id,
-        text=message.get("content") or "",
-        finish_reason=str(choice.get("finish_reason") or ""),
+        text=_optional(message, "content", str, "message") or "",
+        finish_reason=_optional(choice, "finish_reason", str, "choices[0]") or "",
         model=model_id,
         request_hash=key,
         tool_calls=_tool_calls(message),
-        prompt_tokens=int(usage.get("prompt_tokens") or 0),
-        completion_tokens=int(usage.get("completion_tokens") or 0),
+        prompt_tokens=_token_count(usage, "prompt_tokens"),
+        completion_tokens=_token_count(usage, "completion_tokens"),
     )
 
 

@@ -32,27 +32,37 @@ def backoff_delay(
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None
+    when the header is absent or unreadable (never raises)."""
     if value is None or not value.strip():
         return None
     text = value.strip()
     try:
         seconds = float(text)
     except ValueError:
-        parsed = email.utils.parsedate_to_datetime(text) if _looks_like_date(text) else None
+        parsed = _http_date(text)
         if parsed is None:
             return None
-        seconds = parsed.timestamp() - (time.time() if now is None else now)
+        seconds = parsed - (time.time() if now is None else now)
     if seconds != seconds:  # NaN
         return None
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
-def _looks_like_date(text: str) -> bool:
+def unreadable_retry_after(value: str | None) -> bool:
+    """A ``Retry-After`` header that is there but says nothing usable: the server broke the protocol."""
+    return bool(value and value.strip()) and parse_retry_after(value) is None
+
+
+def _http_date(text: str) -> float | None:
+    """The POSIX time an HTTP date names, or None: "Mon, 32 Jan 2024 ..." parses as a date
+    and then fails as one, so every step is guarded."""
     try:
-        return email.utils.parsedate_tz(text) is not None
-    except (TypeError, ValueError):
-        return False
+        if email.utils.parsedate_tz(text) is None:
+            return None
+        return email.utils.parsedate_to_datetime(text).timestamp()
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
 
 
 def retry_delay(attempt: int, retry_after: float | None, rng: random.Random) -> float:

@@ -154,7 +154,7 @@ class GenerationRuntime:
             self.model_id,
             max_in_flight=self.config.max_in_flight,
             request_timeout_s=self.config.request_timeout_s,
-            max_retries=self.config.max_retries,
+            max_attempts=self.config.max_attempts,
             recover=self._recover,
         )
         self.progress.ready()

@@ -18,6 +18,7 @@ INPUT_LOST = frozenset({UNREADABLE_FILE, TRUNCATED_FILE})
 CONTEXT_LENGTH = "context_length"
 LLM_GAVE_UP = "llm_gave_up"
 LLM_CLIENT_ERROR = "llm_client_error"
+INVALID_RESPONSE = "invalid_response"  # answers that were no chat completion, on every attempt
 PARSE_FAILED = "parse_failed"
 
 # Filters
