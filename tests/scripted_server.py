@@ -54,6 +54,7 @@ class ScriptedServer:
         self._model = model
         self._max_model_len = max_model_len
         self.chat_requests = 0
+        self._answering: set[asyncio.Future[web.StreamResponse]] = set()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
@@ -85,6 +86,9 @@ class ScriptedServer:
 
     async def _stop(self) -> None:
         assert self._runner is not None
+        for answer in list(self._answering):  # answers that never come end with the server
+            answer.cancel()
+        await asyncio.gather(*self._answering, return_exceptions=True)
         await self._runner.cleanup()
 
     async def _models(self, request: web.Request) -> web.Response:
@@ -92,4 +96,9 @@ class ScriptedServer:
 
     async def _chat(self, request: web.Request) -> web.StreamResponse:
         self.chat_requests += 1
-        return await self._answer(await request.json())
+        answer = asyncio.ensure_future(self._answer(await request.json()))
+        self._answering.add(answer)
+        try:
+            return await answer
+        finally:
+            self._answering.discard(answer)

@@ -59,3 +59,18 @@ def test_defaults_let_a_hung_server_surface_in_minutes() -> None:
     assert 60 <= config.request_timeout_s <= 300  # CPU servers with full batches need minutes
     assert 2 <= config.max_attempts <= 5
     assert config.request_timeout_s * config.max_attempts <= 15 * 60
+
+
+def test_timeout_and_attempts_options_reach_the_generator_and_the_judge() -> None:
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from synthbeam.pipelines.common import SynthbeamOptions, judge_config_from_options, llm_config_from_options
+
+    argv = ["--model=/models/m", "--judge_endpoint=http://judge:8000", "--request_timeout_s=30", "--max_attempts=2"]
+    opts = PipelineOptions(argv).view_as(SynthbeamOptions)
+    for config in (llm_config_from_options(opts), judge_config_from_options(opts)):
+        assert (config.request_timeout_s, config.max_attempts) == (30.0, 2)
+    defaults = llm_config_from_options(PipelineOptions(["--model=/models/m"]).view_as(SynthbeamOptions))
+    assert (defaults.request_timeout_s, defaults.max_attempts) == (180.0, 4)
+    with pytest.raises(ValueError, match="max_attempts=0 must be >= 1"):
+        llm_config_from_options(PipelineOptions(["--model=/models/m", "--max_attempts=0"]).view_as(SynthbeamOptions))

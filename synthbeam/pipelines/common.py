@@ -15,9 +15,10 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
 from synthbeam.data.corpus import DEFAULT_CORPUS_URI
-from synthbeam.llm.config import LLMConfig, server_base_url
+from synthbeam.llm.config import DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_S, LLMConfig, server_base_url
 from synthbeam.local_cache import cache_home
 from synthbeam.schemas.record import DeadLetter, stable_id
+from synthbeam.transforms.accounting import add_llm_request_counts
 from synthbeam.transforms.write.parquet import WriteRejects
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,18 @@ class SynthbeamOptions(PipelineOptions):
             type=int,
             default=2048,
             help="Context length the managed server is started with; longer prompts are dead-lettered as context_length.",
+        )
+        group.add_argument(
+            "--request_timeout_s",
+            type=float,
+            default=DEFAULT_REQUEST_TIMEOUT_S,
+            help="Seconds the LLM server may answer no request at all before those in flight are abandoned and retried (a slow server that keeps answering never times out). Counted as llm_requests.timeouts in the manifest.",
+        )
+        group.add_argument(
+            "--max_attempts",
+            type=int,
+            default=DEFAULT_MAX_ATTEMPTS,
+            help="HTTP attempts per LLM request, the first included, before it is dead-lettered (llm_gave_up, invalid_response).",
         )
         group.add_argument(
             "--cache_root",
@@ -200,6 +213,8 @@ def llm_config_from_options(opts: SynthbeamOptions) -> LLMConfig:
         served_model_name=opts.served_model_name or None,
         max_in_flight=opts.max_in_flight,
         max_model_len=opts.max_model_len,
+        request_timeout_s=opts.request_timeout_s,
+        max_attempts=opts.max_attempts,
         cache_root=None if cache_root == "none" else cache_root,
     )
 
@@ -231,6 +246,8 @@ def judge_config_from_options(opts: SynthbeamOptions, generator: LLMConfig | Non
         endpoint=server_base_url(opts.judge_endpoint) if opts.judge_endpoint else None,
         max_in_flight=generator.max_in_flight,
         max_model_len=generator.max_model_len,
+        request_timeout_s=generator.request_timeout_s,
+        max_attempts=generator.max_attempts,
         cache_root=cache_root,
     )
 
@@ -339,6 +356,7 @@ def run_recipe(
         return
     result.wait_until_finish()
     if not is_dataflow(options):
+        add_llm_request_counts(FileSystems.join(opts.output, "manifest.json"), result)
         print_summary(FileSystems.join(opts.output, "manifest.json"))
 
 
@@ -348,6 +366,7 @@ def print_summary(manifest_path: str) -> dict[str, Any]:
         manifest = json.loads(handle.read().decode("utf-8"))
     lines = [f"synthbeam {manifest['recipe']} run {manifest['run_id']} finished: {manifest['output']}"]
     lines += [f"  {key:<48} {value:>8}" for key, value in manifest["counts"].items()]
+    lines += [f"  {'llm_requests/' + key:<48} {value:>8}" for key, value in manifest.get("llm_requests", {}).items()]
     rec = manifest["reconciliation"]
     added = f" + added {rec['rows_added']}" if rec.get("rows_added") else ""
     verdict, lost = "balanced" if rec["balanced"] else "NOT BALANCED", rec.get("input_files_lost", 0)

@@ -160,6 +160,33 @@ def write_json(path: str, document: dict[str, Any]) -> str:
     return path
 
 
+def llm_request_counts(result: Any) -> dict[str, int]:
+    """What the LLM client did over a finished run: calls, cache hits, retries, timeouts,
+    tokens. These are Beam counters of ``GenerateCompletions`` (namespace "generate"), not
+    elements, so they are known only once the run is over; dead letters are in ``counts``."""
+    from apache_beam.metrics.metric import MetricsFilter
+
+    totals: dict[str, int] = {}
+    for counter in result.metrics().query(MetricsFilter().with_namespace("generate"))["counters"]:
+        name = counter.key.metric.name
+        value = counter.committed if counter.committed is not None else counter.attempted
+        if not name.startswith("dead_letter_"):
+            totals[name] = totals.get(name, 0) + int(value or 0)
+    return dict(sorted(totals.items()))
+
+
+def add_llm_request_counts(manifest_path: str, result: Any) -> None:
+    """Adds ``llm_request_counts`` to a finished run's manifest as ``llm_requests`` (written
+    aside and renamed into place, so a reader sees the old manifest or the new one)."""
+    counts = llm_request_counts(result)
+    if not counts:  # the recipe asked no LLM
+        return
+    with FileSystems.open(manifest_path) as handle:
+        manifest = json.loads(handle.read().decode("utf-8"))
+    manifest["llm_requests"] = counts
+    FileSystems.rename([write_json(f"{manifest_path}.tmp", manifest)], [manifest_path])
+
+
 class WriteManifest(beam.PTransform):
     """Flattens (key, count) collections into ``{output}/manifest.json``.
 

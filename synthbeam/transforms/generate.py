@@ -26,7 +26,15 @@ logger = logging.getLogger(__name__)
 
 STAGE = "generate"
 _PAYLOAD_CHARS = 2000
-_COUNTERS = ("llm_calls", "cache_hits", "retries", "llm_client_errors", "prompt_tokens", "completion_tokens")
+_COUNTERS = (
+    "llm_calls",
+    "cache_hits",
+    "retries",
+    "timeouts",  # HTTP requests abandoned after request_timeout_s without an answer
+    "llm_client_errors",
+    "prompt_tokens",
+    "completion_tokens",
+)
 
 
 def _import_serving() -> Any:
@@ -190,6 +198,7 @@ class GenerateCompletionsFn(beam.DoFn, Generic[T]):
         self._counters["llm_calls"].inc(outcome.llm_calls)
         self._counters["cache_hits"].inc(int(outcome.cache_hit))
         self._counters["retries"].inc(outcome.retries)
+        self._counters["timeouts"].inc(outcome.timeouts)
         self._counters["llm_client_errors"].inc(outcome.client_errors)
         if outcome.completion is not None and not outcome.cache_hit:
             self._counters["prompt_tokens"].inc(outcome.completion.prompt_tokens)
@@ -202,8 +211,8 @@ class GenerateCompletions(beam.PTransform):
     Input: ``PCollection[tuple[ChatRequest, T]]``; ``T`` is any upstream context, passed
     through untouched. Output: a ``DoOutputsTuple`` with ``.main``
     (``PCollection[tuple[Completion, T]]``) and ``.dead_letter`` (``PCollection[DeadLetter]``
-    with reason ``context_length``, ``llm_gave_up``, ``llm_client_error`` or
-    ``structured_output_invalid``).
+    with reason ``context_length``, ``llm_gave_up``, ``invalid_response``, ``llm_client_error``
+    or ``structured_output_invalid``).
 
     Args:
         config: Model, server and client settings; a managed vLLM server is started once
