@@ -123,3 +123,107 @@ def test_gcs_cache_round_trip(gcs_bucket: str) -> None:
     assert store.get(key) is None
     store.put(key, _completion(key))
     assert store.get(key) == dataclasses.replace(_completion(key), cached=True)
+
+
+REMOVED = object()
+
+
+def _entry_with(key: str, **changes: object) -> bytes:
+    """A complete entry for ``key`` whose completion fields are changed (or REMOVED)."""
+    body = json.loads(encode_entry(key, _completion(key)))
+    for name, value in changes.items():
+        if value is REMOVED:
+            body["completion"].pop(name)
+        else:
+            body["completion"][name] = value
+    return json.dumps(body).encode("utf-8")
+
+
+ILL_TYPED: dict[str, dict[str, object]] = {
+    "text_null": {"text": None},
+    "text_number": {"text": 7},
+    "finish_reason_list": {"finish_reason": ["stop"]},
+    "model_missing": {"model": REMOVED},
+    "tokens_as_text": {"prompt_tokens": "9"},
+    "tokens_as_bool": {"completion_tokens": True},
+    "tokens_negative": {"completion_tokens": -1},
+    "tool_calls_text": {"tool_calls": "f()"},
+    "tool_call_text": {"tool_calls": ["f()"]},
+    "tool_call_function_text": {"tool_calls": [{"id": "1", "type": "function", "function": "f"}]},
+    "tool_call_arguments_object": {
+        "tool_calls": [{"id": "1", "type": "function", "function": {"name": "f", "arguments": {}}}]
+    },
+    "cached_text": {"cached": "no"},
+}
+
+
+@pytest.mark.parametrize("case", sorted(ILL_TYPED))
+def test_ill_typed_entry_is_a_miss_and_is_rewritten(tmp_path: Path, case: str) -> None:
+    key = REQUEST.cache_key("m@1")
+    path = Path(entry_path(str(tmp_path), key))
+    path.parent.mkdir(parents=True)
+    path.write_bytes(_entry_with(key, **ILL_TYPED[case]))
+    store = ResponseCache(str(tmp_path))
+    assert store.get(key) is None
+    store.put(key, _completion(key))
+    assert store.get(key) == dataclasses.replace(_completion(key), cached=True)
+
+
+def test_tool_calls_round_trip(tmp_path: Path) -> None:
+    store = ResponseCache(str(tmp_path))
+    key = REQUEST.cache_key("m@1")
+    calls = [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": '{"x": 1}'}}]
+    completion = dataclasses.replace(_completion(key), tool_calls=calls)  # type: ignore[arg-type]
+    store.put(key, completion)
+    assert store.get(key) == dataclasses.replace(completion, cached=True)
+
+
+def test_entry_that_is_a_directory_is_a_miss_and_is_rewritten(tmp_path: Path) -> None:
+    key = REQUEST.cache_key("m@1")
+    path = Path(entry_path(str(tmp_path), key))
+    (path / "junk").mkdir(parents=True)
+    store = ResponseCache(str(tmp_path))
+    assert store.get(key) is None
+    store.put(key, _completion(key))
+    assert path.is_file() and store.get(key) == dataclasses.replace(_completion(key), cached=True)
+
+
+def test_unreadable_entry_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    key = REQUEST.cache_key("m@1")
+    store = ResponseCache(str(tmp_path))
+    store.put(key, _completion(key))
+    real_open = open
+
+    def refuse(path: object, *args: object, **kwargs: object) -> object:
+        if str(path).endswith(f"{key}.json"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr("builtins.open", refuse)
+    assert store.get(key) is None
+
+
+def test_a_run_over_broken_entries_asks_again_and_repairs_them(bundled_model_dir: str, tmp_path: Path) -> None:
+    from aiohttp import web
+    from llm_pipeline import make_requests, run_generate
+    from scripted_server import ScriptedServer
+
+    async def answer(body: dict[str, object]) -> web.Response:
+        return web.json_response({"choices": [{"message": {"content": "Fine."}, "finish_reason": "stop"}]})
+
+    cache = tmp_path / "cache"
+    items = make_requests(2, prefix="broken")
+    model_id = model_identity(bundled_model_dir)
+    directory_entry = Path(entry_path(str(cache), items[0][0].cache_key(model_id)))
+    (directory_entry / "junk").mkdir(parents=True)
+    null_key = items[1][0].cache_key(model_id)
+    null_entry = Path(entry_path(str(cache), null_key))
+    null_entry.parent.mkdir(parents=True, exist_ok=True)
+    null_entry.write_bytes(_entry_with(null_key, text=None))
+    with ScriptedServer(answer) as server:
+        config = LLMConfig(model=bundled_model_dir, endpoint=server.url, cache_root=str(cache))
+        first = run_generate(config, items, tmp_path / "first")
+        again = run_generate(config, items, tmp_path / "again")
+    assert first.dead == [] and first.counter("llm_calls") == 2 and server.chat_requests == 2
+    assert directory_entry.is_file() and {r["completion"]["text"] for r in first.main} == {"Fine."}
+    assert again.counter("cache_hits") == 2 and again.counter("llm_calls") == 0
