@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import weakref
 from collections import deque
@@ -195,6 +196,18 @@ class ManagedServer:
         if self._finalizer is not None:
             self._finalizer.detach()
             self._finalizer = None
+
+
+def connection_problem(endpoint: str, timeout_s: float = 10.0) -> str | None:
+    """Why no TCP connection opens to ``endpoint`` ("Connection refused", "timed out", ...),
+    or None when one does."""
+    parts = urllib.parse.urlsplit(endpoint)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "", port), timeout=timeout_s):
+            return None
+    except OSError as error:
+        return error.strerror or str(error) or type(error).__name__
 
 
 class FixedEndpoint:

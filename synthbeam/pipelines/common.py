@@ -19,6 +19,7 @@ from synthbeam.llm.config import DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_S
 from synthbeam.local_cache import cache_home
 from synthbeam.schemas.record import DeadLetter, stable_id
 from synthbeam.transforms.accounting import add_llm_request_counts
+from synthbeam.transforms.generate import check_llm_endpoints
 from synthbeam.transforms.write.parquet import WriteRejects
 
 logger = logging.getLogger(__name__)
@@ -350,6 +351,8 @@ def run_recipe(
         check_dataflow_options(options)
     pipeline = test_pipeline or beam.Pipeline(options=options)
     build(pipeline, opts)
+    if not is_dataflow(options):  # Dataflow workers may reach servers this machine cannot
+        check_llm_endpoints(pipeline)
     result = pipeline.run()
     if options.view_as(StandardOptions).no_wait_until_finish and is_dataflow(options):
         logger.info("Submitted; not waiting for the job to finish.")

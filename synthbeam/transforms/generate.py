@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
+from apache_beam.pipeline import PipelineVisitor
 from apache_beam.pvalue import TaggedOutput
 from apache_beam.transforms.window import BoundedWindow
 from apache_beam.utils.timestamp import Timestamp
@@ -141,6 +142,10 @@ class GenerateCompletionsFn(beam.DoFn, Generic[T]):
         self._stage = stage
         self._high_water = 4 * config.max_in_flight
 
+    @property
+    def config(self) -> LLMConfig:
+        return self._config
+
     def setup(self) -> None:
         self._counters = {name: Metrics.counter(STAGE, name) for name in _COUNTERS}
         self._runtime = _Runtimes.acquire(self._config)
@@ -203,6 +208,38 @@ class GenerateCompletionsFn(beam.DoFn, Generic[T]):
         if outcome.completion is not None and not outcome.cache_hit:
             self._counters["prompt_tokens"].inc(outcome.completion.prompt_tokens)
             self._counters["completion_tokens"].inc(outcome.completion.completion_tokens)
+
+
+class EndpointUnreachable(SystemExit):
+    """An LLM server the run needs refuses connections: the run stops before it starts, with
+    one line on stderr and exit status 1 (a SystemExit, so no traceback)."""
+
+
+class _GenerateSteps(PipelineVisitor):
+    def __init__(self) -> None:
+        self.configs: list[LLMConfig] = []
+
+    def visit_transform(self, node: Any) -> None:
+        fn = getattr(node.transform, "fn", None)
+        if isinstance(fn, GenerateCompletionsFn):
+            self.configs.append(fn.config)
+
+
+def check_llm_endpoints(pipeline: beam.Pipeline) -> None:
+    """Raises EndpointUnreachable when a server someone else runs (``LLMConfig.endpoint``) that
+    a generate step of ``pipeline`` asks refuses a connection; managed servers are started
+    later, by the steps themselves."""
+    from synthbeam.llm.server import connection_problem
+
+    steps = _GenerateSteps()
+    pipeline.visit(steps)
+    for endpoint in sorted({c.endpoint for c in steps.configs if c.endpoint}):
+        problem = connection_problem(endpoint)
+        if problem:
+            raise EndpointUnreachable(
+                f"synthbeam: the LLM server at {endpoint} cannot be reached ({problem}); "
+                "start it, or correct --llm_endpoint / --judge_endpoint."
+            )
 
 
 class GenerateCompletions(beam.PTransform):
