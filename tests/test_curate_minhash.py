@@ -12,8 +12,8 @@ from synthbeam.transforms.curate import components, lsh, near_pairs
 from synthbeam.transforms.curate.minhash import (
     LshParams,
     band_keys,
-    best_bands,
     jaccard,
+    lsh_bands,
     shingle_sets,
     signatures,
     token_codes,
@@ -135,10 +135,39 @@ def test_band_keys_differ_per_band_and_match_equal_bands() -> None:
 
 def test_params_validation_and_band_choice() -> None:
     with pytest.raises(ValueError, match="bands \\* rows"):
-        LshParams(num_perm=128, bands=10, rows=8)
+        LshParams(num_perm=128, bands=20, rows=8)
     assert LshParams().candidate_probability(0.8) == pytest.approx(0.947, abs=1e-3)
-    bands, rows = best_bands(112, 0.8)
-    assert bands * rows == 112 and (1 / bands) ** (1 / rows) <= 0.8
+    for num_perm in (64, 112, 128, 256):
+        for threshold in (0.5, 0.6, 0.7, 0.8, 0.9):
+            bands, rows = lsh_bands(num_perm, threshold)
+            params = LshParams(num_perm=num_perm, bands=bands, rows=rows)
+            assert bands * rows <= num_perm and params.candidate_probability(threshold) >= 0.95
+
+
+def _pairs_at(jaccard: float, count: int, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """CSR shingle sets of ``count`` pairs whose exact Jaccard is ``jaccard`` (2*size - shared)."""
+    shared = round(2 * size * jaccard / (1 + jaccard))
+    sets = []
+    for _ in range(count):
+        values = rng.choice(1 << 40, size=2 * size - shared, replace=False).astype(np.uint64)
+        sets += [np.sort(values[:size]), np.sort(values[size - shared :])]
+    offsets = np.concatenate([[0], np.cumsum([len(x) for x in sets])])
+    return np.concatenate(sets), offsets
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.6, 0.7, 0.8])
+def test_threshold_sets_the_banding_measured_candidate_rates(threshold: float) -> None:
+    """Pairs just above the threshold nearly all become candidates; pairs well below rarely do."""
+    rng = np.random.default_rng(7)
+    bands, rows = lsh_bands(128, threshold)
+
+    def candidate_rate(jaccard: float) -> float:
+        values, offsets = _pairs_at(jaccard, 300, 200, rng)
+        keys = band_keys(signatures(values, offsets, 128, seed=3), bands, rows)
+        return float(np.mean((keys[0::2] == keys[1::2]).any(axis=1)))
+
+    assert candidate_rate(threshold + 0.02) >= 0.92
+    assert candidate_rate(threshold - 0.3) <= 0.3
 
 
 def test_partition_payloads_round_trip_to_buckets() -> None:

@@ -152,7 +152,7 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
         kept, stage_rejects = chosen.main, [*stage_rejects, chosen.rejected]
     unique = kept | "OneRowPerRequest" >> SelectOnePerKey(normalised_request, request_score, reasons.DUPLICATE_REQUEST)
     deduped = unique.main | "DeduplicateExact" >> DeduplicateExact()
-    near = deduped.main | "DeduplicateNear" >> DeduplicateNear(threshold=opts.near_dup_threshold)
+    near = deduped.main | "DeduplicateNear" >> DeduplicateNear(threshold=opts.near_dup_threshold, seed=opts.seed)
     stage_rejects += [unique.rejected, deduped.rejected, near.rejected]
     kept, dead_letters = near.main, [corpus.dead_letter, generated.dead_letter]
     templates = {task.template: template_hash(task.template)}

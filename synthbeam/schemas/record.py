@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, NewType, TypedDict
 
+import orjson
+
 JsonText = NewType("JsonText", str)
 """A JSON document held as text. In Parquet it is Arrow's canonical JSON type
 (``arrow.json``), which Hugging Face ``datasets`` loads as Python objects."""
@@ -110,7 +112,10 @@ def message_to_json(message: Message) -> str:
             {**call, "function": {**call["function"], "arguments": _decoded(call["function"].get("arguments"))}}
             for call in turn["tool_calls"]
         ]
-    return json.dumps(turn, ensure_ascii=False)
+    try:  # orjson: the Parquet sink writes every turn of every row through here
+        return orjson.dumps(turn).decode("utf-8")
+    except TypeError:  # integers beyond 64 bits
+        return json.dumps(turn, ensure_ascii=False)
 
 
 def message_from_json(value: str | dict[str, Any]) -> Message:
@@ -131,9 +136,12 @@ def _decoded(arguments: Any) -> Any:
     if not isinstance(arguments, str):
         return arguments
     try:
-        decoded = json.loads(arguments)
+        decoded = orjson.loads(arguments)
     except ValueError:
-        return arguments
+        try:  # what orjson refuses and Python reads (integers beyond 64 bits)
+            decoded = json.loads(arguments)
+        except ValueError:
+            return arguments
     return decoded if isinstance(decoded, dict) else arguments
 
 

@@ -26,7 +26,7 @@ from synthbeam.schemas.reasons import NEAR_DUPLICATE
 from synthbeam.schemas.record import Record, Rejected
 from synthbeam.transforms.curate import lsh
 from synthbeam.transforms.curate.components import ConnectedComponents
-from synthbeam.transforms.curate.minhash import LshParams, best_bands, threshold_of
+from synthbeam.transforms.curate.minhash import LshParams, lsh_bands, threshold_of
 from synthbeam.transforms.curate.near_pairs import (
     LABEL,
     RECORDS,
@@ -127,9 +127,9 @@ class DeduplicateNear(beam.PTransform):
     """Removes near-duplicates (MinHash LSH + exact Jaccard) keeping one per cluster.
 
     Defaults: 5-word shingles of the normalised text, signatures of 128 one-permutation
-    MinHash values in 16 bands of 8 rows (S-curve midpoint ~0.71, 95% of pairs at Jaccard
-    0.8 become candidates, 99.4% at 0.85), then an exact Jaccard check against
-    ``threshold``. Clusters are connected components of verified pairs; the smallest id
+    MinHash values; the banding follows ``threshold`` (``lsh_bands``: at least 95% of pairs at
+    the threshold become candidates; 13 bands of 7 rows at 0.8, 22 of 4 at 0.6), then an exact
+    Jaccard check against ``threshold``. ``seed`` salts the hashes (recipes pass ``--seed``). Clusters are connected components of verified pairs; the smallest id
     survives and every member gets ``near_dup_cluster`` (the survivor's id) in ``meta``.
     With ``drop=False`` all members are kept and only annotated (for cluster-aware
     splitting). Connected components run ``rounds`` large-star/small-star rounds; a
@@ -163,7 +163,7 @@ class DeduplicateNear(beam.PTransform):
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"threshold={threshold}: must be in (0, 1]")
         if bands is None:
-            bands, rows = (16, 8) if num_perm == 128 else best_bands(num_perm, threshold)
+            bands, rows = lsh_bands(num_perm, threshold)
         elif num_perm % bands:
             raise ValueError(f"bands={bands} must divide num_perm={num_perm}")
         else:

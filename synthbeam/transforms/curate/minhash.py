@@ -35,8 +35,9 @@ _PROBE = np.uint64(0xD6E8FEB86659FD93)
 
 @dataclass(frozen=True)
 class LshParams:
-    """MinHash/LSH configuration: signatures of ``num_perm`` values in ``bands`` bands of
-    ``rows`` (``num_perm`` keeps the name it has in datasketch; it is the signature length)."""
+    """MinHash/LSH configuration: signatures of ``num_perm`` values, the first ``bands * rows``
+    of them in ``bands`` bands of ``rows`` (``num_perm`` keeps the name it has in datasketch;
+    it is the signature length)."""
 
     num_perm: int = 128
     bands: int = 16
@@ -46,8 +47,8 @@ class LshParams:
     seed: int = 1
 
     def __post_init__(self) -> None:
-        if self.bands * self.rows != self.num_perm:
-            raise ValueError(f"bands * rows must equal num_perm ({self.bands} * {self.rows} != {self.num_perm})")
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(f"bands * rows must not exceed num_perm ({self.bands} * {self.rows} > {self.num_perm})")
         if self.unit not in (WORD, CHAR):
             raise ValueError(f"unit={self.unit!r}: use {WORD!r} or {CHAR!r}")
         if self.ngram < 1:
@@ -205,7 +206,7 @@ def signatures(values: np.ndarray, offsets: np.ndarray, num_perm: int, seed: int
 
 def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """One uint64 key per (doc, band): the band index in the top byte, its rows hashed below."""
-    grid = sigs.reshape(sigs.shape[0], bands, rows).astype(np.uint64)
+    grid = sigs[:, : bands * rows].reshape(sigs.shape[0], bands, rows).astype(np.uint64)
     h = np.zeros(grid.shape[:2], dtype=np.uint64)
     with np.errstate(over="ignore"):
         for r in range(rows):
@@ -222,11 +223,20 @@ def jaccard(x: np.ndarray, y: np.ndarray) -> float:
     return inter / (len(x) + len(y) - inter)
 
 
-def best_bands(num_perm: int, threshold: float) -> tuple[int, int]:
-    """(bands, rows) with ``bands * rows == num_perm`` and S-curve midpoint just below threshold.
+def lsh_bands(num_perm: int, threshold: float, recall: float = 0.95) -> tuple[int, int]:
+    """(bands, rows), ``bands * rows <= num_perm``, for a near-duplicate ``threshold``.
 
-    Erring low trades extra candidates (removed by the exact check) for recall.
+    Of the bandings under which a pair at exactly ``threshold`` becomes a candidate with
+    probability ``>= recall``, the one whose S-curve midpoint is highest: it keeps the promised
+    recall and sends the fewest dissimilar pairs to the exact check.
     """
-    options = [(b, num_perm // b) for b in range(1, num_perm + 1) if num_perm % b == 0]
-    below = [o for o in options if threshold_of(*o) <= threshold]
-    return max(below, key=lambda o: threshold_of(*o)) if below else options[-1]
+    options = []
+    for rows in range(1, num_perm + 1):
+        for bands in range(1, num_perm // rows + 1):
+            if 1.0 - (1.0 - threshold**rows) ** bands >= recall:
+                options.append((threshold_of(bands, rows), rows, bands))
+                break  # more bands only lowers the midpoint
+    if not options:
+        return num_perm, 1
+    _, rows, bands = max(options)  # highest midpoint; on a tie, longer bands
+    return bands, rows
