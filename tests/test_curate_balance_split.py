@@ -12,7 +12,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from synthbeam.schemas.record import Lineage, Record
 from synthbeam.transforms.curate.dedup_near import CLUSTER_META_KEY
-from synthbeam.transforms.curate.oversample import Oversample, copies_for, extra_rows
+from synthbeam.transforms.curate.oversample import Oversample, copies_by_rank, extra_rows
 from synthbeam.transforms.curate.split import SplitTrainEval, assign_split, eval_threshold
 
 
@@ -25,20 +25,24 @@ def test_extra_rows_caps_at_target_and_factor() -> None:
     assert extra_rows(4, 10, 3.0) == 6  # capped by the target
     assert extra_rows(10, 10, 3.0) == 0
     assert extra_rows(0, 10, 3.0) == 0
-    assert copies_for("x", 3, 6, seed=0) == 2  # whole copies only, no hashing involved
+
+
+def test_copies_by_rank_hits_the_extra_exactly() -> None:
+    ranked = [(0.9, "r1", "f1"), (0.1, "r2", "f2"), (0.5, "r3", "f1")]
+    assert list(copies_by_rank(ranked, 7)) == [("f2", ("r2", 3)), ("f1", ("r3", 2)), ("f1", ("r1", 2))]
+    assert list(copies_by_rank(ranked, 1)) == [("f2", ("r2", 1))]
+    assert list(copies_by_rank(ranked, 0)) == [] and list(copies_by_rank([], 5)) == []
 
 
 def test_oversample_counts_and_variants_first() -> None:
     variant = rec("b0v", "b", lineage=Lineage(parent_id="b0", augmentation="paraphrase"))
     records = [rec(f"a{i}", "a") for i in range(10)] + [rec("b0", "b"), rec("b1", "b"), variant]
     records += [rec(f"c{i}", "c") for i in range(4)]
-    c_extra = extra_rows(4, 10, 3.0)
-    c_after = 4 + sum(copies_for(f"c{i}", 4, c_extra, 0) for i in range(4))
     with TestPipeline() as p:
         out = p | beam.Create(records) | Oversample(target="max", max_factor=3.0)
         assert_that(
             out["class_counts"],
-            equal_to([{"before": {"a": 10, "b": 3, "c": 4}, "after": {"a": 10, "b": 9, "c": c_after}}]),
+            equal_to([{"before": {"a": 10, "b": 3, "c": 4}, "after": {"a": 10, "b": 9, "c": 10}}]),
             label="counts",
         )
         b0_family = (
@@ -62,6 +66,30 @@ def test_oversample_fixed_target() -> None:
     with TestPipeline() as p:
         out = p | beam.Create(records) | Oversample(target=6, max_factor=10)
         assert_that(out["class_counts"], equal_to([{"before": {"a": 2}, "after": {"a": 6}}]))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_oversample_hits_every_target_exactly_and_copies_train_rows_only(seed: int) -> None:
+    sizes = {"a": 37, "b": 11, "c": 5, "d": 2}
+    records = [
+        rec(f"{label}{i}", label, split="eval" if i % 4 == 3 else "train")
+        for label, n in sizes.items()
+        for i in range(n)
+    ]
+    train = Counter(r.label for r in records if r.split == "train")
+    with TestPipeline() as p:
+        out = p | beam.Create(records) | Oversample(target="max", max_factor=100.0, seed=seed, only_split="train")
+        top = max(train.values())
+        assert_that(
+            out["class_counts"],
+            equal_to([{"before": dict(sorted(train.items())), "after": {label: top for label in sorted(train)}}]),
+            label="exact",
+        )
+        evals = out["main"] | beam.Filter(lambda r: r.split == "eval") | beam.Map(lambda r: r.id)
+        assert_that(evals, equal_to([r.id for r in records if r.split == "eval"]), label="eval_once")
+        eval_ids = {r.id for r in records if r.split == "eval"}
+        copied_from_eval = out["main"] | beam.Filter(lambda r: r.lineage.oversampled_from in eval_ids)
+        assert_that(copied_from_eval, equal_to([]), label="no_eval_sources")
 
 
 def test_oversample_validates() -> None:

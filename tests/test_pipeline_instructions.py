@@ -126,6 +126,7 @@ def test_instructions_recipe_end_to_end_with_bad_input(tmp_path, llm_endpoint, b
     check_trl_preparation(rows, bundled_model_dir, str(tmp_path / "trl"))
     copies = [r for r in table.to_pylist() if r["lineage"]["oversampled_from"]]
     assert len(copies) == rec["rows_added"]
+    assert all(r["split"] == "train" for r in copies)  # eval keeps each row once
 
     card = open(os.path.join(output, "README.md")).read()
     assert card.startswith("---\n") and "configs:" in card

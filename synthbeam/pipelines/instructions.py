@@ -166,14 +166,14 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
         clean = kept | "Decontaminate" >> Decontaminate(parse_eval_sets(opts.eval_sets))
         kept = clean.main
         stage_rejects.append(clean.rejected)
+    rows = kept | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=opts.seed)
     target = oversample_target(opts.oversample)
     balanced = None
-    if target is not None:
-        balanced = kept | "Oversample" >> Oversample(
-            target=target, max_factor=opts.oversample_max_factor, seed=opts.seed
+    if target is not None:  # the training split only: eval keeps each row once
+        balanced = rows | "Oversample" >> Oversample(
+            target=target, max_factor=opts.oversample_max_factor, seed=opts.seed, only_split="train"
         )
-        kept = balanced["main"]
-    rows = kept | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=opts.seed)
+        rows = balanced["main"]
     shards = rows | "WriteShards" >> WriteParquetShards(opts.output)
 
     rejected, dead = write_rejects_and_dead_letters(stage_rejects, dead_letters, opts.output)

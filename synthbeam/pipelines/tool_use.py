@@ -248,9 +248,9 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     selection = rows | "ToSelectionRows" >> beam.FlatMap(lambda r: [s] if (s := to_selection_record(r)) else [])
     target = oversample_target(opts.oversample)
     if target is not None:
-        # A router learns rare tools only if it sees them: balance labels, copies follow their split.
+        # A router learns rare tools only if it sees them: balance the training labels.
         balanced = selection | "OversampleSelection" >> Oversample(
-            target=target, max_factor=opts.oversample_max_factor, seed=seed
+            target=target, max_factor=opts.oversample_max_factor, seed=seed, only_split="train"
         )
         selection = balanced["main"]
     selection_shards = selection | "WriteSelection" >> WriteParquetShards(

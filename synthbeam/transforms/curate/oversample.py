@@ -1,11 +1,13 @@
-"""Class rebalancing by oversampling minority classes, deterministically.
+"""Class rebalancing by oversampling minority classes, exactly and deterministically.
 
-Per-class counts come from a combine. Each row then gets ``extra // n`` copies plus one more
-when a hash of its id falls below ``(extra % n) / n``, so a class grows by ``extra`` rows in
-expectation without ranking rows on one machine. An original and its augmented variants
-(rows whose ``lineage.parent_id`` is its id and whose ``lineage.augmentation`` is set) form a
-family; the family's copies are drawn from its variants first and fall back to exact copies
-of the original only after each variant was used.
+Per-class counts come from a combine. A class of ``n`` rows that gains ``extra`` rows gives
+every row ``extra // n`` copies and one more to the ``extra % n`` rows that rank first by a
+seeded hash of their id (ranked per class from (hash, id) pairs only, not whole rows), so
+each class ends exactly at its target. An original and its augmented variants (rows whose
+``lineage.parent_id`` is its id and whose ``lineage.augmentation`` is set) form a family; the
+family's copies are drawn from its variants first and fall back to exact copies of the
+original only after each variant was used. With ``only_split`` (recipes pass ``train``),
+rows of other splits pass through once and do not count: eval rows are never copied.
 """
 
 from __future__ import annotations
@@ -43,12 +45,24 @@ def extra_rows(count: int, target: int, max_factor: float) -> int:
     return max(0, min(target, int(count * max_factor)) - count)
 
 
-def copies_for(row_id: str, count: int, extra: int, seed: int) -> int:
-    """Copies of one row so that its class gains ``extra`` rows in expectation."""
-    if count == 0 or extra <= 0:
-        return 0
-    whole, remainder = divmod(extra, count)
-    return whole + (1 if unit_hash(seed, row_id) < remainder / count else 0)
+def copies_by_rank(ranked: Iterable[tuple[float, str, str]], extra: int) -> Iterator[tuple[str, tuple[str, int]]]:
+    """``(family, (row id, copies))`` for one class's ``(hash, row id, family)`` triples:
+    ``extra`` copies in all, spread evenly, the remainder to the rows that rank first."""
+    rows = sorted(ranked)
+    if not rows or extra <= 0:
+        return
+    whole, remainder = divmod(extra, len(rows))
+    for rank, (_, row_id, family) in enumerate(rows):
+        copies = whole + (1 if rank < remainder else 0)
+        if copies:
+            yield family, (row_id, copies)
+
+
+def class_copies(
+    grouped: tuple[str, Iterable[tuple[float, str, str]]], target: str | int, max_factor: float, counts: dict[str, int]
+) -> Iterator[tuple[str, tuple[str, int]]]:
+    label, ranked = grouped
+    return copies_by_rank(ranked, extra_rows(counts[label], class_target(counts, target), max_factor))
 
 
 def make_copy(source: Record, family_id: str, k: int) -> Record:
@@ -80,25 +94,21 @@ def copy_sources(members: list[Record], copies: list[int]) -> list[Record]:
 class OversampleFamilyFn(beam.DoFn):
     """Emits every row of a family (an original and its variants) plus the family's copies."""
 
-    def __init__(self, label_fn: Callable[[Record], str], target: str | int, max_factor: float, seed: int) -> None:
+    def __init__(self, label_fn: Callable[[Record], str]) -> None:
         self._label_fn = label_fn
-        self._target = target
-        self._max_factor = max_factor
-        self._seed = seed
         self._copies = Metrics.counter(STAGE, "copies")
         self._from_variants = Metrics.counter(STAGE, "copies_from_variants")
 
-    def process(self, keyed: tuple[str, Iterable[Record]], counts: dict[str, int]) -> Iterator[Record]:
-        family_id, members = keyed
-        target = class_target(counts, self._target)
+    def process(self, keyed: tuple[str, dict[str, Iterable]]) -> Iterator[Record]:
+        family_id, grouped = keyed
+        members = list(grouped["rows"])
+        copies_of = dict(grouped["copies"])
         by_label: dict[str, list[Record]] = {}
         for row in members:
             yield row
             by_label.setdefault(self._label_fn(row), []).append(row)
-        for label, rows in sorted(by_label.items()):
-            n = counts.get(label, 0)
-            extra = extra_rows(n, target, self._max_factor)
-            copies = [copies_for(r.id, n, extra, self._seed) for r in rows]
+        for _, rows in sorted(by_label.items()):
+            copies = [copies_of.get(r.id, 0) for r in rows]
             for k, source in enumerate(copy_sources(rows, copies)):
                 self._copies.inc()
                 if source.lineage.augmentation:
@@ -114,12 +124,13 @@ def label_column(column: str) -> Callable[[Record], str]:
 
 
 class Oversample(beam.PTransform):
-    """Oversamples minority classes up to ``target`` rows, at most ``max_factor`` x each.
+    """Oversamples minority classes to exactly ``target`` rows, at most ``max_factor`` x each.
 
     Input: ``PCollection[Record]``.
     Output: ``{"main": PCollection[Record], "class_counts": PCollection[dict]}``; main holds
     every input row plus copies (new ids, ``lineage.oversampled_from`` set to the row copied),
-    class_counts one ``{"before": {label: n}, "after": {label: n}}``.
+    class_counts one ``{"before": {label: n}, "after": {label: n}}`` (of ``only_split`` rows
+    when it is set).
     """
 
     def __init__(
@@ -130,6 +141,7 @@ class Oversample(beam.PTransform):
         target: str | int = MAX,
         max_factor: float = 3.0,
         seed: int = 0,
+        only_split: str | None = None,
     ) -> None:
         super().__init__()
         if target != MAX and (not isinstance(target, int) or target < 0):
@@ -140,25 +152,30 @@ class Oversample(beam.PTransform):
         self._target = target
         self._max_factor = max_factor
         self._seed = seed
+        self._only_split = only_split
 
     def expand(self, pcoll: beam.PCollection) -> dict[str, beam.PCollection]:
-        label_fn = self._label_fn
+        label_fn, seed, only = self._label_fn, self._seed, self._only_split
+        parts = pcoll | "ChooseRows" >> beam.Partition(lambda r, _: 0 if only is None or r.split == only else 1, 2)
+        rows, passed = parts[0], parts[1]
         before = (
-            pcoll | "LabelsBefore" >> beam.Map(lambda r: (label_fn(r), 1)) | "CountBefore" >> beam.CombinePerKey(sum)
+            rows | "LabelsBefore" >> beam.Map(lambda r: (label_fn(r), 1)) | "CountBefore" >> beam.CombinePerKey(sum)
         )
-        balanced = (
-            pcoll
-            | "KeyByFamily" >> beam.Map(lambda r: (family_key(r), r))
-            | "GroupFamilies" >> beam.GroupByKey()
-            | "AddCopies"
-            >> beam.ParDo(
-                OversampleFamilyFn(label_fn, self._target, self._max_factor, self._seed),
-                counts=pvalue.AsDict(before),
-            )
+        target, max_factor = self._target, self._max_factor
+        copies = (
+            rows
+            | "HashPerClass" >> beam.Map(lambda r: (label_fn(r), (unit_hash(seed, r.id), r.id, family_key(r))))
+            | "GroupClasses" >> beam.GroupByKey()
+            | "CopiesByRank"
+            >> beam.FlatMap(class_copies, target=target, max_factor=max_factor, counts=pvalue.AsDict(before))
         )
-        after = (
-            balanced | "LabelsAfter" >> beam.Map(lambda r: (label_fn(r), 1)) | "CountAfter" >> beam.CombinePerKey(sum)
+        families = rows | "KeyByFamily" >> beam.Map(lambda r: (family_key(r), r))
+        grown = (
+            {"rows": families, "copies": copies}
+            | "JoinCopies" >> beam.CoGroupByKey()
+            | "AddCopies" >> beam.ParDo(OversampleFamilyFn(label_fn))
         )
+        after = grown | "LabelsAfter" >> beam.Map(lambda r: (label_fn(r), 1)) | "CountAfter" >> beam.CombinePerKey(sum)
         counts = (
             pcoll.pipeline
             | "CountsSeed" >> beam.Create([None])
@@ -169,4 +186,4 @@ class Oversample(beam.PTransform):
                 a=pvalue.AsDict(after),
             )
         )
-        return {"main": balanced, "class_counts": counts}
+        return {"main": (grown, passed) | "WithOtherSplits" >> beam.Flatten(), "class_counts": counts}
