@@ -20,6 +20,7 @@ from synthbeam.local_cache import cache_home
 from synthbeam.schemas.record import DeadLetter, stable_id
 from synthbeam.transforms.accounting import add_llm_request_counts
 from synthbeam.transforms.generate import check_llm_endpoints
+from synthbeam.transforms.read import check_patterns_match
 from synthbeam.transforms.write.parquet import WriteRejects
 
 logger = logging.getLogger(__name__)
@@ -349,6 +350,7 @@ def run_recipe(
     opts = options.view_as(options_class)
     if is_dataflow(options):
         check_dataflow_options(options)
+    check_patterns_match(split_list(opts.input), "--input")  # local or gs://, before any work
     pipeline = test_pipeline or beam.Pipeline(options=options)
     build(pipeline, opts)
     if not is_dataflow(options):  # Dataflow workers may reach servers this machine cannot

@@ -10,11 +10,14 @@ no text column) counts as one; ``passages`` counts the output of chunking. The `
 output gives the same three numbers per file. A file read only in part (``reasons.INPUT_LOST``:
 a cut-off or corrupt ``.gz``, a damaged Parquet file) also counts in ``files_with_input_lost``:
 what it held after the damage is in no count, and the manifest says so.
+
+``check_patterns_match`` fails a run before any work when an input pattern matches no file.
 """
 
 from __future__ import annotations
 
 import gzip
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,7 +25,7 @@ from typing import IO
 
 import apache_beam as beam
 from apache_beam.io import fileio
-from apache_beam.io.filesystem import CompressionTypes
+from apache_beam.io.filesystem import BeamIOError, CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PBegin, TaggedOutput
@@ -43,6 +46,29 @@ from synthbeam.transforms.read_formats import (
 )
 
 FILES = "files"  # output tag of the per-file ``FileReadCounts``
+BUNDLED_SCHEME = "synthbeam://"  # data shipped with the package, resolved on the worker
+
+
+class MissingInputError(SystemExit):
+    """An input pattern that matches no file: the run stops before it starts, with one line
+    on stderr and exit status 1 (a SystemExit, so no traceback)."""
+
+
+def check_patterns_match(patterns: list[str], flag: str) -> None:
+    """Raises ``MissingInputError`` naming ``flag`` and the pattern, for the first pattern
+    (local or any Beam file system, e.g. ``gs://``) that matches no file."""
+    for pattern in patterns:
+        if pattern.startswith(BUNDLED_SCHEME):
+            continue
+        try:
+            found = FileSystems.match([pattern])[0].metadata_list
+        except (BeamIOError, ValueError) as error:  # no such bucket, no file system for the scheme
+            why = " ".join(str(error).split())  # one line
+            raise MissingInputError(f"synthbeam: {flag}={pattern!r} cannot be listed: {why}") from error
+        if not found:
+            raise MissingInputError(f"synthbeam: {flag}={pattern!r} matches no file")
+        if "://" not in pattern and os.path.isdir(found[0].path):  # a glob never matches one
+            raise MissingInputError(f"synthbeam: {flag}={pattern!r} is a directory; name its files: {pattern}/*")
 
 
 @contextmanager
