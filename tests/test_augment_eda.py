@@ -13,6 +13,7 @@ from synthbeam.augment.eda import (
     bundled_synonyms,
     detokenize,
     eda_variants,
+    protected_tokens,
     random_deletion,
     random_insertion,
     random_swap,
@@ -147,3 +148,39 @@ def test_roles_choose_the_turns_and_unchanged_variants_are_dropped():
     plain = Record(id="x", task="t", messages=[{"role": "user", "content": "Hello"}])
     assert eda_variants(plain, ("sr", "rs", "rd"), 3, 0.5) == []
     assert eda_variants(RECORD, OPS, 0, 0.1) == []
+
+
+TECHNICAL = (
+    "Look up a dict key with the get method; a break statement exits the loop. "
+    "Call dict.keys() or run my_func(x=1) in Python 3.11 to see the state of HTTPServer."
+)
+
+
+@pytest.mark.parametrize("op", OPS)
+def test_terms_of_art_and_code_tokens_survive_every_op(op: str) -> None:
+    for i in range(20):
+        variant = augment_text(TECHNICAL, op, 0.3, seeded_rng("technical", op, i))
+        assert protected_tokens(variant) == protected_tokens(TECHNICAL), variant
+        for phrase in ("dict key", "break statement", "dict.keys()", "my_func(x=1)"):
+            assert phrase in variant or op == RANDOM_INSERTION, (phrase, variant)
+    assert {"dict", "key", "method;", "break", "statement", "state", "dict.keys()", "3.11", "HTTPServer."} <= set(
+        protected_tokens(TECHNICAL)
+    )
+
+
+def test_no_variant_over_the_bundled_corpus_changes_a_code_token() -> None:
+    """Every passage of the bundled Python documentation corpus, every op: the ops keep
+    each protected token, in order, and the variants still differ from their source."""
+    from synthbeam.data.corpus import pydoc_topics
+
+    made = 0
+    for name, text in sorted(pydoc_topics().items()):
+        text = text[:2000]
+        for op in OPS:
+            variant = augment_text(text, op, 0.1, seeded_rng(name, op))
+            assert protected_tokens(variant) == protected_tokens(text), (name, op)
+            made += variant != text
+        record = Record(id=name, task="instruction", messages=[{"role": "user", "content": text}])
+        for variant in eda_variants(record, OPS, 4, 0.1):
+            assert protected_tokens(variant.messages[0]["content"]) == protected_tokens(text)
+    assert made > 0.8 * 4 * len(pydoc_topics())

@@ -8,7 +8,12 @@ small hand-written table shipped in the package (``synthbeam/data/synonyms.json`
 nothing is downloaded; pass your own table to use a bigger one.
 
 Unlike the reference implementation, text is not lower-cased or stripped of punctuation:
-tokens keep their punctuation and case, and line breaks stay where they were.
+tokens keep their punctuation and case, and line breaks stay where they were. Technical
+text is protected: code-like tokens (identifiers, calls, literals, ``snake_case``,
+``camelCase``, anything with digits or symbols inside) and terms of art listed in
+``synthbeam/data/technical_terms.txt`` ("key", "statement", "method", "state") are never
+replaced, deleted or moved, and a variant whose protected tokens differ from its source's is
+not returned.
 """
 
 from __future__ import annotations
@@ -67,6 +72,36 @@ def synonyms_from_groups(groups: list[list[str]]) -> dict[str, tuple[str, ...]]:
 
 
 @functools.cache
+def technical_terms() -> frozenset[str]:
+    text = (importlib.resources.files("synthbeam.data") / "technical_terms.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def is_code_like(token: str) -> bool:
+    """A token that reads as code: not a plain word once sentence punctuation is stripped
+    (``dict.keys()``, ``snake_case``, ``x=1``, ``3.11``, `` `name` ``), or a word with a
+    capital after its first letter (``camelCase``, ``HTTP``)."""
+    parts = _core(token)
+    if parts is None:
+        return any(c.isalnum() for c in token)
+    word = parts[1]
+    return "`" in token or any(c.isupper() for c in word[1:])
+
+
+def is_protected(token: str) -> bool:
+    """Code-like tokens and listed terms of art: EDA never changes, deletes or moves them."""
+    if token == NEWLINE:
+        return False
+    parts = _core(token)
+    return is_code_like(token) or (parts is not None and parts[1].lower() in technical_terms())
+
+
+def protected_tokens(text: str) -> list[str]:
+    """The protected tokens of a text, in order (a variant must keep exactly these)."""
+    return [t for t in tokenize(text) if is_protected(t)]
+
+
+@functools.cache
 def bundled_synonyms() -> dict[str, tuple[str, ...]]:
     text = (importlib.resources.files("synthbeam.data") / "synonyms.json").read_text("utf-8")
     return synonyms_from_groups(json.loads(text)["groups"])
@@ -109,25 +144,24 @@ def _match_case(model: str, word: str) -> str:
 
 
 def _synonyms(token: str, synonyms: Synonyms) -> tuple[str, ...]:
+    """Synonyms a word may become: none for stop words and protected tokens, and never a
+    listed term of art (a replacement must not read as one)."""
     parts = _core(token)
-    if parts is None or parts[1].lower() in STOP_WORDS:
+    if parts is None or parts[1].lower() in STOP_WORDS or is_protected(token):
         return ()
-    return synonyms.get(parts[1].lower(), ())
+    return tuple(w for w in synonyms.get(parts[1].lower(), ()) if w not in technical_terms())
 
 
 def synonym_replacement(tokens: list[str], n: int, rng: random.Random, synonyms: Synonyms) -> list[str]:
     """Replaces up to ``n`` distinct non-stop words (every occurrence) with a synonym."""
-    words = list(
-        dict.fromkeys(
-            t.strip().lower() for t in _cores(tokens) if synonyms.get(t.lower()) and t.lower() not in STOP_WORDS
-        )
-    )
+    options = {_core(t)[1].lower(): _synonyms(t, synonyms) for t in tokens if _core(t)}  # type: ignore[index]
+    words = [word for word, found in options.items() if found]
     rng.shuffle(words)
-    chosen = {word: rng.choice(synonyms[word]) for word in words[:n]}
+    chosen = {word: rng.choice(options[word]) for word in words[:n]}
     out = []
     for token in tokens:
         parts = _core(token)
-        if parts and parts[1].lower() in chosen:
+        if parts and parts[1].lower() in chosen and not is_protected(token):
             token = parts[0] + _match_case(parts[1], chosen[parts[1].lower()]) + parts[2]
         out.append(token)
     return out
@@ -146,9 +180,9 @@ def random_insertion(tokens: list[str], n: int, rng: random.Random, synonyms: Sy
 
 
 def random_swap(tokens: list[str], n: int, rng: random.Random, synonyms: Synonyms | None = None) -> list[str]:
-    """``n`` times: two random words trade places (line breaks stay put)."""
+    """``n`` times: two random words trade places (line breaks and protected tokens stay put)."""
     out = list(tokens)
-    positions = [i for i, t in enumerate(out) if t != NEWLINE]
+    positions = [i for i, t in enumerate(out) if t != NEWLINE and not is_protected(t)]
     if len(positions) < 2:
         return out
     for _ in range(n):
@@ -162,11 +196,12 @@ def random_swap(tokens: list[str], n: int, rng: random.Random, synonyms: Synonym
 
 
 def random_deletion(tokens: list[str], p: float, rng: random.Random, synonyms: Synonyms | None = None) -> list[str]:
-    """Each word is deleted with probability ``p``; at least one word is always kept."""
+    """Each word is deleted with probability ``p`` (protected tokens never); at least one word
+    is always kept."""
     words = [t for t in tokens if t != NEWLINE]
     if len(words) <= 1:
         return list(tokens)
-    out = [t for t in tokens if t == NEWLINE or rng.random() > p]
+    out = [t for t in tokens if t == NEWLINE or is_protected(t) or rng.random() > p]
     if all(t == NEWLINE for t in out):
         return [rng.choice(words)]
     return out
@@ -211,7 +246,8 @@ def eda_variants(
     """Up to ``n_per_row`` variants of ``record``, variant ``i`` made by ``ops[i % len(ops)]``.
 
     Every turn whose role is in ``roles`` is augmented, each with a generator seeded from
-    (record id, op, variant, turn, seed). A variant that equals its parent is not returned.
+    (record id, op, variant, turn, seed). A variant that equals its parent, or whose protected
+    tokens (``protected_tokens``) differ from its parent's, is not returned.
     Variants get a new id, ``lineage.parent_id`` = the parent's id and
     ``lineage.augmentation="eda:<op>"``.
     """
@@ -223,7 +259,10 @@ def eda_variants(
             if message.get("role") in roles and (message.get("content") or "").strip():
                 rng = seeded_rng(record.id, op, i, turn, seed)
                 message["content"] = augment_text(message["content"], op, alpha, rng, synonyms)
-        if messages == record.messages:
+        if messages == record.messages or any(
+            protected_tokens(m.get("content") or "") != protected_tokens(o.get("content") or "")
+            for m, o in zip(messages, record.messages, strict=True)
+        ):
             continue
         variants.append(
             dataclasses.replace(
