@@ -114,8 +114,8 @@ def message_to_json(message: Message) -> str:
         ]
     try:  # orjson: the Parquet sink writes every turn of every row through here
         return orjson.dumps(turn).decode("utf-8")
-    except TypeError:  # integers beyond 64 bits
-        return json.dumps(turn, ensure_ascii=False)
+    except TypeError:  # integers beyond 64 bits, lone surrogates (escaped, so the text stays UTF-8)
+        return json.dumps(turn)
 
 
 def message_from_json(value: str | dict[str, Any]) -> Message:
