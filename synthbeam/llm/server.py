@@ -18,6 +18,7 @@ import urllib.request
 import weakref
 from collections import deque
 
+from synthbeam.gpu_runtime import describe_runtime
 from synthbeam.llm.config import LLMConfig
 
 logger = logging.getLogger(__name__)
@@ -155,6 +156,7 @@ class ManagedServer:
         gpu = has_gpu()
         self._port = free_port()
         cmd = server_command(self._config, self._model_dir, self._port, self._served_name, gpu)
+        logger.info(describe_runtime())  # driver, CUDA and vLLM this worker's server runs on
         log = tempfile.NamedTemporaryFile(prefix="synthbeam-vllm-", suffix=".log", delete=False)
         self._log_path = log.name
         logger.info("Starting vLLM server on port %d (log: %s)", self._port, self._log_path)

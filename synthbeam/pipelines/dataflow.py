@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import dataclass
 
 from apache_beam.options.pipeline_options import (
     DebugOptions,
@@ -24,7 +23,20 @@ from apache_beam.options.pipeline_options import (
     WorkerOptions,
 )
 
+from synthbeam.pipelines.accelerator import (
+    ACCELERATOR_KEY,
+    DEFAULT_GPU_TYPE,
+    DEFAULT_MACHINE_TYPE,
+    DRIVER_FLAG,
+    GPU_MACHINE_PREFIXES,
+    Accelerator,
+    driver_warning,
+    machine_problem,
+    parse_accelerator,
+)
 from synthbeam.pipelines.common import SynthbeamOptions, split_list
+from synthbeam.pipelines.gcs_names import bucket_problem, gcs_bucket, gcs_path_problem
+from synthbeam.pipelines.worker_disk import DEFAULT_DISK_SIZE_GB, disk_problem
 
 logger = logging.getLogger(__name__)
 
@@ -34,84 +46,20 @@ WORKER_PYTHON = "3.11"
 # Models baked into the worker image live here; any other local --model path is the
 # submitting machine's and does not exist on the workers.
 IMAGE_MODEL_ROOT = "/opt/synthbeam/models/"
-DEFAULT_GPU_TYPE = "nvidia-l4"
-DEFAULT_MACHINE_TYPE = "g2-standard-8"
-# Machine series each GPU attaches to on Compute Engine ("custom-" is a custom N1 type).
-GPU_MACHINE_PREFIXES: dict[str, tuple[str, ...]] = {
-    "nvidia-l4": ("g2-",),
-    "nvidia-tesla-t4": ("n1-", "custom-"),
-    "nvidia-tesla-p4": ("n1-", "custom-"),
-    "nvidia-tesla-p100": ("n1-", "custom-"),
-    "nvidia-tesla-v100": ("n1-", "custom-"),
-    "nvidia-tesla-a100": ("a2-highgpu-", "a2-megagpu-"),
-    "nvidia-a100-80gb": ("a2-ultragpu-",),
-    "nvidia-h100-80gb": ("a3-highgpu-",),
-    "nvidia-h100-mega-80gb": ("a3-megagpu-",),
-}
-_ACCELERATOR_KEY = "worker_accelerator="
-_DRIVER_FLAG = "install-nvidia-driver"
 
 
 class DataflowOptionsError(ValueError):
     """Options that would fail (or lose output) on Dataflow; the message lists every fix."""
 
 
-@dataclass(frozen=True)
-class Accelerator:
-    """One ``worker_accelerator`` service option: GPUs attached to every worker."""
-
-    gpu_type: str
-    count: int = 1
-    install_driver: bool = True
-
-    def service_option(self) -> str:
-        """``worker_accelerator=type:nvidia-l4;count:1;install-nvidia-driver``."""
-        parts = [f"type:{self.gpu_type}", f"count:{self.count}"]
-        if self.install_driver:
-            parts.append(_DRIVER_FLAG)
-        return _ACCELERATOR_KEY + ";".join(parts)
-
-
-def parse_accelerator(option: str) -> Accelerator:
-    """Parses a ``worker_accelerator=...`` service option (or legacy experiment)."""
-    if not option.startswith(_ACCELERATOR_KEY):
-        raise ValueError(f"{option!r} is not a {_ACCELERATOR_KEY}... option")
-    fields: dict[str, str] = {}
-    install_driver = False
-    for part in option[len(_ACCELERATOR_KEY) :].split(";"):
-        key, _, value = part.strip().partition(":")
-        if key == _DRIVER_FLAG:
-            install_driver = True
-        elif key:
-            fields[key] = value
-    if not fields.get("type"):
-        raise ValueError(f"{option!r} names no GPU type (type:nvidia-l4, ...)")
-    try:
-        count = int(fields.get("count", "1"))
-    except ValueError as error:
-        raise ValueError(f"{option!r}: count must be a whole number") from error
-    return Accelerator(fields["type"], count, install_driver)
-
-
 def find_accelerator(options: PipelineOptions) -> Accelerator | None:
     """The GPU request of a job: ``--dataflow_service_options`` first, then ``--experiments``."""
     service = options.view_as(GoogleCloudOptions).dataflow_service_options or []
     experiments = options.view_as(DebugOptions).experiments or []
-    found = [option for option in [*service, *experiments] if option.startswith(_ACCELERATOR_KEY)]
+    found = [option for option in [*service, *experiments] if option.startswith(ACCELERATOR_KEY)]
     if len(set(found)) > 1:
-        raise ValueError(f"{_ACCELERATOR_KEY}... is given {len(found)} times ({', '.join(found)}); keep one")
+        raise ValueError(f"{ACCELERATOR_KEY}... is given {len(found)} times ({', '.join(found)}); keep one")
     return parse_accelerator(found[0]) if found else None
-
-
-def machine_problem(gpu_type: str, machine_type: str | None) -> str | None:
-    """Why ``machine_type`` cannot carry ``gpu_type``, or None when it can (or is unknown)."""
-    prefixes = GPU_MACHINE_PREFIXES.get(gpu_type)
-    if prefixes is None or (machine_type or "").startswith(prefixes):
-        return None
-    series = "/".join(p.rstrip("-") for p in prefixes)
-    if not machine_type:
-        return f"{gpu_type} needs a {series} machine type; the default worker type has no GPU slot. Add --machine_type."
-    return f"--machine_type={machine_type} cannot carry {gpu_type}; use a {series} machine type."
 
 
 def dataflow_args(
@@ -123,15 +71,19 @@ def dataflow_args(
     gpu_type: str | None = DEFAULT_GPU_TYPE,
     gpu_count: int = 1,
     machine_type: str | None = DEFAULT_MACHINE_TYPE,
-    setup_file: str | None = "./setup.py",
+    setup_file: str | None = None,
     staging_location: str | None = None,
     job_name: str | None = None,
     max_num_workers: int | None = None,
-    disk_size_gb: int | None = None,
+    disk_size_gb: int | None = DEFAULT_DISK_SIZE_GB,
     service_account_email: str | None = None,
     private_ips: bool = False,
 ) -> list[str]:
     """Beam flags for a Dataflow job on our worker image; ``gpu_type=None`` gives CPU workers.
+
+    Workers run the package installed in the image; ``setup_file`` ships the local source
+    instead (an sdist every worker installs when it boots), for trying a change without
+    rebuilding the image.
 
     Raises:
         ValueError: a flag Dataflow would reject later (bad bucket path, GPU on a machine
@@ -140,8 +92,9 @@ def dataflow_args(
     required = (("project", project), ("region", region), ("image (the Dockerfile's worker target)", image))
     problems = [f"{name} is empty" for name, value in required if not value]
     for name, value in (("temp_location", temp_location), ("staging_location", staging_location)):
-        if value is not None and not value.startswith("gs://"):
-            problems.append(f"{name}={value!r} must be a gs:// path")
+        problem = None if value is None else gcs_path_problem(name, value)
+        if problem:
+            problems.append(problem)
     if gpu_type is not None:
         if gpu_count < 1:
             problems.append(f"gpu_count={gpu_count} must be >= 1 (or gpu_type=None for CPU workers)")
@@ -207,6 +160,11 @@ def _check_locations(options: PipelineOptions, errors: list[str], warnings: list
         errors.append("--region is missing (e.g. --region=us-central1).")
     if not (gcp.temp_location or "").startswith("gs://"):
         errors.append("DataflowRunner needs --temp_location=gs://BUCKET/tmp (staging and temporary files).")
+    for flag, path in (("--temp_location", gcp.temp_location), ("--staging_location", gcp.staging_location)):
+        problem = gcs_path_problem(flag, path) if (path or "").startswith("gs://") else None
+        if problem:
+            errors.append(problem + ".")
+    errors.extend(_bucket_name_problems(opts))
     if _is_local(opts.output):
         errors.append(
             f"--output={opts.output} is a local path; workers write to their own disks, lost when the job ends. Use gs://BUCKET/DIR."
@@ -220,6 +178,19 @@ def _check_locations(options: PipelineOptions, errors: list[str], warnings: list
         warnings.append(
             f"--cache_root={opts.cache_root} is on each worker's disk and discarded with it; use gs:// to reuse responses across runs."
         )
+
+
+def _bucket_name_problems(opts: SynthbeamOptions) -> list[str]:
+    """Buckets of the recipe's gs:// paths that GCS would refuse as names."""
+    paths = [("--output", opts.output), ("--model", opts.model), ("--cache_root", opts.cache_root)]
+    paths += [("--input", pattern) for pattern in split_list(opts.input)]
+    problems = []
+    for flag, path in paths:
+        bucket = gcs_bucket(path or "")
+        problem = bucket_problem(bucket) if bucket is not None else None
+        if problem:
+            problems.append(f"{flag}={path}: {problem}.")
+    return problems
 
 
 def _check_model(model: str, errors: list[str]) -> None:
@@ -249,6 +220,10 @@ def _check_workers(options: PipelineOptions, errors: list[str], warnings: list[s
     except ValueError as error:
         errors.append(f"--dataflow_service_options: {error}.")
         return
+    if accelerator is not None and managed:
+        problem = disk_problem(worker.disk_size_gb, _served_models(options))
+        if problem:
+            errors.append(problem)
     if accelerator is None:
         if managed:
             errors.append(
@@ -258,6 +233,9 @@ def _check_workers(options: PipelineOptions, errors: list[str], warnings: list[s
             )
     else:
         errors.extend(_accelerator_problems(accelerator, worker.machine_type))
+        warning = driver_warning(accelerator)
+        if warning:
+            warnings.append(warning)
         if accelerator.gpu_type not in GPU_MACHINE_PREFIXES:
             warnings.append(
                 f"GPU type {accelerator.gpu_type} is not one this check knows; its machine type was not checked."
@@ -269,13 +247,21 @@ def _check_workers(options: PipelineOptions, errors: list[str], warnings: list[s
         )
 
 
+def _served_models(options: PipelineOptions) -> list[str]:
+    """The model directories every worker copies to its disk (generator and judge)."""
+    opts = options.view_as(SynthbeamOptions)
+    judge = opts.judge_model if not opts.judge_endpoint else ""
+    return [opts.model, judge]
+
+
 def _accelerator_problems(accelerator: Accelerator, machine_type: str | None) -> list[str]:
     problems = []
     if accelerator.count < 1:
         problems.append(f"worker_accelerator count:{accelerator.count} must be >= 1.")
     if not accelerator.install_driver:
         problems.append(
-            f"worker_accelerator lacks {_DRIVER_FLAG}: without the host driver vLLM sees no GPU. Append ;{_DRIVER_FLAG}."
+            f"worker_accelerator lacks {DRIVER_FLAG}: without the host driver vLLM sees no GPU. "
+            f"Append ;{DRIVER_FLAG}:latest."
         )
     problem = machine_problem(accelerator.gpu_type, machine_type)
     return [*problems, problem] if problem else problems

@@ -1,9 +1,17 @@
-"""PNG charts for the dataset card (matplotlib, Agg backend, imported lazily)."""
+"""PNG charts for the dataset card (matplotlib, Agg backend, imported lazily).
+
+matplotlib is the optional ``charts`` extra (``pip install 'synthbeam[charts]'``; ``make
+install`` has it): without it the card is written without charts, and a log line says so.
+The worker image leaves it out.
+"""
 
 from __future__ import annotations
 
 import io
+import logging
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 CLASS_CHART = "class_balance.png"
 LENGTH_CHART = "lengths.png"
@@ -21,12 +29,25 @@ def split_order(name: str) -> tuple[int, str]:
     return ranks.get(name, 3), name
 
 
-def render_charts(stats: dict[str, Any]) -> dict[str, bytes]:
-    """PNG charts for the stats that have data: class balance and length histogram."""
-    import matplotlib
-
+def pyplot() -> Any | None:
+    """matplotlib's pyplot on the Agg backend, or None when matplotlib is not installed."""
+    try:
+        import matplotlib
+    except ImportError:
+        return None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def render_charts(stats: dict[str, Any]) -> dict[str, bytes]:
+    """PNG charts for the stats that have data: class balance and length histogram; none
+    without matplotlib."""
+    plt = pyplot()
+    if plt is None:
+        logger.info("matplotlib is not installed (the 'charts' extra): the dataset card has no charts.")
+        return {}
 
     charts: dict[str, bytes] = {}
     counts = stats.get("class_counts")

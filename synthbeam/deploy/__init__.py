@@ -1,0 +1,1 @@
+"""Deployment artefacts built from the code: Flex Template metadata and specs, launch bodies."""
