@@ -4,6 +4,8 @@ The launcher runs ``/opt/synthbeam/flex_main.py`` (written by the Dockerfile) wi
 parameters as ``--name=value`` flags. Before the recipe sees them:
 
 - ``--recipe`` picks the recipe (one image, one template per recipe);
+- ``--output`` is partitioned by ``--run_date`` (default: today in UTC), with the response
+  cache beside the partitions and the job name as run id (``synthbeam.pipelines.run_date``);
 - switches arrive as ``--overwrite=true`` / ``=false`` and become ``--overwrite`` or nothing;
 - ``dataflow_service_options`` may hold several options, comma separated: each becomes a flag;
 - flags left out get defaults that run on Dataflow: an L4 GPU with the newest driver (unless
@@ -22,6 +24,7 @@ import sys
 
 from synthbeam.cli import RECIPES
 from synthbeam.pipelines.accelerator import DEFAULT_GPU_TYPE, Accelerator
+from synthbeam.pipelines.run_date import nightly_args
 from synthbeam.pipelines.worker_disk import DEFAULT_DISK_SIZE_GB
 
 SWITCHES = ("overwrite", "require_execution", "keep_originals")
@@ -82,10 +85,10 @@ def with_defaults(argv: list[str], image: str) -> list[str]:
     return [*argv, *defaults]
 
 
-def recipe_argv(argv: list[str], image: str) -> tuple[str, list[str]]:
+def recipe_argv(argv: list[str], image: str, today: str | None = None) -> tuple[str, list[str]]:
     """The recipe and the flags it runs with, from the launcher's flags."""
     recipe, rest = split_recipe(argv)
-    return recipe, with_defaults(service_option_flags(switch_flags(rest)), image)
+    return recipe, with_defaults(service_option_flags(nightly_args(switch_flags(rest), today)), image)
 
 
 def main(argv: list[str] | None = None) -> None:

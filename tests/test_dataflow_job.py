@@ -55,10 +55,6 @@ def job_args(bucket: str, **overrides: Any) -> list[str]:
     )
 
 
-def metadata() -> dict[str, Any]:
-    return json.loads((REPO / "deploy" / "flex_template_metadata.json").read_text())
-
-
 def submit(argv: list[str], template: Path, build: Any) -> dict[str, Any]:
     """Runs ``build(argv)`` (which runs a pipeline) and returns the job Dataflow would get."""
     build([*argv, f"--template_location={template}"])

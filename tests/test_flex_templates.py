@@ -75,8 +75,10 @@ def test_every_recipe_launches_from_its_template(
     # Only the required parameters: the launch API accepts them, and the job runs on GPUs.
     parameters = {"recipe": recipe, "output": f"{gcs_bucket}/out/{recipe}", "model": f"{gcs_bucket}/models/qwen"}
     assert parameter_problems(spec["metadata"], parameters) == []
+    night = f"{parameters['output']}/run_date=2026-11-22"
     job_name = f"synthbeam-{recipe.replace('_', '-')}-test"
     argv = [*launcher_flags(spec, job_name, tmp_path / "job.json"), *(f"--{k}={v}" for k, v in parameters.items())]
+    argv.append("--run_date=2026-11-22")
     monkeypatch.setenv(IMAGE_ENV, IMAGE)
     launch(flex_main(tmp_path), argv, monkeypatch)
 
@@ -84,21 +86,24 @@ def test_every_recipe_launches_from_its_template(
     proto = assert_dataflow_shape(job, gcs_emulator, sdist=False)
     assert job["name"] == job_name
     options = job["environment"]["sdkPipelineOptions"]["options"]
-    assert options["output"] == parameters["output"] and options["model"] == parameters["model"]
+    assert options["output"] == night and options["model"] == parameters["model"]
+    assert options["cache_root"] == f"{parameters['output']}/_llm_cache" and options["run_id"] == job_name
     assert any(step.startswith("Write") for step in top_level_steps(proto)), sorted(top_level_steps(proto))
-    assert gcs_emulator.list(f"{parameters['output']}/") == []  # building the job wrote no output
+    assert gcs_emulator.list(f"{night}/") == []  # building the job wrote no output
 
 
 def test_launch_flags_become_recipe_flags() -> None:
     recipe, args = recipe_argv(
         [
             "--recipe=tool_use",
+            "--output=gs://bkt/out",
             "--overwrite=true",
             "--require_execution=false",
             f"--dataflow_service_options={L4};use_nvidia_mps,enable_hot_key_logging",
             "--disk_size_gb=200",
         ],
         IMAGE,
+        today="2026-11-22",
     )
     assert recipe == "tool_use"
     assert args == [
@@ -106,18 +111,31 @@ def test_launch_flags_become_recipe_flags() -> None:
         f"--dataflow_service_options={L4};use_nvidia_mps",
         "--dataflow_service_options=enable_hot_key_logging",
         "--disk_size_gb=200",
+        "--output=gs://bkt/out/run_date=2026-11-22",
+        "--cache_root=gs://bkt/out/_llm_cache",
         f"--sdk_container_image={IMAGE}",
     ]
     # A running server needs no GPU; a named image wins over the template's own.
-    _, args = recipe_argv(["--recipe=augment", "--llm_endpoint=http://10.0.0.5:8000", "--sdk_container_image=x"], IMAGE)
-    assert args == ["--llm_endpoint=http://10.0.0.5:8000", "--sdk_container_image=x", "--disk_size_gb=100"]
+    _, args = recipe_argv(
+        ["--recipe=augment", "--output=gs://bkt/o", "--llm_endpoint=http://10.0.0.5:8000", "--sdk_container_image=x"],
+        IMAGE,
+        today="2026-11-22",
+    )
+    assert args == [
+        "--llm_endpoint=http://10.0.0.5:8000",
+        "--sdk_container_image=x",
+        "--output=gs://bkt/o/run_date=2026-11-22",
+        "--cache_root=gs://bkt/o/_llm_cache",
+        "--overwrite",
+        "--disk_size_gb=100",
+    ]
     with pytest.raises(ValueError, match="pass exactly one --recipe"):
         recipe_argv(["--output=gs://bkt/o"], IMAGE)
 
 
 def test_flex_main_refuses_a_job_that_would_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     argv = ["--recipe=instructions", "--runner=DataflowRunner", "--project=p", "--region=r"]
-    argv += ["--temp_location=gs://bkt/tmp", "--output=gs://bkt/o"]
+    argv += ["--temp_location=gs://bkt/tmp", "--output=gs://bkt/o", "--run_date=2026-11-22"]
     with pytest.raises(DataflowOptionsError, match="--model is empty"):
         launch(flex_main(tmp_path), argv, monkeypatch)
 
@@ -175,6 +193,8 @@ REGEX_CASES = [
     ("recipe", "tool_use", False),
     ("judge", "auto", True),
     ("judge", "maybe", False),
+    ("run_date", "2026-11-22", True),
+    ("run_date", "yesterday", False),
 ]
 
 

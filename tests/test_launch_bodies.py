@@ -61,10 +61,10 @@ def test_bodies_refuse_what_the_template_would(parameters: dict[str, str], probl
 
 
 def test_airflow_dag_starts_the_template_once_per_interval() -> None:
-    dated = {**NIGHTLY, "output": f"{BUCKET}/out/instructions", "run_id": "{{ ds_nodash }}"}
+    dated = {**NIGHTLY, "run_date": "{{ ds }}"}
     launch = launch_parameter(METADATA, "synthbeam-instructions-{{ ds_nodash }}", SPEC, dated)
     operator = airflow_operator("generate_instructions", "my-project", "us-central1", launch)
-    assert operator["body"]["launchParameter"]["parameters"]["run_id"] == "{{ ds_nodash }}"
+    assert operator["body"]["launchParameter"]["parameters"]["run_date"] == "{{ ds }}"
     source = airflow_dag("synthbeam_instructions_nightly", "0 3 * * *", operator)
     tree = ast.parse(source)
     (call,) = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "DAG"]

@@ -46,9 +46,19 @@ TEXT_PATTERNS: dict[str, str] = {
     "oversample": r"^(off|max|[0-9]+)$",
 }
 LIST_PATTERN = r"^[A-Za-z0-9_.=]+(,[A-Za-z0-9_.=]+)*$"
-# Beam options the templates declare besides the recipe's own (the launch environment has
-# fields for machine type, workers, disk, temp location and the image as well).
+# Parameters the templates declare besides the recipe's own: the run date (synthbeam.flex_template)
+# and Beam options (the launch environment has fields for machine type, workers, disk, temp
+# location and the image as well).
 BEAM_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "run_date",
+        "label": "Run date",
+        "helpText": "The night this run writes: output goes to OUTPUT/run_date=YYYY-MM-DD/ and a rerun of the "
+        "same date replaces that partition only. Default: today in UTC. Example: 2026-11-22",
+        "isOptional": True,
+        "regexes": [r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"],
+        "paramType": "TEXT",
+    },
     {
         "name": "sdk_container_image",
         "label": "Worker image",
