@@ -153,3 +153,15 @@ def check_bfcl_export(export_dir: str, monkeypatch: Any) -> int:
                 assert result["valid"], (question, answer, result)
         checked += len(questions)
     return checked
+
+
+CURATION_STAGES = ("dedup_exact", "dedup_near", "decontaminate", "oversample")
+
+
+def check_curation_tail(manifest: dict, output: str) -> None:
+    """Every recipe ends with the same curation tail: its stages show in the manifest (zero
+    counts allowed) and the output has a dataset card."""
+    counts = manifest["counts"]
+    assert all(f"kept/{stage}" in counts for stage in CURATION_STAGES), counts
+    card = (Path(output) / "README.md").read_text()
+    assert card.startswith("---\n") and "configs:" in card

@@ -34,11 +34,7 @@ RECIPE_STEPS = {
     "PlanRequests",
     "GenerateInstructions",
     "Filter",
-    "DeduplicateExact",
-    "Split",
-    "WriteShards",
-    "WriteRejects",
-    "WriteDeadLetters",
+    "Curate",  # dedup, decontaminate, split, oversample, shards, rejects, dead letters, card
     "WriteManifest",
 }
 

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
-from consumers import check_chat_templates, check_trl_preparation, load_rows
+from consumers import check_chat_templates, check_curation_tail, check_trl_preparation, load_rows
 
 from synthbeam.pipelines import instructions
 from synthbeam.schemas.arrow import decoded_rows
@@ -86,6 +86,7 @@ def test_instructions_recipe_end_to_end_with_bad_input(tmp_path, llm_endpoint, b
 
     rec = manifest["reconciliation"]
     assert rec["balanced"], manifest
+    check_curation_tail(manifest, output)
     counts = manifest["counts"]
     # Four candidate requests per answer span; the gates and the selection keep at most one per span.
     assert rec["rows_in"] == counts["requests"] > 0 and counts["requests"] % 4 == 0

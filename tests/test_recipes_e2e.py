@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
-from consumers import check_chat_templates, check_trl_preparation, load_rows
+from consumers import check_chat_templates, check_curation_tail, check_trl_preparation, load_rows
 
 from synthbeam.augment.eda import eda_variants
 from synthbeam.pipelines import augment, evol_instruct, self_instruct
@@ -55,6 +55,7 @@ def _run(module: Any, tmp_path: Path, llm_endpoint: str, model_dir: str, *flags:
     with open(tmp_path / "out" / "manifest.json") as handle:
         manifest = json.load(handle)
     assert manifest["reconciliation"]["balanced"], manifest
+    check_curation_tail(manifest, str(tmp_path / "out"))
     return manifest
 
 

@@ -9,7 +9,13 @@ import os
 import pyarrow.parquet as pq
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
-from consumers import check_bfcl_export, check_chat_templates, check_trl_preparation, load_rows
+from consumers import (
+    check_bfcl_export,
+    check_chat_templates,
+    check_curation_tail,
+    check_trl_preparation,
+    load_rows,
+)
 from datasets import load_dataset
 
 from synthbeam.pipelines import tool_use
@@ -24,7 +30,17 @@ from synthbeam.transforms.verify.grounding import GroundingCheck
 
 pytestmark = pytest.mark.slow
 
-STAGES = ("generate", "verify_format", "verify_grounding", "curate", "verify_execution", "verify_semantic")
+STAGES = (
+    "generate",
+    "verify_format",
+    "verify_grounding",
+    "curate",
+    "dedup_exact",
+    "dedup_near",
+    "decontaminate",
+    "verify_execution",
+    "verify_semantic",
+)
 
 
 def _run(llm_endpoint: str, model_dir: str, output: str, cache: str, extra: list[str]) -> dict:
@@ -56,6 +72,7 @@ def test_tool_use_recipe_end_to_end(tmp_path, monkeypatch, llm_endpoint, bundled
     output = str(tmp_path / "out")
     manifest = _run(llm_endpoint, bundled_model_dir, output, str(tmp_path / "cache"), [])
     counts, rec = manifest["counts"], manifest["reconciliation"]
+    check_curation_tail(manifest, output)
     # 2 model candidates per row and the pipeline's own plain request as the third.
     assert rec["balanced"] and rec["rows_in"] == counts["requests"] == 36, manifest
     sources = {k: n for k, n in counts.items() if k.startswith("request_source/")}
@@ -78,14 +95,18 @@ def test_tool_use_recipe_end_to_end(tmp_path, monkeypatch, llm_endpoint, bundled
     assert counts["requests"] == kept[0] + dropped("parse") + dead("generate"), counts
     assert kept[0] == kept[1] + dropped("verify_format"), counts
     assert kept[1] == kept[2] + dropped("verify_grounding"), counts
-    curated = ("select", "dedup_exact", "dedup_request", "decontaminate")
-    assert kept[2] == kept[3] + sum(map(dropped, curated)), counts
-    assert kept[3] == kept[4] + dropped("verify_execution"), counts
-    assert kept[4] == kept[5] + dropped("verify_semantic") + dead("verify_semantic"), counts
+    assert kept[2] == kept[3] + dropped("select") + dropped("dedup_request"), counts
+    for before, (after, stage) in zip(kept[3:], zip(kept[4:], STAGES[4:], strict=True), strict=False):
+        assert before == after + dropped(stage) + dead(stage), (stage, counts)
+    added = sum(n for k, n in counts.items() if k.startswith("added/oversample/"))
+    assert counts["kept/oversample"] == kept[-1] + added == written, counts
 
-    rows = [row_to_record(r) for r in _rows(f"{output}/train/*.parquet") + _rows(f"{output}/eval/*.parquet")]
+    written_rows = [row_to_record(r) for r in _rows(f"{output}/train/*.parquet") + _rows(f"{output}/eval/*.parquet")]
+    rows = [r for r in written_rows if not r.lineage.oversampled_from]
+    copies = [r for r in written_rows if r.lineage.oversampled_from]
     assert len({r.meta_dict()["plan_id"] for r in rows}) == len(rows)  # one candidate per planned row
-    assert len(rows) == rec["rows_written"] == kept[-1]
+    assert len(written_rows) == rec["rows_written"] and len(rows) == kept[-1]
+    assert all(c.split == "train" for c in copies) and len(copies) == added  # oversampled by kind, train only
     check = ToolCallFormatCheck(t["function"]["name"] for t in bundled_tools())
     grounded = GroundingCheck(all_requests(), bundled_tools())
     requests = [normalise(query_of(r), strip_punctuation=True) for r in rows]
@@ -109,7 +130,7 @@ def test_tool_use_recipe_end_to_end(tmp_path, monkeypatch, llm_endpoint, bundled
     selection = _rows(f"{output}/tool_selection/*/*.parquet")
     labels = {key.split("/", 1)[1]: n for key, n in counts.items() if key.startswith("selection_label/")}
     assert sum(labels.values()) == len(selection) and all(r["task"] == "tool_selection" for r in selection)
-    train = sorted((r for r in rows if r.split == "train"), key=lambda r: r.id)
+    train = sorted((r for r in written_rows if r.split == "train"), key=lambda r: r.id)
     xlam = [json.loads(line) for line in open(f"{output}/export/xlam.jsonl")]
     assert [(r["id"], r["query"]) for r in xlam] == [(n, query_of(r)) for n, r in enumerate(train)]
     assert [json.loads(r["answers"]) == [] for r in xlam] == [not tool_calls_of(r) for r in train]
@@ -117,12 +138,12 @@ def test_tool_use_recipe_end_to_end(tmp_path, monkeypatch, llm_endpoint, bundled
     # What trainers and BFCL do with the output, with their own code.
     loaded = load_dataset(output, cache_dir=str(tmp_path / "hf"))
     assert {name: split.num_rows for name, split in loaded.items()} == {
-        split: sum(r.split == split for r in rows) for split in {r.split for r in rows}
+        split: sum(r.split == split for r in written_rows) for split in {r.split for r in written_rows}
     }
     chat_rows = load_rows(
         glob.glob(f"{output}/train/*.parquet") + glob.glob(f"{output}/eval/*.parquet"), str(tmp_path / "hf")
     )
-    assert check_chat_templates(chat_rows, bundled_model_dir) == 2 * sum(len(tool_calls_of(r)) for r in rows)
+    assert check_chat_templates(chat_rows, bundled_model_dir) == 2 * sum(len(tool_calls_of(r)) for r in written_rows)
     check_trl_preparation(chat_rows, bundled_model_dir, str(tmp_path / "trl"))
     assert check_bfcl_export(f"{output}/export/bfcl", monkeypatch) == sum(r.split == "eval" for r in rows)
     rejected = _rows(f"{output}/rejected/*.parquet")
@@ -130,6 +151,8 @@ def test_tool_use_recipe_end_to_end(tmp_path, monkeypatch, llm_endpoint, bundled
     assert {r["drop_stage"] for r in rejected} <= {
         "parse",
         "dedup_exact",
+        "dedup_near",
+        "decontaminate",
         "dedup_request",
         "select",
         "verify_format",

@@ -15,25 +15,25 @@ from synthbeam.transforms.write.dataset_card import (
     hf_features,
     length_bucket,
     render_card,
-    to_yaml,
 )
 from synthbeam.transforms.write.parquet import WriteParquetShards
 
 SHARDS = [
-    {"split": "train", "path": "/o/train/part-00000-of-00001.parquet", "num_rows": 8, "num_bytes": 1000},
-    {"split": "eval", "path": "/o/eval/part-00000-of-00001.parquet", "num_rows": 2, "num_bytes": 300},
+    {
+        "split": "train",
+        "path": "/o/train/part-00000-of-00001.parquet",
+        "num_rows": 8,
+        "num_bytes": 1000,
+        "arrow_bytes": 4000,
+    },
+    {
+        "split": "eval",
+        "path": "/o/eval/part-00000-of-00001.parquet",
+        "num_rows": 2,
+        "num_bytes": 300,
+        "arrow_bytes": 900,
+    },
 ]
-
-
-def test_to_yaml_block_style() -> None:
-    assert to_yaml({"a": [{"b": 1, "c": "x y"}], "d": {"e": True}, "f": []}) == [
-        "a:",
-        "- b: 1",
-        '  c: "x y"',
-        "d:",
-        "  e: true",
-        "f: []",
-    ]
 
 
 def test_hf_features_nested_types() -> None:
@@ -58,6 +58,14 @@ def test_render_card_exact_body_and_header() -> None:
         pretty_name="Demo",
         license="apache-2.0",
         description="Made by a test.",
+        sampling=['{"temperature": 0.7}'],
+        facts={
+            "recipe": "instructions",
+            "inputs": ["synthbeam://pydoc_topics"],
+            "model": "SmolLM2-135M-Instruct",
+            "seed": 0,
+            "templates": {"request_for_answer.jinja2": "ab12"},
+        },
     )
     card = render_card(stats)
     _, header, body = card.split("---\n", 2)
@@ -68,11 +76,12 @@ def test_render_card_exact_body_and_header() -> None:
             "data_files": [{"split": "train", "path": "train/*.parquet"}, {"split": "eval", "path": "eval/*.parquet"}],
         }
     ]
-    assert meta["dataset_info"]["splits"] == [
-        {"name": "train", "num_bytes": 1000, "num_examples": 8},
-        {"name": "eval", "num_bytes": 300, "num_examples": 2},
+    assert meta["dataset_info"]["splits"] == [  # bytes in memory, as the Hub defines a split's size
+        {"name": "train", "num_bytes": 4000, "num_examples": 8},
+        {"name": "eval", "num_bytes": 900, "num_examples": 2},
     ]
-    assert meta["license"] == "apache-2.0"
+    assert meta["dataset_info"]["download_size"] == 1300 and meta["dataset_info"]["dataset_size"] == 4900
+    assert meta["license"] == "apache-2.0" and meta["size_categories"] == ["n<1K"]
     expected = """
 # Demo
 
@@ -80,10 +89,10 @@ Made by a test.
 
 ## Splits
 
-| split | rows | files | bytes |
-|---|---|---|---|
-| train | 8 | 1 | 1000 |
-| eval | 2 | 1 | 300 |
+| split | rows | files | file bytes | bytes in memory |
+|---|---|---|---|---|
+| train | 8 | 1 | 1000 | 4000 |
+| eval | 2 | 1 | 300 | 900 |
 
 ## Class balance
 
@@ -116,6 +125,15 @@ Rows removed, by stage and reason (reason codes are listed in the manifest):
 |---|---|---|
 | dedup_exact | exact_duplicate | 1 |
 | filters | too_short | 3 |
+
+## How the rows were made
+
+- recipe: `instructions` (synthbeam)
+- source: `synthbeam://pydoc_topics`
+- model: `SmolLM2-135M-Instruct`
+- seed: 0
+- template `request_for_answer.jinja2`: sha256 `ab12`
+- sampling: `{"temperature": 0.7}`
 
 ## Columns
 """
@@ -158,3 +176,40 @@ def test_write_card_pipeline_loads_with_hf_datasets(tmp_path, monkeypatch) -> No
     assert "| filters | too_short | 1 |" in card and "![class balance](class_balance.png)" in card
     ds = datasets.load_dataset(out, cache_dir=str(tmp_path / "cache"))
     assert {name: d.num_rows for name, d in ds.items()} == {"train": 6, "eval": 2}
+
+
+def test_card_header_is_huggingface_hub_card_data_and_reads_back() -> None:
+    from huggingface_hub import DatasetCard, DatasetCardData
+
+    card = DatasetCard(render_card(collect_stats(SHARDS, pretty_name="Demo")))
+    assert isinstance(card.data, DatasetCardData)
+    data = card.data.to_dict()
+    assert data["license"] == "other" and data["license_name"] == "see-dataset-card"  # the Hub needs a name
+    assert data["task_categories"] == ["text-generation"] and data["pretty_name"] == "Demo"
+    from datasets.info import DatasetInfosDict
+    from datasets.utils.metadata import MetadataConfigs
+
+    infos = DatasetInfosDict.from_dataset_card_data(card.data)
+    assert {name: split.num_examples for name, split in infos["default"].splits.items()} == {"train": 8, "eval": 2}
+    assert MetadataConfigs.from_dataset_card_data(card.data)["default"]["data_files"][0]["split"] == "train"
+
+
+def test_chart_specs_have_titles_labels_integer_counts_and_only_used_bins() -> None:
+    from synthbeam.transforms.write.charts import CLASS_CHART, LENGTH_CHART, chart_specs, render_charts
+
+    stats = collect_stats(
+        SHARDS,
+        lengths=[(("train", 1), 3), (("train", 3), 2), (("eval", 3), 2)],
+        class_counts={"before": {"a": 5, "b": 1}, "after": {"a": 5, "b": 3}},
+    )
+    specs = chart_specs(stats)
+    lengths = specs[LENGTH_CHART]
+    assert lengths.categories == ("64-127", "256-511")  # only bins that hold a row
+    assert lengths.series == (("train", (3, 2)), ("eval", (0, 2)))
+    assert lengths.x_label == "characters" and lengths.y_label == "rows" and lengths.title
+    balance = specs[CLASS_CHART]
+    assert balance.categories == ("a", "b") and balance.series == (("before", (5, 1)), ("after", (5, 3)))
+    assert balance.title and balance.x_label and balance.y_label == "rows"
+    assert all(isinstance(v, int) for _, values in lengths.series + balance.series for v in values)
+    pngs = render_charts(stats)
+    assert set(pngs) == {CLASS_CHART, LENGTH_CHART} and all(p.startswith(b"\x89PNG") for p in pngs.values())

@@ -94,7 +94,13 @@ def build(pipeline: beam.Pipeline, opts: AugmentOptions) -> beam.PCollection:
     all_rows = tuple(rows) | "AllRows" >> beam.Flatten()
     info = common.run_info(RECIPE, opts, config, {t: template_hash(t) for t in templates}, inputs)
     info["methods"] = list(methods)
-    return derived_rows.curate_and_write(all_rows, opts, info, rejected=rejected, dead=dead, counts=counts)
+    card = (
+        "synthbeam augmented rows",
+        "Rows and their variants made by synthbeam's `augment` recipe: offline EDA edits that leave code "
+        "tokens and terms of art alone, LLM paraphrases and multi-turn follow-ups; every variant names its "
+        "parent in `lineage.parent_id` and how it was made in `lineage.augmentation`.",
+    )
+    return derived_rows.curate_and_write(all_rows, opts, info, rejected=rejected, dead=dead, counts=counts, card=card)
 
 
 def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None) -> None:

@@ -2,8 +2,9 @@
 
 Reading input rows (``--input``: rows written by a recipe, chat-format or
 instruction-format JSONL/Parquet; by default the bundled seed tasks), keeping the first
-``--limit`` of them, and the common tail: filters -> quality gates -> exact dedup -> split
--> Parquet, with rejects, dead letters and a manifest whose counts reconcile.
+``--limit`` of them, and the common tail: filters -> quality gates -> ``Curate`` (exact and
+near dedup, decontaminate, split, oversample, Parquet, dataset card), with rejects, dead
+letters and a manifest whose counts reconcile.
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ from apache_beam.io.filesystems import FileSystems
 
 from synthbeam.data.corpus import DEFAULT_CORPUS_URI
 from synthbeam.pipelines import common
+from synthbeam.pipelines.curation import curation_settings
 from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS
 from synthbeam.templates import template_fixed_text
-from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, written_key
-from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
-from synthbeam.transforms.curate.filters import ApplyFilters, basic_filters
+from synthbeam.transforms.accounting import CountBy, WriteManifest
+from synthbeam.transforms.curate.curate import Curate
+from synthbeam.transforms.curate.filters import STAGE as FILTERS_STAGE
+from synthbeam.transforms.curate.filters import basic_filters
 from synthbeam.transforms.curate.quality import STAGE as QUALITY_STAGE
 from synthbeam.transforms.curate.quality import quality_gates
-from synthbeam.transforms.curate.split import SplitTrainEval
-from synthbeam.transforms.write.parquet import WriteParquetShards
 
 ROWS_IN = "rows_in"
 GENERATION_STAGES = ("generate", "verify_semantic")  # dead letters of model calls on rows in
@@ -46,32 +47,25 @@ def curate_and_write(
     rejected: list[beam.PCollection],
     dead: list[beam.PCollection],
     counts: list[beam.PCollection],
+    card: tuple[str, str] = ("synthbeam dataset", ""),
 ) -> beam.PCollection:
-    """Filters -> quality gates -> dedup -> split -> write, plus rejects, dead letters and
-    ``manifest.json``.
+    """Filters -> quality gates -> ``Curate`` (dedup, decontaminate, split, oversample, Parquet,
+    card), plus rejects, dead letters and ``manifest.json``.
 
     ``counts`` must include a ``rows_in`` count (``count_rows_in``) of every row that
     ``rows``, ``rejected`` and ``dead`` account for. The quality gates recognise echoes of
-    the templates named in ``info["templates"]``. Returns the manifest collection.
+    the templates named in ``info["templates"]``; ``card`` is the card's (title, description).
+    Returns the manifest collection.
     """
-    filtered = rows | "Filter" >> ApplyFilters(basic_filters(opts.min_response_chars, opts.max_response_chars))
     prompts = [template_fixed_text(name) for name in info.get("templates", {})]
-    gated = filtered.main | "QualityGates" >> ApplyFilters(quality_gates(prompts), stage=QUALITY_STAGE)
-    deduped = gated.main | "DeduplicateExact" >> DeduplicateExact()
-    final = deduped.main | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=opts.seed)
-    final | "WriteShards" >> WriteParquetShards(opts.output)
-
-    all_rejected, all_dead = common.write_rejects_and_dead_letters(
-        (*rejected, filtered.rejected, gated.rejected, deduped.rejected), dead, opts.output
-    )
-
-    counts = [
-        *counts,
-        final | "CountWritten" >> CountBy(written_key),
-        all_rejected | "CountFiltered" >> CountBy(filtered_key),
-        all_dead | "CountDeadLetters" >> CountBy(dead_letter_key),
+    filters = [
+        (FILTERS_STAGE, basic_filters(opts.min_response_chars, opts.max_response_chars)),
+        (QUALITY_STAGE, quality_gates(prompts)),
     ]
+    curated = rows | "Curate" >> Curate(
+        curation_settings(opts, *card, info), filters=filters, rejected=rejected, dead_letter=dead
+    )
     manifest_path = FileSystems.join(opts.output, "manifest.json")
-    return tuple(counts) | "WriteManifest" >> WriteManifest(
-        manifest_path, info, ROWS_IN, GENERATION_STAGES, kept_rows=final
+    return (*counts, curated.counts) | "WriteManifest" >> WriteManifest(
+        manifest_path, info, ROWS_IN, GENERATION_STAGES, kept_rows=curated.rows
     )

@@ -80,8 +80,19 @@ def build(pipeline: beam.Pipeline, opts: EvolInstructOptions) -> beam.PCollectio
     templates = [EvolInstruction().template, AnswerInstruction().template]
     info = common.run_info(RECIPE, opts, config, {t: template_hash(t) for t in templates}, inputs)
     info.update(evol_modes=list(modes), evol_rounds=opts.evol_rounds, task=TASK)
+    card = (
+        "synthbeam evol-instruct",
+        "Rewrites of existing instructions (added constraints, deepened, concretised, ...) made by "
+        "synthbeam's `evol_instruct` recipe and answered; each row names its parent in `lineage.parent_id`.",
+    )
     return derived_rows.curate_and_write(
-        rows, opts, info, rejected=[evolved.rejected], dead=[read.dead_letter, evolved.dead_letter], counts=counts
+        rows,
+        opts,
+        info,
+        rejected=[evolved.rejected],
+        dead=[read.dead_letter, evolved.dead_letter],
+        counts=counts,
+        card=card,
     )
 
 

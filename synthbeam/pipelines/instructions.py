@@ -10,9 +10,9 @@ Two generation designs (``--generation``):
 - ``question_answer``: the model writes a question of a given type and its answer in JSON;
   for strong models.
 
-Read -> plan -> generate (vLLM) -> filters -> quality gates -> select -> exact and near
-dedup (-> decontaminate) (-> oversample) -> split -> write, with rejects, dead letters and
-a manifest whose counts reconcile.
+Read -> plan -> generate (vLLM) -> filters -> quality gates -> select -> ``Curate`` (exact and
+near dedup, decontaminate, LLM judge, split, oversample, Parquet, card), with rejects, dead
+letters and a manifest whose counts reconcile.
 """
 
 from __future__ import annotations
@@ -31,34 +31,26 @@ from synthbeam.pipelines.common import (
     judge_config_from_options,
     judge_enabled,
     llm_config_from_options,
-    oversample_target,
-    parse_eval_sets,
     parse_list,
     run_info,
     run_recipe,
-    write_rejects_and_dead_letters,
 )
+from synthbeam.pipelines.curation import curation_settings
 from synthbeam.schemas import reasons
 from synthbeam.tasks.backtranslate import RequestForAnswer, candidates_for_passage
 from synthbeam.tasks.instructions import QUESTION_TYPES, InstructionsFromPassage, seeds_for_passage
 from synthbeam.tasks.judge import InstructionJudge
 from synthbeam.templates import template_fixed_text, template_hash
-from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, shard_rows
-from synthbeam.transforms.curate.decontaminate import Decontaminate
-from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
-from synthbeam.transforms.curate.dedup_near import DeduplicateNear
+from synthbeam.transforms.accounting import CountBy, WriteManifest
+from synthbeam.transforms.curate.curate import Curate
 from synthbeam.transforms.curate.filters import ApplyFilters, basic_filters
-from synthbeam.transforms.curate.oversample import Oversample
 from synthbeam.transforms.curate.quality import ASSISTANT, USER, quality_gates
 from synthbeam.transforms.curate.quality import STAGE as QUALITY_STAGE
 from synthbeam.transforms.curate.select import SelectOnePerKey, normalised_request, request_score
-from synthbeam.transforms.curate.split import SplitTrainEval
 from synthbeam.transforms.generate_records import GenerateRecords
 from synthbeam.transforms.read import ReadCorpus
 from synthbeam.transforms.verify.semantic import STAGE as JUDGE_STAGE
 from synthbeam.transforms.verify.semantic import JudgeRecords
-from synthbeam.transforms.write.dataset_card import WriteDatasetCard
-from synthbeam.transforms.write.parquet import WriteParquetShards
 
 RECIPE = "instructions"
 CARD_DESCRIPTION = (
@@ -151,38 +143,20 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
         )
         kept, stage_rejects = chosen.main, [*stage_rejects, chosen.rejected]
     unique = kept | "OneRowPerRequest" >> SelectOnePerKey(normalised_request, request_score, reasons.DUPLICATE_REQUEST)
-    deduped = unique.main | "DeduplicateExact" >> DeduplicateExact()
-    near = deduped.main | "DeduplicateNear" >> DeduplicateNear(threshold=opts.near_dup_threshold, seed=opts.seed)
-    stage_rejects += [unique.rejected, deduped.rejected, near.rejected]
-    kept, dead_letters = near.main, [corpus.dead_letter, generated.dead_letter]
     templates = {task.template: template_hash(task.template)}
+    verify = []
     if judge_enabled(opts):  # an extra filter after the gates, never instead of them
         judge = InstructionJudge()
-        judged = kept | "JudgeInstructions" >> JudgeRecords(judge_config_from_options(opts, config), opts.seed, judge)
-        kept, stage_rejects = judged.main, [*stage_rejects, judged.rejected]
-        dead_letters.append(judged.dead_letter)
+        verify.append((JUDGE_STAGE, JudgeRecords(judge_config_from_options(opts, config), opts.seed, judge)))
         templates[judge.template] = template_hash(judge.template)
-    if opts.eval_sets:
-        clean = kept | "Decontaminate" >> Decontaminate(parse_eval_sets(opts.eval_sets))
-        kept = clean.main
-        stage_rejects.append(clean.rejected)
-    rows = kept | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=opts.seed)
-    target = oversample_target(opts.oversample)
-    balanced = None
-    if target is not None:  # the training split only: eval keeps each row once
-        balanced = rows | "Oversample" >> Oversample(
-            target=target, max_factor=opts.oversample_max_factor, seed=opts.seed, only_split="train"
-        )
-        rows = balanced["main"]
-    shards = rows | "WriteShards" >> WriteParquetShards(opts.output)
-
-    rejected, dead = write_rejects_and_dead_letters(stage_rejects, dead_letters, opts.output)
-    card_inputs = {"shards": shards, "records": rows, "rejected": rejected}
-    if balanced is not None:
-        card_inputs["class_counts"] = balanced["class_counts"]
-    card_inputs | "WriteDatasetCard" >> WriteDatasetCard(
-        opts.output, pretty_name="synthbeam instructions", description=CARD_DESCRIPTION
+    info = run_info(RECIPE, opts, config, templates)
+    curated = unique.main | "Curate" >> Curate(
+        curation_settings(opts, "synthbeam instructions", CARD_DESCRIPTION, info),
+        verify=verify,
+        rejected=[*stage_rejects, unique.rejected],
+        dead_letter=[corpus.dead_letter, generated.dead_letter],
     )
+    rows = curated.rows
 
     counts = (
         corpus.files | "CountDocuments" >> CountBy(lambda f: ("documents_read", f.documents), weighted=True),
@@ -194,14 +168,8 @@ def build(pipeline: beam.Pipeline, opts: InstructionsOptions) -> beam.PCollectio
             if without_spans is not None
             else []
         ),
-        shards | "CountWritten" >> CountBy(shard_rows, weighted=True),
-        rejected | "CountFiltered" >> CountBy(filtered_key),
-        dead | "CountDeadLetters" >> CountBy(dead_letter_key),
-        rows
-        | "Copies" >> beam.Filter(lambda r: bool(r.lineage.oversampled_from))
-        | "CountAdded" >> CountBy(lambda r: f"added/oversample/{r.label}"),
+        curated.counts,
     )
-    info = run_info(RECIPE, opts, config, templates)
     manifest_path = FileSystems.join(opts.output, "manifest.json")
     return counts | "WriteManifest" >> WriteManifest(
         manifest_path, info, REQUESTS_KEY, ("generate", JUDGE_STAGE), kept_rows=rows

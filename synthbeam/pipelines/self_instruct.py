@@ -107,7 +107,12 @@ def build(pipeline: beam.Pipeline, opts: SelfInstructOptions) -> beam.PCollectio
     info = common.run_info(RECIPE, opts, config, templates, inputs=[opts.seed_tasks])
     if judge_config is not None:
         info["judge"] = judge_endpoint_label(judge_config)
-    return derived_rows.curate_and_write(rows, opts, info, rejected=rejected, dead=dead, counts=counts)
+    card = (
+        "synthbeam self-instruct",
+        "Instructions (with their input where they need one) written by a model from seed tasks with "
+        "synthbeam's `self_instruct` recipe, kept by deterministic gates with reason codes, then answered.",
+    )
+    return derived_rows.curate_and_write(rows, opts, info, rejected=rejected, dead=dead, counts=counts, card=card)
 
 
 def run(argv: list[str] | None = None, test_pipeline: beam.Pipeline | None = None) -> None:

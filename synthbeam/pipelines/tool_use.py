@@ -6,11 +6,11 @@ Read tool library -> plan rows (``call_first``, the default: kind, tools round-r
 seeded shuffle of the library, argument values chosen in code; the model writes only the
 user's request) or sample tool sets (``free_form``: the model writes request and calls as
 schema-constrained JSON) -> generate (vLLM) -> verify format -> verify grounding (request,
-kind, decline and argument-value gates) -> exact dedup and one row per request
-(-> decontaminate with --eval_sets) -> execute in the sandbox -> LLM judge -> split -> write
-chat-format Parquet, plus
-tool-selection rows, exports (xLAM of the train split, BFCL categories of the eval split),
-rejects, dead letters and a manifest whose counts reconcile (kept and dropped per stage, rows per tool planned and kept, label distribution of
+kind, decline and argument-value gates) -> one candidate per plan and one row per request ->
+``Curate`` (exact and near dedup, decontaminate, execute in the sandbox, LLM judge, split,
+oversample by kind, Parquet, card), plus tool-selection rows, exports (xLAM of the train
+split, BFCL categories of the eval split), rejects, dead letters and a manifest whose counts
+reconcile (kept and dropped per stage, rows per tool planned and kept, label distribution of
 the selection rows).
 """
 
@@ -31,12 +31,12 @@ from synthbeam.pipelines.common import (
     judge_enabled,
     llm_config_from_options,
     oversample_target,
-    parse_eval_sets,
     run_info,
     run_recipe,
-    write_rejects_and_dead_letters,
 )
+from synthbeam.pipelines.curation import curation_settings
 from synthbeam.schemas import reasons
+from synthbeam.schemas.record import Record
 from synthbeam.tasks import tool_examples
 from synthbeam.tasks.judge import ToolUseJudge
 from synthbeam.tasks.tool_call_first import (
@@ -61,19 +61,16 @@ from synthbeam.templates import template_hash
 from synthbeam.tools.library import load_tool_library
 from synthbeam.tools.sandbox import SandboxLimits
 from synthbeam.tools.schema import tool_name
-from synthbeam.transforms.accounting import CountBy, WriteManifest, dead_letter_key, filtered_key, shard_rows
-from synthbeam.transforms.curate.decontaminate import Decontaminate
-from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
+from synthbeam.transforms.accounting import CountBy, WriteManifest
+from synthbeam.transforms.curate.curate import Curate
 from synthbeam.transforms.curate.dedup_request import DeduplicateRequests
 from synthbeam.transforms.curate.oversample import Oversample
 from synthbeam.transforms.curate.select import SelectOnePerKey
-from synthbeam.transforms.curate.split import SplitTrainEval
 from synthbeam.transforms.generate_records import GenerateRecords
 from synthbeam.transforms.verify import execution, grounding, semantic
 from synthbeam.transforms.verify import format as format_check
 from synthbeam.transforms.verify.base import VerifyRecords
 from synthbeam.transforms.write.bfcl import WriteBfclCategories
-from synthbeam.transforms.write.dataset_card import WriteDatasetCard
 from synthbeam.transforms.write.parquet import WriteParquetShards
 from synthbeam.transforms.write.xlam import WriteXlam
 
@@ -162,6 +159,12 @@ def _count_kept(stage: str) -> Any:
     return CountBy(lambda _: f"kept/{stage}")
 
 
+def kind_of(record: Record) -> str:
+    """A row's kind (single, multiple, parallel, parallel_multiple, irrelevance): its class
+    for ``--oversample``."""
+    return str(record.meta_dict().get("kind", ""))
+
+
 def planned_tool_keys(spec: ToolUseSpec) -> list[str]:
     """``planned_tool/<name>`` per tool a row is planned to call (``none`` for irrelevance)."""
     names = [NO_CALL_LABEL] if spec.kind == "irrelevance" else sorted(set(spec.targets))
@@ -218,34 +221,31 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
             reasons.REDUNDANT_CANDIDATE,
         )
         passed, stage_rejects = chosen.main, [*stage_rejects, chosen.rejected]
-    # Curation before the costly stages: duplicates and contaminated rows are not executed or judged.
-    deduped = passed | "DeduplicateExact" >> DeduplicateExact()
-    one_per_request = deduped.main | "OneRowPerRequest" >> DeduplicateRequests()
-    stage_rejects = [*stage_rejects, deduped.rejected, one_per_request.rejected]
-    curated = one_per_request.main
-    if opts.eval_sets:
-        clean = curated | "Decontaminate" >> Decontaminate(parse_eval_sets(opts.eval_sets))
-        stage_rejects, curated = [*stage_rejects, clean.rejected], clean.main
-    executed = curated | "ExecuteToolCalls" >> VerifyRecords(
+    one_per_request = passed | "OneRowPerRequest" >> DeduplicateRequests()
+    stage_rejects, curated = [*stage_rejects, one_per_request.rejected], one_per_request.main
+    # Execution and the judge run inside Curate, after dedup and decontamination: duplicates
+    # and contaminated rows are never executed or judged.
+    execute = VerifyRecords(
         execution.ToolExecutionCheck(
             limits=limits, require_all=opts.require_execution, isolation=opts.sandbox_isolation
         ),
         execution.STAGE,
     )
-    stages = [(format_check.STAGE, formatted), (grounding.STAGE, grounded), (execution.STAGE, executed)]
-    stage_rejects.append(executed.rejected)
-    verified, dead = executed.main, [generated.dead_letter]
+    verify = [(execution.STAGE, execute)]
     if judge_enabled(opts):
-        judged = verified | "JudgeToolCalls" >> semantic.JudgeRecords(
-            judge_config_from_options(opts, config), seed, judge
-        )
-        stages.append((semantic.STAGE, judged))
-        stage_rejects.append(judged.rejected)
-        verified, dead = judged.main, [*dead, judged.dead_letter]
-
-    rows = verified | "Split" >> SplitTrainEval(eval_fraction=opts.eval_fraction, seed=seed)
-    shards = rows | "WriteShards" >> WriteParquetShards(opts.output)
-    selection = rows | "ToSelectionRows" >> beam.FlatMap(lambda r: [s] if (s := to_selection_record(r)) else [])
+        verify.append((semantic.STAGE, semantic.JudgeRecords(judge_config_from_options(opts, config), seed, judge)))
+    templates = {t: template_hash(t) for t in (task.template, judge.template)}
+    info = run_info(RECIPE, opts, config, templates, inputs=[opts.tool_library or "bundled:tools"])
+    done = curated | "Curate" >> Curate(
+        curation_settings(opts, "synthbeam tool use", CARD_DESCRIPTION, info),
+        verify=verify,
+        rejected=stage_rejects,
+        dead_letter=[generated.dead_letter],
+        label_fn=kind_of,
+    )
+    rows, stages = done.rows, [(format_check.STAGE, formatted), (grounding.STAGE, grounded)]
+    originals = rows | "Originals" >> beam.Filter(lambda r: not r.lineage.oversampled_from)
+    selection = originals | "ToSelectionRows" >> beam.FlatMap(lambda r: [s] if (s := to_selection_record(r)) else [])
     target = oversample_target(opts.oversample)
     if target is not None:
         # A router learns rare tools only if it sees them: balance the training labels.
@@ -266,15 +266,10 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
         | "ExportBfcl" >> WriteBfclCategories(FileSystems.join(export, "bfcl"))
     )
 
-    rejected, dead_letters = write_rejects_and_dead_letters(stage_rejects, dead, opts.output)
-    {"shards": shards, "records": rows, "rejected": rejected} | "WriteDatasetCard" >> WriteDatasetCard(
-        opts.output, pretty_name="synthbeam tool use", description=CARD_DESCRIPTION
-    )
-
     counts = (
         specs | "CountRequests" >> CountBy(lambda _: REQUESTS_KEY),
         *([plain | "CountPlainRequests" >> CountBy(lambda _: REQUESTS_KEY)] if plain is not None else []),
-        rows
+        originals
         | "CountRequestSource" >> CountBy(lambda r: f"request_source/{r.meta_dict().get('request_source', 'model')}"),
         plans | "PlannedTools" >> beam.FlatMap(planned_tool_keys) | "CountPlannedTools" >> CountBy(lambda k: k),
         *(
@@ -286,14 +281,12 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
             if call_first
             else []
         ),
-        rows
+        originals
         | "KeptTools" >> beam.FlatMap(lambda r: kept_tool_keys(r.label))
         | "CountKeptTools" >> CountBy(lambda k: k),
-        shards | "CountWritten" >> CountBy(shard_rows, weighted=True),
-        rejected | "CountFiltered" >> CountBy(filtered_key),
-        dead_letters | "CountDeadLetters" >> CountBy(dead_letter_key),
+        done.counts,
         selection | "CountSelectionLabels" >> CountBy(lambda r: f"selection_label/{r.label}"),
-        rows
+        originals
         | "MultiToolRows" >> beam.Filter(calls_several_tools)
         | "CountSelectionSkipped" >> CountBy(lambda _: "selection_skipped/multi_tool"),
         selection_shards
@@ -302,8 +295,6 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
         curated | "CountCurated" >> CountBy(lambda _: "kept/curate"),
         *(out.main | f"CountKept_{stage}" >> _count_kept(stage) for stage, out in stages),
     )
-    templates = {t: template_hash(t) for t in (task.template, judge.template)}
-    info = run_info(RECIPE, opts, config, templates, inputs=[opts.tool_library or "bundled:tools"])
     manifest_path = FileSystems.join(opts.output, "manifest.json")
     return counts | "WriteManifest" >> WriteManifest(
         manifest_path, info, REQUESTS_KEY, ("generate", semantic.STAGE), kept_rows=rows

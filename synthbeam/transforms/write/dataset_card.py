@@ -1,15 +1,17 @@
 """Dataset card: a Hugging Face ``README.md`` (YAML header + stats) and PNG charts.
 
-``render_card(stats)`` is pure; ``WriteDatasetCard`` gathers the stats from the pipeline
-(written shards, records, class counts, rejected rows) with small combines and writes the
+The header is ``huggingface_hub``'s ``DatasetCardData`` (license with ``license_name`` where
+it is ``other``, size category, ``configs`` naming the splits written, ``dataset_info`` with
+sizes as the Hub defines them: a split's ``num_bytes`` is its rows in memory, the download
+size is the files'); the body names the source corpus and model and the generation recipe
+(templates and their hashes, sampling, seed). ``render_card(stats)`` is pure;
+``WriteDatasetCard`` gathers the stats from the pipeline with small combines and writes the
 card next to the shards.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,6 +20,7 @@ import pyarrow as pa
 from apache_beam import pvalue
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
+from huggingface_hub import DatasetCard, DatasetCardData
 
 from synthbeam.schemas.arrow import RECORD_SCHEMA
 from synthbeam.transforms.accounting import SampleKeptRows
@@ -34,7 +37,6 @@ from synthbeam.transforms.write.finalize import WrittenShard
 from synthbeam.transforms.write.parquet import split_dir
 
 CARD_NAME = "README.md"
-_PLAIN = re.compile(r"^[A-Za-z0-9_./*-]+$")
 _HF_SCALARS = {pa.string(): "string", pa.int64(): "int64", pa.float64(): "float64", pa.bool_(): "bool"}
 
 
@@ -66,61 +68,68 @@ def short_type(dtype: pa.DataType) -> str:
     return str(dtype)
 
 
-def yaml_scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    text = str(value)
-    return text if _PLAIN.match(text) and text not in ("true", "false", "null") else json.dumps(text)
-
-
-def to_yaml(value: Any, indent: int = 0) -> list[str]:
-    """Block-style YAML of dicts, lists and scalars (deterministic, no dependency)."""
-    pad = " " * indent
-    lines: list[str] = []
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(item, dict | list) and item:
-                lines.append(f"{pad}{key}:")
-                lines.extend(to_yaml(item, indent + (0 if isinstance(item, list) else 2)))
-            else:
-                lines.append(f"{pad}{key}: {yaml_scalar(item) if item != [] else '[]'}")
-    elif isinstance(value, list):
-        for item in value:
-            nested = to_yaml(item, indent + 2)
-            lines.append(f"{pad}- {nested[0].lstrip()}" if nested else f"{pad}- ")
-            lines.extend(nested[1:])
-    else:
-        lines.append(pad + yaml_scalar(value))
-    return lines
-
-
 def length_bucket(length: int) -> int:
     """Index of the histogram bin of a character count (the last bin is open-ended)."""
     return sum(1 for edge in LENGTH_EDGES[1:] if length >= edge)
 
 
-def card_header(stats: dict[str, Any]) -> dict[str, Any]:
+SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))
+
+
+def size_category(rows: int) -> str:
+    """The Hub's ``size_categories`` value for a row count."""
+    return next((name for limit, name in SIZE_CATEGORIES if rows < limit), "1M<n<10M")
+
+
+def card_data(stats: dict[str, Any]) -> DatasetCardData:
+    """The card's YAML header, as ``huggingface_hub`` defines it."""
     splits = stats["splits"]
-    return {
-        "pretty_name": stats.get("pretty_name", "synthbeam dataset"),
-        "license": stats.get("license", "other"),
-        "tags": ["synthetic", "synthbeam"],
-        "configs": [
-            {
-                "config_name": "default",
-                "data_files": [{"split": s, "path": f"{s}/*.parquet"} for s in splits],
-            }
-        ],
-        "dataset_info": {
+    license_id = stats.get("license", "other")
+    extra = {"license_name": stats.get("license_name", "see-dataset-card")} if license_id == "other" else {}
+    return DatasetCardData(
+        pretty_name=stats.get("pretty_name", "synthbeam dataset"),
+        license=license_id,
+        language=["en"],
+        tags=["synthetic", "synthbeam"],
+        task_categories=["text-generation"],
+        size_categories=[size_category(sum(v["num_examples"] for v in splits.values()))],
+        configs=[{"config_name": "default", "data_files": [{"split": s, "path": f"{s}/*.parquet"} for s in splits]}],
+        dataset_info={
             "features": hf_features(RECORD_SCHEMA),
             "splits": [
-                {"name": s, "num_bytes": v["num_bytes"], "num_examples": v["num_examples"]} for s, v in splits.items()
+                {"name": s, "num_bytes": v["arrow_bytes"], "num_examples": v["num_examples"]} for s, v in splits.items()
             ],
             "download_size": sum(v["num_bytes"] for v in splits.values()),
+            "dataset_size": sum(v["arrow_bytes"] for v in splits.values()),
         },
-    }
+        **extra,
+    )
+
+
+def card_header(stats: dict[str, Any]) -> dict[str, Any]:
+    """The header as plain data (what ``datasets`` and the Hub read back)."""
+    return card_data(stats).to_dict()
+
+
+def generation_lines(facts: dict[str, Any], sampling: list[str]) -> list[str]:
+    """Where the rows come from: recipe, source corpus, model, templates, sampling, seed."""
+    if not facts and not sampling:
+        return []
+    lines = ["", "## How the rows were made", ""]
+    if facts.get("recipe"):
+        lines.append(f"- recipe: `{facts['recipe']}` (synthbeam)")
+    if facts.get("inputs"):
+        lines.append("- source: " + ", ".join(f"`{i}`" for i in facts["inputs"]))
+    if facts.get("model"):
+        lines.append(f"- model: `{facts['model']}`")
+    if "seed" in facts:
+        lines.append(f"- seed: {facts['seed']}")
+    for name, digest in sorted((facts.get("templates") or {}).items()):
+        lines.append(f"- template `{name}`: sha256 `{digest}`")
+    lines += [f"- sampling: `{s}`" for s in sorted(set(sampling)) if s]
+    if facts.get("license_note"):
+        lines += ["", facts["license_note"]]
+    return lines
 
 
 def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
@@ -137,15 +146,17 @@ def render_card(stats: dict[str, Any]) -> str:
     ``rejected`` ({stage: {reason: rows}}), ``lengths`` ({split: [rows per bin]}),
     ``charts`` (file names of PNGs written next to the card).
     """
-    lines = ["---", *to_yaml(card_header(stats)), "---", ""]
-    lines += [f"# {stats.get('pretty_name', 'synthbeam dataset')}", ""]
+    lines = [f"# {stats.get('pretty_name', 'synthbeam dataset')}", ""]
     if stats.get("description"):
         lines += [stats["description"], ""]
     splits = stats["splits"]
     lines += ["## Splits", ""]
     lines += table(
-        ["split", "rows", "files", "bytes"],
-        [(s, v["num_examples"], len(v.get("files", [])), v["num_bytes"]) for s, v in splits.items()],
+        ["split", "rows", "files", "file bytes", "bytes in memory"],
+        [
+            (s, v["num_examples"], len(v.get("files", [])), v["num_bytes"], v.get("arrow_bytes", v["num_bytes"]))
+            for s, v in splits.items()
+        ],
     )
     charts = set(stats.get("charts", []))
     counts = stats.get("class_counts")
@@ -183,9 +194,10 @@ def render_card(stats: dict[str, Any]) -> str:
             ["stage", "reason", "rows"],
             [(stage, reason, n) for stage, by in sorted(stats["rejected"].items()) for reason, n in sorted(by.items())],
         )
+    lines += generation_lines(stats.get("facts") or {}, stats.get("sampling") or [])
     lines += ["", "## Columns", ""]
     lines += [f"- `{f.name}`: {short_type(f.type)}" for f in RECORD_SCHEMA]
-    return "\n".join(lines) + "\n"
+    return str(DatasetCard(f"---\n{card_data(stats).to_yaml()}\n---\n\n" + "\n".join(lines) + "\n"))
 
 
 def one_line(text: str, max_chars: int = 300) -> str:
@@ -201,14 +213,16 @@ def collect_stats(
     class_counts: dict[str, Any] | None = None,
     samples: list[dict[str, Any]] | None = None,
     copies: int = 0,
+    sampling: list[str] | None = None,
     **card: Any,
 ) -> dict[str, Any]:
     """Stats for ``render_card`` from the pipeline's small per-key counts."""
     splits: dict[str, dict[str, Any]] = {}
     for shard in sorted(shards, key=lambda s: s["path"]):
-        entry = splits.setdefault(shard["split"], {"num_examples": 0, "num_bytes": 0, "files": []})
+        entry = splits.setdefault(shard["split"], {"num_examples": 0, "num_bytes": 0, "arrow_bytes": 0, "files": []})
         entry["num_examples"] += shard["num_rows"]
         entry["num_bytes"] += shard["num_bytes"]
+        entry["arrow_bytes"] += shard.get("arrow_bytes", shard["num_bytes"])
         entry["files"].append(f"{shard['split']}/{os.path.basename(shard['path'])}")
     histogram: dict[str, list[int]] = {}
     for (split, bucket), n in lengths:
@@ -219,6 +233,7 @@ def collect_stats(
     ordered = dict(sorted(splits.items(), key=lambda kv: split_order(kv[0])))
     stats = {**card, "splits": ordered, "lengths": histogram, "rejected": removed, "samples": samples or []}
     stats["copies"] = copies
+    stats["sampling"] = sampling or []
     if class_counts:
         stats["class_counts"] = class_counts
     return stats
@@ -256,11 +271,19 @@ class WriteDatasetCard(beam.PTransform):
         *,
         pretty_name: str = "synthbeam dataset",
         license: str = "other",
+        license_name: str = "see-dataset-card",
         description: str = "",
+        facts: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self._output_dir = output_dir
-        self._card = {"pretty_name": pretty_name, "license": license, "description": description}
+        self._card = {
+            "pretty_name": pretty_name,
+            "license": license,
+            "license_name": license_name,
+            "description": description,
+            "facts": dict(facts or {}),
+        }
 
     def expand(self, inputs: dict[str, beam.PCollection]) -> beam.PCollection:
         if "shards" not in inputs:
@@ -281,6 +304,11 @@ class WriteDatasetCard(beam.PTransform):
                 | "CountCopies" >> beam.combiners.Count.Globally()
             )
             side["copies"] = pvalue.AsSingleton(copies, default_value=0)
+            side["sampling"] = pvalue.AsList(
+                inputs["records"]
+                | "Sampling" >> beam.Map(lambda r: r.lineage.sampling)
+                | "DistinctSampling" >> beam.Distinct()
+            )
         if "rejected" in inputs:
             side["rejected"] = pvalue.AsList(
                 inputs["rejected"]

@@ -15,12 +15,14 @@ _NAMESPACE = "write_parquet"
 
 
 class WrittenShard(TypedDict):
-    """One Parquet file written: its split directory, path and row count."""
+    """One Parquet file written: its split directory, path, row count, file size and the
+    size of its rows in memory (Arrow bytes: what the Hub calls a split's ``num_bytes``)."""
 
     split: str
     path: str
     num_rows: int
     num_bytes: int
+    arrow_bytes: int
 
 
 class TempFile(TypedDict):
@@ -30,6 +32,7 @@ class TempFile(TypedDict):
     path: str
     num_rows: int
     first_id: str
+    arrow_bytes: int
 
 
 def shard_path(output_dir: str, directory: str, shard: int, shards: int) -> str:
@@ -68,7 +71,13 @@ class FinalizeFilesFn(beam.DoFn):
         for temp, path in named:
             size = FileSystems.match([path])[0].metadata_list[0].size_in_bytes
             self._files.inc()
-            yield WrittenShard(split=temp["split"], path=path, num_rows=temp["num_rows"], num_bytes=size)
+            yield WrittenShard(
+                split=temp["split"],
+                path=path,
+                num_rows=temp["num_rows"],
+                num_bytes=size,
+                arrow_bytes=temp.get("arrow_bytes", size),
+            )
         remove_tree(self._temp_dir)
 
 

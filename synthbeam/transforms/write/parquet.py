@@ -150,7 +150,15 @@ class WriteFilesFn(beam.DoFn):
         opened = self._open.pop(directory)
         opened.writer.close()
         opened.handle.close()
-        self._closed.append(TempFile(split=directory, path=opened.path, num_rows=opened.rows, first_id=opened.first_id))
+        self._closed.append(
+            TempFile(
+                split=directory,
+                path=opened.path,
+                num_rows=opened.rows,
+                first_id=opened.first_id,
+                arrow_bytes=opened.arrow_bytes,
+            )
+        )
 
 
 class WriteParquetShards(beam.PTransform):
