@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from collections import deque
 
 from synthbeam.gpu_runtime import describe_runtime
 from synthbeam.llm.config import LLMConfig
+from synthbeam.llm.process_group import start_watchdog, stop_watchdog, terminate_group
 
 logger = logging.getLogger(__name__)
 
@@ -106,18 +106,20 @@ def _tail(path: str, lines: int = _LOG_TAIL_LINES) -> str:
         return f"(server log unreadable: {error})"
 
 
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+def _stop_processes(server: subprocess.Popen[bytes], watchdog: subprocess.Popen[bytes] | None) -> None:
+    """Terminates the server's whole process group (SIGTERM, then SIGKILL), then its watchdog."""
+    terminate_group(server.pid, reap=server.poll)
+    server.wait()
+    if watchdog is not None:
+        stop_watchdog(watchdog)
 
 
 class ManagedServer:
     """One vLLM server process (and its engine children) owned by this object.
 
-    ``ensure_running()`` restarts it if it died; stopping kills its whole process group,
-    which is also done when the object is garbage collected or the interpreter exits.
+    ``ensure_running()`` restarts it if it died; stopping terminates its whole process
+    group, which is also done when the object is garbage collected or the interpreter exits,
+    and by a watchdog process when this process is killed (``process_group``).
     """
 
     def __init__(self, config: LLMConfig, model_dir: str, served_name: str) -> None:
@@ -126,6 +128,7 @@ class ManagedServer:
         self._served_name = served_name
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
+        self._watchdog: subprocess.Popen[bytes] | None = None
         self._port = 0
         self._log_path = ""
         self._finalizer: weakref.finalize | None = None
@@ -166,7 +169,8 @@ class ManagedServer:
             cmd, stdout=log, stderr=subprocess.STDOUT, env=server_env(dict(os.environ), gpu), start_new_session=True
         )
         log.close()
-        self._finalizer = weakref.finalize(self, _kill_group, self._process.pid)
+        self._watchdog = start_watchdog(self._process.pid)
+        self._finalizer = weakref.finalize(self, _stop_processes, self._process, self._watchdog)
         self._wait_ready()
 
     def _wait_ready(self) -> None:
@@ -193,8 +197,8 @@ class ManagedServer:
 
     def _stop_locked(self) -> None:
         if self._process is not None:
-            _kill_group(self._process.pid)
-            self._process.wait()
+            _stop_processes(self._process, self._watchdog)
+            self._watchdog = None
         if self._finalizer is not None:
             self._finalizer.detach()
             self._finalizer = None

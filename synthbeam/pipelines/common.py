@@ -16,6 +16,7 @@ from apache_beam.options.pipeline_options import PipelineOptions, StandardOption
 
 from synthbeam.data.corpus import DEFAULT_CORPUS_URI
 from synthbeam.llm.config import DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_S, LLMConfig, server_base_url
+from synthbeam.llm.process_group import interrupt_on_sigterm
 from synthbeam.local_cache import cache_home
 from synthbeam.schemas.record import DeadLetter, stable_id
 from synthbeam.transforms.accounting import add_llm_request_counts
@@ -346,6 +347,7 @@ def run_recipe(
     """
     from synthbeam.pipelines.dataflow import check_dataflow_options, is_dataflow
 
+    interrupt_on_sigterm()  # a SIGTERM stops managed servers as Ctrl-C does
     options = PipelineOptions(argv)
     opts = options.view_as(options_class)
     if is_dataflow(options):
