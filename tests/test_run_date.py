@@ -41,8 +41,10 @@ def test_run_dates_are_calendar_dates(value: str) -> None:
 
 
 def shard_rows(directory: str) -> dict[str, list[dict]]:
+    """Rows of every Parquet file of a night (splits and rejects), in id order: Beam does not
+    promise the order of rows inside a shard."""
     files = sorted(glob.glob(os.path.join(directory, "*", "*.parquet")))
-    return {os.path.relpath(f, directory): pq.read_table(f).to_pylist() for f in files}
+    return {os.path.relpath(f, directory): sorted(pq.read_table(f).to_pylist(), key=lambda r: r["id"]) for f in files}
 
 
 def cache_entries(cache: Path) -> set[str]:
@@ -60,9 +62,9 @@ def test_a_rerun_of_the_same_night_reuses_the_cache_and_writes_identical_shards(
         "--job_name=synthbeam-instructions-nightly",
         f"--model={bundled_model_dir}",
         f"--llm_endpoint={llm_endpoint}",
-        "--limit=6",
+        "--limit=10",
         "--per_passage=1",
-        "--candidates_per_span=2",
+        "--candidates_per_span=4",
     ]
     args = nightly_args(launch)
     night = base / "run_date=2026-11-22"
