@@ -128,10 +128,10 @@ def test_gives_up_after_max_attempts() -> None:
 def test_timeouts_are_retried() -> None:
     async def reply(n: int) -> web.Response:
         if n == 1:
-            await asyncio.sleep(3)
+            await asyncio.sleep(5)
         return _ok()
 
-    [outcome], script, _ = run_client(reply, [_request()], request_timeout_s=0.5)
+    [outcome], script, _ = run_client(reply, [_request()], request_timeout_s=1.5)
     assert outcome.completion is not None and (outcome.retries, script.calls) == (1, 2)
 
 
@@ -243,13 +243,13 @@ def test_a_server_that_never_answers_times_out_on_every_attempt() -> None:
 
 
 def test_a_slow_server_that_keeps_answering_never_times_out() -> None:
-    """Request i takes 0.4 * i s, four times the timeout for the last; the server answers
-    someone every 0.4 s, so none is abandoned (a hung server answers no one)."""
+    """Request i takes 0.6 * i s, twice the timeout for the last; the server answers someone
+    every 0.6 s, so none is abandoned (a hung server answers no one)."""
 
     async def reply(n: int) -> web.Response:
-        await asyncio.sleep(0.4 * n)
+        await asyncio.sleep(0.6 * n)
         return _ok()
 
-    outcomes, script, _ = run_client(reply, [_request(i) for i in range(5)], request_timeout_s=0.5)
+    outcomes, script, _ = run_client(reply, [_request(i) for i in range(5)], request_timeout_s=1.5)
     assert all(o.completion is not None for o in outcomes)
     assert [(o.retries, o.timeouts) for o in outcomes] == [(0, 0)] * 5 and script.calls == 5
