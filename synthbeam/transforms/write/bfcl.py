@@ -15,11 +15,13 @@ every argument a list of acceptable values (``dict`` arguments as ``{key: [value
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from typing import Any
 
 import apache_beam as beam
+import jsonlines
 from apache_beam.io.filesystems import FileSystems
 
 from synthbeam.schemas.record import Record
@@ -135,8 +137,10 @@ def category_files(category: str, records: Iterable[Record]) -> dict[str, list[d
 
 
 def write_json_lines(path: str, entries: list[dict[str, Any]]) -> str:
+    """Entries as JSON lines (UTF-8) at ``path``, local or on any Beam file system."""
     with FileSystems.create(path, mime_type="application/json") as handle:
-        handle.write("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries).encode("utf-8"))
+        with jsonlines.Writer(handle, dumps=functools.partial(json.dumps, ensure_ascii=False)) as writer:
+            writer.write_all(entries)
     return path
 
 
