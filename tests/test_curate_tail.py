@@ -84,3 +84,20 @@ def test_stages_show_with_zero_counts_when_nothing_reaches_them(tmp_path):
     counts = _run(tmp_path, [_row(1, "tiny", "a")])
     assert counts["filtered/filters/too_short"] == 1
     assert {counts[f"kept/{s}"] for s in ("dedup_exact", "dedup_near", "decontaminate", "oversample")} == {0}
+
+
+def test_near_dedup_works_across_families_never_within_one(tmp_path):
+    import dataclasses
+
+    from synthbeam.schemas.record import Lineage
+
+    original = _row(1, _words(1), "a")
+    variant = dataclasses.replace(
+        _row(900, _words(1).replace("w1_79", "changed"), "a"),
+        id="a-variant",
+        lineage=Lineage(parent_id=original.id, augmentation="eda:random_deletion"),
+    )
+    other_family = _row(2, _words(1).replace("w1_78", "other"), "a")  # a near copy from another family
+    counts = _run(tmp_path, [original, variant, other_family, _row(3, _words(3), "a")])
+    assert counts["filtered/dedup_near/near_duplicate"] == 1  # r002 goes; r001 and its variant stay
+    assert counts["kept/dedup_near"] == 3

@@ -1,6 +1,7 @@
 """The curation tail every recipe ends with, so every recipe honours the same flags.
 
-filters -> exact dedup -> near dedup -> decontaminate -> verify stages (execution, LLM judge:
+filters -> exact dedup -> near dedup (across families: an original and its augmented variants
+are never each other's duplicates) -> decontaminate -> verify stages (execution, LLM judge:
 costly, so they see only rows that survived the cheap stages) -> split -> oversample (train
 split only) -> Parquet shards, rejected rows, dead letters and the dataset card.
 
@@ -26,6 +27,7 @@ from synthbeam.transforms.curate.decontaminate import Decontaminate
 from synthbeam.transforms.curate.dedup_exact import DeduplicateExact
 from synthbeam.transforms.curate.dedup_near import DeduplicateNear
 from synthbeam.transforms.curate.filters import ApplyFilters, RecordFilter
+from synthbeam.transforms.curate.near_families import KeepOneFamilyPerCluster
 from synthbeam.transforms.curate.oversample import Oversample
 from synthbeam.transforms.curate.split import SplitTrainEval
 from synthbeam.transforms.outputs import StageOutputs
@@ -100,7 +102,10 @@ class Curate(beam.PTransform):
             out = rows | f"Filter_{stage}" >> ApplyFilters(filters, stage=stage)
             rows, rejected = out.main, [*rejected, out.rejected]
         exact = rows | "DeduplicateExact" >> DeduplicateExact()
-        near = exact.main | "DeduplicateNear" >> DeduplicateNear(threshold=s.near_dup_threshold, seed=s.seed)
+        clustered = exact.main | "DeduplicateNear" >> DeduplicateNear(
+            threshold=s.near_dup_threshold, seed=s.seed, drop=False
+        )
+        near = clustered.main | "KeepOneFamilyPerCluster" >> KeepOneFamilyPerCluster()
         clean = near.main | "Decontaminate" >> Decontaminate(dict(s.eval_sets)) if s.eval_sets else None
         rows = clean.main if clean else near.main
         rejected += [exact.rejected, near.rejected, *([clean.rejected] if clean else [])]
