@@ -101,21 +101,12 @@ class Curate(beam.PTransform):
         for stage, filters in self._filters:
             out = rows | f"Filter_{stage}" >> ApplyFilters(filters, stage=stage)
             rows, rejected = out.main, [*rejected, out.rejected]
-        exact = rows | "DeduplicateExact" >> DeduplicateExact()
-        clustered = exact.main | "DeduplicateNear" >> DeduplicateNear(
-            threshold=s.near_dup_threshold, seed=s.seed, drop=False
-        )
-        near = clustered.main | "KeepOneFamilyPerCluster" >> KeepOneFamilyPerCluster()
-        clean = near.main | "Decontaminate" >> Decontaminate(dict(s.eval_sets)) if s.eval_sets else None
-        rows = clean.main if clean else near.main
-        rejected += [exact.rejected, near.rejected, *([clean.rejected] if clean else [])]
-        stages += [(dedup_exact.STAGE, exact.main), (near_pairs.STAGE, near.main), (decontaminate.STAGE, rows)]
+        rows = self._deduplicate(rows, rejected, stages)
         for stage, transform in self._verify:
             out = rows | f"Verify_{stage}" >> transform
             rows, rejected = out.main, [*rejected, out.rejected]
             dead += [out.dead_letter] if isinstance(out, StageOutputs) else []
             stages.append((stage, rows))
-        label_fn = self._label_fn
         rows = rows | "Split" >> SplitTrainEval(eval_fraction=s.eval_fraction, seed=s.seed)
         balanced = None
         if s.oversample is not None:  # the training split only: eval keeps each row once
@@ -124,7 +115,7 @@ class Curate(beam.PTransform):
                 max_factor=s.oversample_max_factor,
                 seed=s.seed,
                 only_split="train",
-                label_fn=label_fn,
+                label_fn=self._label_fn,
             )
             rows = balanced["main"]
         stages.append((oversample_stage.STAGE, rows))
@@ -139,7 +130,36 @@ class Curate(beam.PTransform):
         card | "WriteDatasetCard" >> WriteDatasetCard(
             s.output, pretty_name=s.pretty_name, description=s.description, facts=dict(s.facts)
         )
-        label_of = label_fn or (lambda r: r.label)
+        counts = self._counts(rows, shards, all_rejected, all_dead, stages)
+        return Curated(rows, shards, all_rejected, all_dead, counts)
+
+    def _deduplicate(self, rows: beam.PCollection, rejected: list, stages: list) -> beam.PCollection:
+        """Exact, then near (across families), then decontamination; appends their rejects
+        and kept rows to ``rejected`` and ``stages``."""
+        s = self._settings
+        exact = rows | "DeduplicateExact" >> DeduplicateExact()
+        clustered = exact.main | "DeduplicateNear" >> DeduplicateNear(
+            threshold=s.near_dup_threshold, seed=s.seed, drop=False
+        )
+        near = clustered.main | "KeepOneFamilyPerCluster" >> KeepOneFamilyPerCluster()
+        rows = near.main
+        rejected += [exact.rejected, near.rejected]
+        if s.eval_sets:
+            clean = rows | "Decontaminate" >> Decontaminate(dict(s.eval_sets))
+            rows = clean.main
+            rejected.append(clean.rejected)
+        stages += [(dedup_exact.STAGE, exact.main), (near_pairs.STAGE, near.main), (decontaminate.STAGE, rows)]
+        return rows
+
+    def _counts(
+        self,
+        rows: beam.PCollection,
+        shards: beam.PCollection,
+        rejected: beam.PCollection,
+        dead: beam.PCollection,
+        stages: list,
+    ) -> beam.PCollection:
+        label_of = self._label_fn or (lambda r: r.label)
         counts = (
             rows.pipeline | "StageSeeds" >> beam.Create([(f"kept/{stage}", 0) for stage, _ in stages]),
             *(kept | f"CountKept_{stage}" >> _kept(stage) for stage, kept in stages),
@@ -147,8 +167,7 @@ class Curate(beam.PTransform):
             | "Copies" >> beam.Filter(lambda r: bool(r.lineage.oversampled_from))
             | "CountAdded" >> CountBy(lambda r: f"added/oversample/{label_of(r)}"),
             shards | "CountWritten" >> CountBy(shard_rows, weighted=True),
-            all_rejected | "CountFiltered" >> CountBy(filtered_key),
-            all_dead | "CountDeadLetters" >> CountBy(dead_letter_key),
+            rejected | "CountFiltered" >> CountBy(filtered_key),
+            dead | "CountDeadLetters" >> CountBy(dead_letter_key),
         )
-        merged = counts | "AllCounts" >> beam.Flatten() | "SumCounts" >> beam.CombinePerKey(sum)
-        return Curated(rows, shards, all_rejected, all_dead, merged)
+        return counts | "AllCounts" >> beam.Flatten() | "SumCounts" >> beam.CombinePerKey(sum)
