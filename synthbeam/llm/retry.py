@@ -16,6 +16,11 @@ def is_retryable_status(status: int) -> bool:
     return status == 429 or 500 <= status <= 599
 
 
+def is_pushback_status(status: int) -> bool:
+    """429 and 503: the server is up and asks for less work (a throttle, not a failure)."""
+    return status in (429, 503)
+
+
 def backoff_delay(
     attempt: int,
     rng: random.Random,

@@ -19,6 +19,7 @@ CONTEXT_LENGTH = "context_length"
 LLM_GAVE_UP = "llm_gave_up"
 LLM_CLIENT_ERROR = "llm_client_error"
 INVALID_RESPONSE = "invalid_response"  # answers that were no chat completion, on every attempt
+SERVER_UNRESPONSIVE = "server_unresponsive"  # the server answered no one for longer than a whole request budget
 PARSE_FAILED = "parse_failed"
 
 # Filters
