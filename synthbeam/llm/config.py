@@ -40,7 +40,13 @@ class LLMConfig:
         request_timeout_s: Seconds the server may answer nothing -- neither this request nor
             any other -- before a request in flight is abandoned (and retried while attempts
             are left). A slow server that keeps answering never times out.
-        max_attempts: HTTP requests per ChatRequest, the first one included.
+        max_attempts: HTTP requests per ChatRequest, the first one included. A server that
+            answers no request for ``(max_attempts + 1) x request_timeout_s`` fails every
+            pending and later request of the worker at once (``server_unresponsive``).
+        max_requests_per_s: HTTP requests a worker process starts per second at most
+            (retries included), 0 for no limit: a share of a server many workers call.
+        adaptive_throttle: Narrow the in-flight window while the server rejects work
+            (429 / 503), as Beam's ``AdaptiveThrottler`` does for its remote model handlers.
         startup_timeout_s: Seconds a managed server may take to become ready.
     """
 
@@ -55,6 +61,8 @@ class LLMConfig:
     cache_root: str | None = None
     request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    max_requests_per_s: float = 0.0
+    adaptive_throttle: bool = True
     startup_timeout_s: float = 900.0
 
     def __post_init__(self) -> None:
@@ -101,6 +109,8 @@ def config_problems(config: LLMConfig) -> list[str]:
         problems.append("request_timeout_s and startup_timeout_s must be > 0 seconds.")
     if config.max_attempts < 1:
         problems.append(f"max_attempts={config.max_attempts} must be >= 1 (1: no retries).")
+    if not 0 <= config.max_requests_per_s < float("inf"):
+        problems.append(f"max_requests_per_s={config.max_requests_per_s} must be >= 0 (0: no limit).")
     if config.cache_root is not None and not config.cache_root.strip():
         problems.append("cache_root is empty; pass a directory (local or gs://) or None for no cache.")
     reserved = [arg for arg in config.extra_server_args if arg.split("=")[0] in _RESERVED_ARGS]
