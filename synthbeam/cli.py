@@ -5,6 +5,7 @@ synthbeam run recipes/demo.yaml --runner DataflowRunner --project P --region R .
 synthbeam run recipes/demo.yaml --help                # every flag of that recipe
 synthbeam recipes                                     # list recipes
 synthbeam prepare-model                               # convert the bundled model once
+synthbeam publish OUTPUT DEST                         # a run's Hub-ready folder (splits, card, charts)
 """
 
 from __future__ import annotations
@@ -93,11 +94,19 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("recipe_file", nargs="?")
     sub.add_parser("recipes", help="List the recipes.")
     sub.add_parser("prepare-model", help="Convert the bundled model into a cached HF directory.")
+    publish = sub.add_parser("publish", help="Copy a run's splits, card and charts to a Hub-ready folder.")
+    publish.add_argument("output", help="A finished run's --output (local or gs://).")
+    publish.add_argument("dest", help="The folder to write (local or gs://).")
+    publish.add_argument("--overwrite", action="store_true", help="Replace a folder published there before.")
     args, rest = parser.parse_known_args(argv)
 
     if args.command == "recipes":
         print("\n".join(f"{name:<16} {path}" for name, path in RECIPES.items()))
         return 0
+    if args.command == "publish":
+        from synthbeam.publish_dataset import run_command
+
+        return run_command(args, rest)
     if args.command == "prepare-model":
         from synthbeam.llm.default_model import prepare_default_model
 
