@@ -23,6 +23,7 @@ import aiohttp
 
 from synthbeam.llm import protocol, retry
 from synthbeam.llm.config import DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_S
+from synthbeam.llm.server_time import ServerTime, Spent
 from synthbeam.llm.silence import SilenceTimer
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import ChatRequest, Completion
@@ -46,6 +47,16 @@ class Outcome:
     client_errors: int = 0  # non-retryable 4xx answers
     timeouts: int = 0  # attempts abandoned after request_timeout_s
     cache_hit: bool = False
+    server_seconds: float = 0.0  # time its attempts spent at the server (server_time.Spent)
+    busy_seconds: float = 0.0  # its share of the time the server was busy with this client
+    discarded_usage: tuple[int, int] = (0, 0)  # (prompt, completion) tokens of an answer refused here
+
+    @property
+    def usage(self) -> tuple[int, int]:
+        """(prompt, completion) tokens of the server's answer (the server's ``usage``), used or not."""
+        if self.completion is not None:
+            return self.completion.prompt_tokens, self.completion.completion_tokens
+        return self.discarded_usage
 
 
 class _Transient(Exception):
@@ -90,6 +101,7 @@ class LLMClient:
         self._model_id = model_id
         self._slots = asyncio.Semaphore(max_in_flight)
         self._silence = SilenceTimer(request_timeout_s)
+        self._server_time = ServerTime()
         self._warned_at = -math.inf
         self._max_attempts = max(1, max_attempts)
         self._recover = recover
@@ -102,13 +114,19 @@ class LLMClient:
         await self._session.close()
 
     async def complete(self, request: ChatRequest, key: str) -> Outcome:
-        """One chat completion with retries; never raises for server or network trouble."""
+        """One chat completion with retries; never raises for server or network trouble. The
+        outcome says how long its attempts spent at the server (``server_time``)."""
+        spent = Spent()
+        outcome = await self._complete(request, key, spent)
+        return dataclasses.replace(outcome, server_seconds=spent.seconds, busy_seconds=spent.share)
+
+    async def _complete(self, request: ChatRequest, key: str, spent: Spent) -> Outcome:
         body = protocol.request_body(request, self._served_name)
         failure = _Transient("no attempt made")
         timeouts = 0
         for attempt in range(self._max_attempts):
             try:
-                completion = await self._attempt(body, request, key)
+                completion = await self._attempt(body, request, key, spent)
             except _Transient as error:
                 failure, timeouts = error, timeouts + int(error.timed_out)
                 if attempt + 1 == self._max_attempts:
@@ -131,17 +149,21 @@ class LLMClient:
             timeouts=timeouts,
         )
 
-    async def _attempt(self, body: dict[str, object], request: ChatRequest, key: str) -> Completion:
+    async def _attempt(self, body: dict[str, object], request: ChatRequest, key: str, spent: Spent) -> Completion:
         url = f"{self._endpoint}/v1/chat/completions"
         async with self._slots:
-            started = self._silence.now()
-            post = asyncio.ensure_future(self._post(url, body))
-            if not await self._silence.wait(post, started):
-                self._warn_silent()
-                raise _Transient(
-                    f"timed out: no answer from the server for {self._silence.limit_s:g} s", timed_out=True
-                )
-            status, raw, retry_after_header = post.result()
+            visit = self._server_time.enter()
+            try:
+                started = self._silence.now()
+                post = asyncio.ensure_future(self._post(url, body))
+                if not await self._silence.wait(post, started):
+                    self._warn_silent()
+                    raise _Transient(
+                        f"timed out: no answer from the server for {self._silence.limit_s:g} s", timed_out=True
+                    )
+                status, raw, retry_after_header = post.result()
+            finally:
+                self._server_time.leave(visit, spent)
         return _completion_from(status, raw, retry_after_header, request, self._model_id, key)
 
     async def _post(self, url: str, body: dict[str, object]) -> tuple[int, bytes, str | None]:
@@ -227,5 +249,6 @@ def _checked(request: ChatRequest, completion: Completion, retries: int) -> Outc
                 detail=f"{problem}; finish_reason={completion.finish_reason}; text={completion.text[:500]}",
                 llm_calls=1,
                 retries=retries,
+                discarded_usage=(completion.prompt_tokens, completion.completion_tokens),
             )
     return Outcome(request.id, completion=completion, llm_calls=1, retries=retries)

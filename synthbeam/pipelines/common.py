@@ -20,9 +20,11 @@ from synthbeam.llm.process_group import interrupt_on_sigterm
 from synthbeam.local_cache import cache_home
 from synthbeam.schemas.record import DeadLetter, stable_id
 from synthbeam.transforms.accounting import add_llm_request_counts
+from synthbeam.transforms.cost import summary_lines
 from synthbeam.transforms.generate import check_llm_endpoints
 from synthbeam.transforms.read import check_patterns_match
 from synthbeam.transforms.write.parquet import WriteRejects
+from synthbeam.transforms.write.run_cost import add_run_cost
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +100,18 @@ class SynthbeamOptions(PipelineOptions):
             type=int,
             default=DEFAULT_MAX_ATTEMPTS,
             help="HTTP attempts per LLM request, the first included, before it is dead-lettered (llm_gave_up, invalid_response).",
+        )
+        group.add_argument(
+            "--gpu_hour_price",
+            type=float,
+            default=0.0,
+            help="US dollars per GPU-hour of the LLM server: prices the manifest's and the card's cost per 1,000 kept rows (0: not priced).",
+        )
+        group.add_argument(
+            "--tokens_per_s",
+            type=float,
+            default=0.0,
+            help="Output tokens per second the server writes, for --gpu_hour_price (0: measured in this run, output tokens over the seconds the server was busy).",
         )
         group.add_argument(
             "--cache_root",
@@ -364,6 +378,7 @@ def run_recipe(
     result.wait_until_finish()
     if not is_dataflow(options):
         add_llm_request_counts(FileSystems.join(opts.output, "manifest.json"), result)
+        add_run_cost(opts.output, result, opts.gpu_hour_price, opts.tokens_per_s)
         print_summary(FileSystems.join(opts.output, "manifest.json"))
 
 
@@ -383,5 +398,6 @@ def print_summary(manifest_path: str) -> dict[str, Any]:
         f"  rows in {rec['rows_in']}{added} = written {rec['rows_written']} + filtered {rec['rows_filtered']}"
         f" + dead-lettered {rec['rows_dead_lettered']}: {verdict}"
     )
+    lines += summary_lines(manifest.get("cost", {}))
     print("\n".join(lines))
     return manifest

@@ -16,6 +16,7 @@ from apache_beam.io.filesystems import FileSystems
 
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Record, Rejected, stable_id
+from synthbeam.transforms.cost import UNMEASURED
 
 WRITTEN = "written"
 FILTERED = "filtered"
@@ -148,6 +149,7 @@ def build_manifest(
         "counts": dict(sorted(counts.items())),
         "reconciliation": reconcile(counts, rows_in_key, generation_stages),
         "quality": quality_summary(counts, rows_in_key),
+        "cost": dict(UNMEASURED),  # a finished local run replaces it (write.run_cost)
     }
     if samples is not None:
         manifest["sample_rows"] = samples
@@ -160,19 +162,25 @@ def write_json(path: str, document: dict[str, Any]) -> str:
     return path
 
 
-def llm_request_counts(result: Any) -> dict[str, int]:
-    """What the LLM client did over a finished run: calls, cache hits, retries, timeouts,
-    tokens. These are Beam counters of ``GenerateCompletions`` (namespace "generate"), not
-    elements, so they are known only once the run is over; dead letters are in ``counts``."""
+def generate_counters(result: Any) -> dict[str, int]:
+    """Every Beam counter of ``GenerateCompletions`` (namespace "generate") of a finished run,
+    summed over steps."""
     from apache_beam.metrics.metric import MetricsFilter
 
     totals: dict[str, int] = {}
     for counter in result.metrics().query(MetricsFilter().with_namespace("generate"))["counters"]:
         name = counter.key.metric.name
         value = counter.committed if counter.committed is not None else counter.attempted
-        if not name.startswith("dead_letter_"):
-            totals[name] = totals.get(name, 0) + int(value or 0)
+        totals[name] = totals.get(name, 0) + int(value or 0)
     return dict(sorted(totals.items()))
+
+
+def llm_request_counts(result: Any) -> dict[str, int]:
+    """What the LLM client did over a finished run: calls, cache hits, retries, timeouts,
+    tokens. These are Beam counters, not elements, so they are known only once the run is
+    over; dead letters are in ``counts``, each stage's usage (``<stage>/<figure>``) in ``cost``."""
+    counts = generate_counters(result).items()
+    return {name: n for name, n in counts if not name.startswith("dead_letter_") and "/" not in name}
 
 
 def add_llm_request_counts(manifest_path: str, result: Any) -> None:

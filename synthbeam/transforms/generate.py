@@ -21,6 +21,7 @@ from synthbeam.llm.client import Outcome
 from synthbeam.llm.config import LLMConfig
 from synthbeam.schemas.record import ChatRequest, DeadLetter
 from synthbeam.transforms.outputs import DEAD_LETTER, MAIN
+from synthbeam.transforms.usage import UsageCounters
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -137,9 +138,10 @@ class GenerateCompletionsFn(beam.DoFn, Generic[T]):
     queue passes a high-water mark, ``finish_bundle`` drains the rest.
     """
 
-    def __init__(self, config: LLMConfig, stage: str = STAGE) -> None:
+    def __init__(self, config: LLMConfig, stage: str = STAGE, usage_stage: str = "") -> None:
         self._config = config
         self._stage = stage
+        self._usage_stage = usage_stage or stage
         self._high_water = 4 * config.max_in_flight
 
     @property
@@ -148,6 +150,7 @@ class GenerateCompletionsFn(beam.DoFn, Generic[T]):
 
     def setup(self) -> None:
         self._counters = {name: Metrics.counter(STAGE, name) for name in _COUNTERS}
+        self._usage = UsageCounters(self._usage_stage)
         self._runtime = _Runtimes.acquire(self._config)
 
     def start_bundle(self) -> None:
@@ -205,6 +208,7 @@ class GenerateCompletionsFn(beam.DoFn, Generic[T]):
         self._counters["retries"].inc(outcome.retries)
         self._counters["timeouts"].inc(outcome.timeouts)
         self._counters["llm_client_errors"].inc(outcome.client_errors)
+        self._usage.count(outcome)
         if outcome.completion is not None and not outcome.cache_hit:
             self._counters["prompt_tokens"].inc(outcome.completion.prompt_tokens)
             self._counters["completion_tokens"].inc(outcome.completion.completion_tokens)
@@ -255,14 +259,17 @@ class GenerateCompletions(beam.PTransform):
         config: Model, server and client settings; a managed vLLM server is started once
             per machine when ``config.endpoint`` is None.
         stage: The ``stage`` its dead letters carry (the manifest tells callers apart by it).
+        usage_stage: The stage its usage counters are kept under (``transforms.usage``;
+            default: ``stage``).
     """
 
-    def __init__(self, config: LLMConfig, stage: str = STAGE) -> None:
+    def __init__(self, config: LLMConfig, stage: str = STAGE, usage_stage: str = "") -> None:
         super().__init__()
         self._config = config
         self._stage = stage
+        self._usage_stage = usage_stage
 
     def expand(self, requests: beam.PCollection) -> beam.pvalue.DoOutputsTuple:
-        return requests | "Generate" >> beam.ParDo(GenerateCompletionsFn(self._config, self._stage)).with_outputs(
-            DEAD_LETTER, main=MAIN
-        )
+        return requests | "Generate" >> beam.ParDo(
+            GenerateCompletionsFn(self._config, self._stage, self._usage_stage)
+        ).with_outputs(DEAD_LETTER, main=MAIN)

@@ -70,19 +70,25 @@ class GenerateRecords(beam.PTransform):
     Input: PCollection of the task's item type. Output: ``StageOutputs`` with ``main``
     (Record), ``rejected`` (Rejected: unparseable completions, raw text kept) and
     ``dead_letter`` (DeadLetter: requests the model could not answer).
+
+    ``usage_stage`` names the step in the run's usage counters and cost figures
+    (``transforms.usage``); default: the task's name.
     """
 
-    def __init__(self, task: GenerationTask[Any], llm_config: LLMConfig, run_seed: int = 0) -> None:
+    def __init__(
+        self, task: GenerationTask[Any], llm_config: LLMConfig, run_seed: int = 0, usage_stage: str = ""
+    ) -> None:
         super().__init__()
         self._task = task
         self._config = llm_config
         self._run_seed = run_seed
+        self._usage_stage = usage_stage or task.name
 
     def expand(self, items: beam.PCollection) -> StageOutputs:
         task, seed = self._task, self._run_seed
         requests = items | "BuildRequests" >> beam.Map(lambda item: (build_request(task, item, seed), item))
         # The request travels with its item so the parser can stamp lineage.
         keyed = requests | "KeepRequest" >> beam.Map(lambda pair: (pair[0], pair))
-        generated = keyed | "Generate" >> GenerateCompletions(self._config)
+        generated = keyed | "Generate" >> GenerateCompletions(self._config, usage_stage=self._usage_stage)
         parsed = generated.main | "Parse" >> beam.ParDo(ParseCompletionFn(task)).with_outputs(REJECTED, main=MAIN)
         return StageOutputs(parsed.main, parsed.rejected, generated.dead_letter)
