@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
 import pytest
 
 from synthbeam.llm.client import Outcome
@@ -181,3 +186,28 @@ def test_a_run_that_asked_no_model_costs_nothing():
     assert cost["stages"] == {} and cost["total"]["requests"] == 0 and cost["total"]["busy_seconds"] == 0
     assert cost["usd_per_1000_kept_rows"]["as_if_uncached"] == 0.0
     assert "No model was asked" in "\n".join(cost_lines(cost))
+
+
+def _projection_script():
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "cost_projection.py"
+    spec = importlib.util.spec_from_file_location("cost_projection", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module, path.parent
+
+
+def test_projection_prices_the_tokens_per_kept_row(tmp_path, capsys):
+    script, _ = _projection_script()
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps({"recipe": "tool_use", "run_id": "r", "cost": cost_section(COUNTERS, kept_rows=2)}))
+    # 250 output tokens per row as if uncached: 1,000 rows at 100 tokens/s = 2,500 s = 0.694 h at $3.60
+    (projection,) = script.main([str(path), "--rows=1000", "--gpu=X=100:3.6"])["projections"]
+    assert projection["usd"] == pytest.approx(2.5) and projection["gpu_hours"] == pytest.approx(0.69)
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["projections"][0]["name"] == "X"
+
+
+def test_the_readme_table_is_the_checked_in_runs_projection():
+    script, benchmarks = _projection_script()
+    result = script.main([str(benchmarks / "tool_use_20_manifest.json")])
+    assert [p["usd"] for p in result["projections"]] == [14.43, 20.12, 5.46]
