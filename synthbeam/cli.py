@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from synthbeam.errors import RunRefused
+
 RECIPES: dict[str, str] = {
     "instructions": "synthbeam.pipelines.instructions",
     "tool_use": "synthbeam.pipelines.tool_use",
@@ -125,7 +127,11 @@ def main(argv: list[str] | None = None) -> int:
         print_recipe_help(module)
         return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    module.run(options_to_argv(options) + rest)
+    try:
+        module.run(options_to_argv(options) + rest)
+    except RunRefused as refused:  # wrong option values, an output that is taken
+        print(f"synthbeam: {refused}", file=sys.stderr)
+        return 2
     return 0
 
 

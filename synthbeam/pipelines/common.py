@@ -25,6 +25,7 @@ from synthbeam.transforms.generate import check_llm_endpoints
 from synthbeam.transforms.read import check_patterns_match
 from synthbeam.transforms.write.parquet import WriteRejects
 from synthbeam.transforms.write.run_cost import add_run_cost
+from synthbeam.transforms.write.staged_output import final_output
 
 logger = logging.getLogger(__name__)
 
@@ -168,6 +169,11 @@ class SynthbeamOptions(PipelineOptions):
             help="No row is repeated more than this many times when oversampling (augmented variants are used first).",
         )
         group.add_argument("--run_id", default="", help="Identifier recorded in the manifest (default: random).")
+        group.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="Replace the run already in --output (its files go when this run publishes; the response cache stays). Without it such an output is refused.",
+        )
 
 
 def split_list(text: str) -> list[str]:
@@ -284,7 +290,7 @@ def run_info(
         "model": "" if config is None else config.endpoint or config.model,
         "seed": opts.seed,
         "templates": templates,
-        "output": opts.output,
+        "output": final_output(opts.output),
     }
 
 
@@ -354,11 +360,13 @@ def run_recipe(
     argv: list[str] | None,
     test_pipeline: beam.Pipeline | None = None,
 ) -> None:
-    """Parses options, checks Dataflow settings before anything is staged, runs ``build``.
+    """Checks options and Dataflow settings, locks and checks the output, then runs ``build``
+    into a staging directory that the pipeline publishes at its end (``output_run``).
 
     Local runs wait and print the manifest's counts; Dataflow runs return once submitted
     when ``--no_wait_until_finish`` is given.
     """
+    from synthbeam.pipelines import output_run
     from synthbeam.pipelines.dataflow import check_dataflow_options, is_dataflow
 
     interrupt_on_sigterm()  # a SIGTERM stops managed servers as Ctrl-C does
@@ -367,15 +375,21 @@ def run_recipe(
     if is_dataflow(options):
         check_dataflow_options(options)
     check_patterns_match(split_list(opts.input), "--input")  # local or gs://, before any work
+    run = output_run.start(options, opts)
     pipeline = test_pipeline or beam.Pipeline(options=options)
-    build(pipeline, opts)
-    if not is_dataflow(options):  # Dataflow workers may reach servers this machine cannot
-        check_llm_endpoints(pipeline)
-    result = pipeline.run()
-    if options.view_as(StandardOptions).no_wait_until_finish and is_dataflow(options):
-        logger.info("Submitted; not waiting for the job to finish.")
-        return
-    result.wait_until_finish()
+    try:
+        output_run.build_staged(run, pipeline, build, opts)
+        if not is_dataflow(options):  # Dataflow workers may reach servers this machine cannot
+            check_llm_endpoints(pipeline)
+        result = pipeline.run()
+        if options.view_as(StandardOptions).no_wait_until_finish and is_dataflow(options):
+            logger.info("Submitted; not waiting for the job to finish.")
+            return
+        result.wait_until_finish()
+    except BaseException:
+        output_run.abandon(run)
+        raise
+    output_run.finish(run)
     if not is_dataflow(options):
         add_llm_request_counts(FileSystems.join(opts.output, "manifest.json"), result)
         add_run_cost(opts.output, result, opts.gpu_hour_price, opts.tokens_per_s)
