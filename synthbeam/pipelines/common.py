@@ -6,6 +6,7 @@ import argparse
 import hashlib
 import json
 import logging
+import sys
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -368,7 +369,9 @@ def run_recipe(
     """
     from synthbeam.pipelines import output_run
     from synthbeam.pipelines.dataflow import check_dataflow_options, is_dataflow
+    from synthbeam.pipelines.option_checks import check_options
 
+    check_options(options_class, sys.argv[1:] if argv is None else argv)
     interrupt_on_sigterm()  # a SIGTERM stops managed servers as Ctrl-C does
     options = PipelineOptions(argv)
     opts = options.view_as(options_class)

@@ -35,8 +35,9 @@ def split_group(record: Record, group_key: str | None) -> tuple[str, bool]:
 
 
 def eval_threshold(eval_fraction: float, class_count: int) -> float:
-    """Per-class eval probability: the fraction, raised so a class of >= 2 rows expects 1."""
-    if class_count >= 2 and class_count * eval_fraction < 1.0:
+    """Per-class eval probability: the fraction, raised so a class of >= 2 rows expects 1
+    (a fraction of 0 stays 0: no eval split)."""
+    if eval_fraction > 0 and class_count >= 2 and class_count * eval_fraction < 1.0:
         return 1.0 / class_count
     return eval_fraction
 
