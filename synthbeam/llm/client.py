@@ -6,6 +6,12 @@ a slot frees, so the server's batch stays full (no batch-and-wait). Transient fa
 server, see ``silence``) and invalid answers (a body that is not a chat
 completion, malformed HTTP, an unreadable ``Retry-After``) are retried with capped,
 jittered backoff, ``max_attempts`` times in all; other 4xx are never retried.
+
+Every request passes a ``gate``: against a server many workers share, the time requests
+are held back is metered for the runner, ``max_requests_per_s`` spaces request starts and
+the in-flight window narrows while the server rejects work (429 / 503); against a server
+that answers no one for longer than a request's whole budget, every pending and new
+request fails at once as ``server_unresponsive``.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import aiohttp
 
 from synthbeam.llm import protocol, retry
 from synthbeam.llm.config import DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_S
+from synthbeam.llm.gate import ServerGate
 from synthbeam.llm.server_time import ServerTime, Spent
 from synthbeam.llm.silence import SilenceTimer
 from synthbeam.schemas import reasons
@@ -46,6 +53,7 @@ class Outcome:
     retries: int = 0
     client_errors: int = 0  # non-retryable 4xx answers
     timeouts: int = 0  # attempts abandoned after request_timeout_s
+    pushbacks: int = 0  # 429 / 503 answers: the server asked for less work
     cache_hit: bool = False
     server_seconds: float = 0.0  # time its attempts spent at the server (server_time.Spent)
     busy_seconds: float = 0.0  # its share of the time the server was busy with this client
@@ -70,12 +78,30 @@ class _Transient(Exception):
         reconnect: bool = False,
         timed_out: bool = False,
         invalid: bool = False,
+        pushback: bool = False,
     ) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
         self.reconnect = reconnect
         self.timed_out = timed_out
         self.invalid = invalid
+        self.pushback = pushback
+
+
+@dataclass
+class _Tally:
+    """What one request's attempts did so far (kept when the breaker cuts the request)."""
+
+    attempts: int = 0
+    timeouts: int = 0
+    pushbacks: int = 0
+
+    def add(self, error: _Transient) -> None:
+        self.timeouts += int(error.timed_out)
+        self.pushbacks += int(error.pushback)
+
+    def counts(self) -> dict[str, int]:
+        return {"retries": max(0, self.attempts - 1), "timeouts": self.timeouts, "pushbacks": self.pushbacks}
 
 
 Recover = Callable[[], Awaitable[str]]
@@ -93,13 +119,16 @@ class LLMClient:
         max_in_flight: int = 256,
         request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        max_requests_per_s: float = 0.0,
+        adaptive_throttle: bool = True,
         recover: Recover | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self._endpoint = endpoint.rstrip("/")
         self._served_name = served_name
         self._model_id = model_id
-        self._slots = asyncio.Semaphore(max_in_flight)
+        self._gate = ServerGate(max_in_flight, max_attempts, request_timeout_s, max_requests_per_s, adaptive_throttle)
+        self.throttle = self._gate.throttle
         self._silence = SilenceTimer(request_timeout_s)
         self._server_time = ServerTime()
         self._warned_at = -math.inf
@@ -115,49 +144,53 @@ class LLMClient:
 
     async def complete(self, request: ChatRequest, key: str) -> Outcome:
         """One chat completion with retries; never raises for server or network trouble. The
-        outcome says how long its attempts spent at the server (``server_time``)."""
-        spent = Spent()
-        outcome = await self._complete(request, key, spent)
+        outcome says how long its attempts spent at the server (``server_time``). Once the
+        server has gone silent for good (``gate``), it ends at once as server_unresponsive."""
+        spent, tally = Spent(), _Tally()
+        outcome = await self._gate.unless_tripped(lambda: self._complete(request, key, spent, tally))
+        if outcome is None:
+            outcome = self._unresponsive(request, tally)
         return dataclasses.replace(outcome, server_seconds=spent.seconds, busy_seconds=spent.share)
 
-    async def _complete(self, request: ChatRequest, key: str, spent: Spent) -> Outcome:
+    async def _complete(self, request: ChatRequest, key: str, spent: Spent, tally: _Tally) -> Outcome:
         body = protocol.request_body(request, self._served_name)
         failure = _Transient("no attempt made")
-        timeouts = 0
         for attempt in range(self._max_attempts):
+            tally.attempts = attempt + 1
             try:
                 completion = await self._attempt(body, request, key, spent)
             except _Transient as error:
-                failure, timeouts = error, timeouts + int(error.timed_out)
+                failure = error
+                tally.add(error)
                 if attempt + 1 == self._max_attempts:
                     break
                 if error.reconnect:
                     await self._reconnect()
-                await asyncio.sleep(retry.retry_delay(attempt, error.retry_after, self._rng))
+                await self._gate.back_off(retry.retry_delay(attempt, error.retry_after, self._rng), error.pushback)
                 continue
             except _ClientError as error:
                 reason = reasons.CONTEXT_LENGTH if error.context else reasons.LLM_CLIENT_ERROR
-                return Outcome(
-                    request.id, reason=reason, detail=str(error), retries=attempt, client_errors=1, timeouts=timeouts
-                )
-            return dataclasses.replace(_checked(request, completion, attempt), timeouts=timeouts)
+                return Outcome(request.id, reason=reason, detail=str(error), client_errors=1, **tally.counts())
+            return dataclasses.replace(_checked(request, completion, attempt), **tally.counts())
         return Outcome(
             request.id,
             reason=reasons.INVALID_RESPONSE if failure.invalid else reasons.LLM_GAVE_UP,
-            detail=f"{attempt + 1} attempts; last: {failure}",
-            retries=attempt,
-            timeouts=timeouts,
+            detail=f"{tally.attempts} attempts; last: {failure}",
+            **tally.counts(),
         )
 
     async def _attempt(self, body: dict[str, object], request: ChatRequest, key: str, spent: Spent) -> Completion:
         url = f"{self._endpoint}/v1/chat/completions"
-        async with self._slots:
+        async with self._gate.slot():
             visit = self._server_time.enter()
             try:
                 started = self._silence.now()
                 post = asyncio.ensure_future(self._post(url, body))
-                if not await self._silence.wait(post, started):
-                    self._warn_silent()
+                with self._gate.on_wire():
+                    answered = await self._silence.wait(post, started)
+                if not answered:
+                    if not self._gate.silence_trips(self._endpoint):
+                        self._warn_silent()
                     raise _Transient(
                         f"timed out: no answer from the server for {self._silence.limit_s:g} s", timed_out=True
                     )
@@ -172,6 +205,7 @@ class LLMClient:
             async with self._session.post(url, json=body, timeout=_NO_TOTAL_TIMEOUT) as response:
                 raw = await response.read()
                 self._silence.heard()
+                self._gate.answered(response.status)
                 return response.status, raw, response.headers.get("Retry-After")
         except asyncio.TimeoutError as error:
             raise _Transient(f"timed out: {error!r}", timed_out=True) from error
@@ -197,6 +231,13 @@ class LLMClient:
                 self._max_attempts,
             )
 
+    def _unresponsive(self, request: ChatRequest, tally: _Tally) -> Outcome:
+        detail = (
+            f"the server at {self._endpoint} answered no request for {self._gate.breaker.limit_s:g} s; "
+            f"{tally.attempts} attempts made"
+        )
+        return Outcome(request.id, reason=reasons.SERVER_UNRESPONSIVE, detail=detail, **tally.counts())
+
     async def _reconnect(self) -> None:
         """Asks the server owner to restart a dead server; one check shared by all requests."""
         if self._recover is None:
@@ -218,9 +259,15 @@ def _completion_from(
     if retry.is_retryable_status(status):
         if retry.unreadable_retry_after(retry_after_header):
             raise _Transient(
-                f"HTTP {status} with unreadable Retry-After {str(retry_after_header)[:80]!r}", invalid=True
+                f"HTTP {status} with unreadable Retry-After {str(retry_after_header)[:80]!r}",
+                invalid=True,
+                pushback=retry.is_pushback_status(status),
             )
-        raise _Transient(f"HTTP {status}: {text[:200]}", retry_after=retry.parse_retry_after(retry_after_header))
+        raise _Transient(
+            f"HTTP {status}: {text[:200]}",
+            retry_after=retry.parse_retry_after(retry_after_header),
+            pushback=retry.is_pushback_status(status),
+        )
     if status != 200:
         raise _ClientError(f"HTTP {status}: {text[:500]}", protocol.looks_like_context_error(status, text))
     try:

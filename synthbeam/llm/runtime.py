@@ -90,6 +90,12 @@ class GenerationRuntime:
     def server(self) -> ServerHandle | None:
         return self._server
 
+    def take_throttled_seconds(self) -> int:
+        """Whole seconds requests were held back since the last call (``throttle.ThrottleMeter``);
+        callable from any thread, for the DoFn that reports them to the runner."""
+        client = self._client
+        return client.throttle.take_whole_seconds() if client is not None else 0
+
     async def _handle(self, request: ChatRequest) -> Outcome:
         outcome = await self._generate(request)
         tokens = outcome.completion.completion_tokens if outcome.completion else 0
@@ -155,6 +161,8 @@ class GenerationRuntime:
             max_in_flight=self.config.max_in_flight,
             request_timeout_s=self.config.request_timeout_s,
             max_attempts=self.config.max_attempts,
+            max_requests_per_s=self.config.max_requests_per_s,
+            adaptive_throttle=self.config.adaptive_throttle,
             recover=self._recover,
         )
         self.progress.ready()

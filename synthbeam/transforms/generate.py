@@ -28,12 +28,18 @@ logger = logging.getLogger(__name__)
 
 STAGE = "generate"
 _PAYLOAD_CHARS = 2000
+# Beam's name for the time a step's requests were held back by the service they call (its
+# remote model handlers and Google Cloud IOs report it); Dataflow's autoscaler reads it.
+THROTTLED_SECONDS = "cumulativeThrottlingSeconds"
+_REPORT_EVERY_S = 5.0  # throttled time reaches the runner also while a bundle only waits
 _COUNTERS = (
     "llm_calls",
     "cache_hits",
     "retries",
     "timeouts",  # HTTP requests abandoned after request_timeout_s without an answer
     "llm_client_errors",
+    "pushbacks",  # 429 / 503 answers: the server asked for less work
+    THROTTLED_SECONDS,
     "prompt_tokens",
     "completion_tokens",
 )
@@ -182,13 +188,27 @@ class GenerateCompletionsFn(beam.DoFn, Generic[T]):
 
     def _emit_finished(self, block: bool) -> Iterator[Any]:
         while self._pending:
-            try:
-                ticket = self._done.get(block=block)
-            except queue.Empty:
+            ticket = self._next_finished(block)
+            if ticket is None:
                 return
             block = False
             request, context, window, timestamp, future = self._pending.pop(ticket)
             yield self._output(request, context, future.result(), window, timestamp)
+
+    def _next_finished(self, block: bool) -> int | None:
+        """The next finished request's ticket (None: none yet, and not blocking)."""
+        while True:
+            self._report_throttling()
+            try:
+                return self._done.get(block=block, timeout=_REPORT_EVERY_S if block else None)
+            except queue.Empty:
+                if not block:
+                    return None
+
+    def _report_throttling(self) -> None:
+        seconds = self._runtime.take_throttled_seconds()
+        if seconds:
+            self._counters[THROTTLED_SECONDS].inc(seconds)
 
     def _output(self, request: ChatRequest, context: Any, outcome: Outcome, window: Any, timestamp: Any) -> Any:
         self._count(outcome)
@@ -208,6 +228,7 @@ class GenerateCompletionsFn(beam.DoFn, Generic[T]):
         self._counters["retries"].inc(outcome.retries)
         self._counters["timeouts"].inc(outcome.timeouts)
         self._counters["llm_client_errors"].inc(outcome.client_errors)
+        self._counters["pushbacks"].inc(outcome.pushbacks)
         self._usage.count(outcome)
         if outcome.completion is not None and not outcome.cache_hit:
             self._counters["prompt_tokens"].inc(outcome.completion.prompt_tokens)
@@ -252,8 +273,9 @@ class GenerateCompletions(beam.PTransform):
     Input: ``PCollection[tuple[ChatRequest, T]]``; ``T`` is any upstream context, passed
     through untouched. Output: a ``DoOutputsTuple`` with ``.main``
     (``PCollection[tuple[Completion, T]]``) and ``.dead_letter`` (``PCollection[DeadLetter]``
-    with reason ``context_length``, ``llm_gave_up``, ``invalid_response``, ``llm_client_error``
-    or ``structured_output_invalid``).
+    with reason ``context_length``, ``llm_gave_up``, ``invalid_response``, ``llm_client_error``,
+    ``server_unresponsive`` or ``structured_output_invalid``). Time requests were held back
+    by the server is the counter ``generate/cumulativeThrottlingSeconds`` (``llm.throttle``).
 
     Args:
         config: Model, server and client settings; a managed vLLM server is started once
