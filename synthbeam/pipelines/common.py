@@ -104,6 +104,18 @@ class SynthbeamOptions(PipelineOptions):
             help="HTTP attempts per LLM request, the first included, before it is dead-lettered (llm_gave_up, invalid_response).",
         )
         group.add_argument(
+            "--max_requests_per_s",
+            type=float,
+            default=0.0,
+            help="HTTP requests each worker process starts per second at most, retries included (0 = no limit): its share of a server many workers call.",
+        )
+        group.add_argument(
+            "--adaptive_throttle",
+            default="on",
+            choices=("on", "off"),
+            help="on: narrow the in-flight window while the LLM server rejects work (429/503), as Beam's AdaptiveThrottler does.",
+        )
+        group.add_argument(
             "--gpu_hour_price",
             type=float,
             default=0.0,
@@ -239,6 +251,8 @@ def llm_config_from_options(opts: SynthbeamOptions) -> LLMConfig:
         max_model_len=opts.max_model_len,
         request_timeout_s=opts.request_timeout_s,
         max_attempts=opts.max_attempts,
+        max_requests_per_s=opts.max_requests_per_s,
+        adaptive_throttle=opts.adaptive_throttle == "on",
         cache_root=None if cache_root == "none" else cache_root,
     )
 
@@ -272,6 +286,8 @@ def judge_config_from_options(opts: SynthbeamOptions, generator: LLMConfig | Non
         max_model_len=generator.max_model_len,
         request_timeout_s=generator.request_timeout_s,
         max_attempts=generator.max_attempts,
+        max_requests_per_s=generator.max_requests_per_s,
+        adaptive_throttle=generator.adaptive_throttle,
         cache_root=cache_root,
     )
 
