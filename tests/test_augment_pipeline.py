@@ -16,7 +16,7 @@ from synthbeam.pipelines.evol_instruct import parse_modes
 from synthbeam.schemas.arrow import decoded_rows, row_to_record
 from synthbeam.schemas.record import Record, Source
 from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS
-from synthbeam.transforms.read_records import record_from_object
+from synthbeam.transforms.read.records import record_from_object
 
 ROWS = [
     {

@@ -12,7 +12,7 @@ from synthbeam.schemas.arrow import records_to_table
 from synthbeam.schemas.record import Lineage, Record, Source, stable_id
 from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS, SeedTask, seed_texts
 from synthbeam.transforms.augment import AugmentEDA, HasInstruction, NovelInstruction
-from synthbeam.transforms.read_records import ReadRecords, record_from_object
+from synthbeam.transforms.read.records import ReadRecords, record_from_object
 
 ROWS = [
     Record(

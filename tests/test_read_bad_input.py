@@ -21,9 +21,9 @@ from synthbeam.pipelines import augment
 from synthbeam.pipelines.common import dead_letter_row
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Passage, Source
-from synthbeam.transforms.read import ReadCorpus
-from synthbeam.transforms.read_formats import Fields, parse_jsonl_line, read_documents, read_parquet
-from synthbeam.transforms.read_records import ReadRecords
+from synthbeam.transforms.read.corpus import ReadCorpus
+from synthbeam.transforms.read.formats import Fields, parse_jsonl_line, read_documents, read_parquet
+from synthbeam.transforms.read.records import ReadRecords
 
 DEEP = b'{"text": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n"
 BIG_INTEGER = b'{"text": "fine", "n": ' + b"7" * 5000 + b"}\n"

@@ -6,7 +6,7 @@ import pytest
 
 from synthbeam.data.corpus import pydoc_topics
 from synthbeam.schemas.record import Passage, Source, stable_id
-from synthbeam.transforms.chunk import chunk_text, split_document
+from synthbeam.transforms.read.chunk import chunk_text, split_document
 
 
 def test_text_that_fits_is_one_stripped_chunk() -> None:

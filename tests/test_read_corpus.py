@@ -12,8 +12,8 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from synthbeam.data.corpus import DEFAULT_CORPUS_URI, default_corpus_path, pydoc_topics
 from synthbeam.schemas.record import Passage, Source
-from synthbeam.transforms.chunk import split_document
-from synthbeam.transforms.read import ReadCorpus
+from synthbeam.transforms.read.chunk import split_document
+from synthbeam.transforms.read.corpus import ReadCorpus
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Passage, Source
-from synthbeam.transforms.read_formats import (
+from synthbeam.transforms.read.formats import (
     Fields,
     dead_letter,
     detect_format,

@@ -17,7 +17,7 @@ from gcs_emulator import GcsEmulator
 
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Passage, Source
-from synthbeam.transforms.read import FileReadCounts, ReadCorpus
+from synthbeam.transforms.read.corpus import FileReadCounts, ReadCorpus
 
 
 def parquet_bytes(columns: dict[str, list[object]]) -> bytes:

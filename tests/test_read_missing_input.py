@@ -12,7 +12,7 @@ from gcs_emulator import GcsEmulator
 from synthbeam import cli
 from synthbeam.data.corpus import DEFAULT_CORPUS_URI
 from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS
-from synthbeam.transforms.read import MissingInputError, check_patterns_match
+from synthbeam.transforms.read.corpus import MissingInputError, check_patterns_match
 
 
 def test_patterns_that_match_files_and_bundled_data_pass(tmp_path: Path) -> None:

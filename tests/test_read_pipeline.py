@@ -17,7 +17,7 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Passage, Source, stable_id
-from synthbeam.transforms.read import FileReadCounts, ReadCorpus
+from synthbeam.transforms.read.corpus import FileReadCounts, ReadCorpus
 
 
 def jsonl(rows: list[dict[str, object]]) -> bytes:

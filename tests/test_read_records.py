@@ -10,8 +10,8 @@ import pyarrow.parquet as pq
 
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Record
-from synthbeam.transforms.read_formats import read_json_lines, read_parquet_rows
-from synthbeam.transforms.read_records import record_from_object
+from synthbeam.transforms.read.formats import read_json_lines, read_parquet_rows
+from synthbeam.transforms.read.records import record_from_object
 
 CHAT = {"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
 

@@ -31,7 +31,7 @@ from synthbeam.tasks.paraphrase import ParaphraseInstruction
 from synthbeam.templates import template_hash
 from synthbeam.transforms.accounting import CountBy
 from synthbeam.transforms.augment import AugmentEDA, ExtendConversations, ParaphraseInstructions
-from synthbeam.transforms.read_records import ReadRecords
+from synthbeam.transforms.read import ReadRecords
 
 RECIPE = "augment"
 METHODS = ("eda", "paraphrase", "multi_turn")

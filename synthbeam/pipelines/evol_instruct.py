@@ -24,7 +24,7 @@ from synthbeam.tasks.evol import MODES, TASK, EvolInstruction
 from synthbeam.templates import template_hash
 from synthbeam.transforms.accounting import CountBy
 from synthbeam.transforms.augment import EvolveInstructions
-from synthbeam.transforms.read_records import ReadRecords
+from synthbeam.transforms.read import ReadRecords
 
 RECIPE = "evol_instruct"
 

@@ -1,7 +1,7 @@
 """Reading corpora (JSONL, plain text, Parquet; local or ``gs://``) into passages.
 
 ``ReadCorpus`` matches file patterns with Beam's file systems, reads each file in
-``ReadFileFn`` with the pure parsers of ``read_formats`` and cuts documents into passages
+``ReadFileFn`` with the pure parsers of ``formats`` and cuts documents into passages
 with ``chunk.split_document``.
 
 Accounting: "documents in" = counter ``documents_read`` + dead letters, where a file-level
@@ -33,9 +33,9 @@ from apache_beam.pvalue import DoOutputsTuple, PBegin, TaggedOutput
 from synthbeam.data import corpus
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Passage
-from synthbeam.transforms.chunk import split_document
 from synthbeam.transforms.outputs import DEAD_LETTER, MAIN
-from synthbeam.transforms.read_formats import (
+from synthbeam.transforms.read.chunk import split_document
+from synthbeam.transforms.read.formats import (
     EXTENSIONS,
     FORMATS,
     Fields,
@@ -47,6 +47,7 @@ from synthbeam.transforms.read_formats import (
 
 FILES = "files"  # output tag of the per-file ``FileReadCounts``
 BUNDLED_SCHEME = "synthbeam://"  # data shipped with the package, resolved on the worker
+METRICS_NAMESPACE = "synthbeam.transforms.read"  # the counters' namespace, as runs have always reported it
 
 
 class MissingInputError(SystemExit):
@@ -74,7 +75,7 @@ def check_patterns_match(patterns: list[str], flag: str) -> None:
 @contextmanager
 def open_file(path: str) -> Iterator[IO[bytes]]:
     """A file opened for reading, ``.gz`` decompressed with ``gzip``: data that is not gzip,
-    ends early or is corrupt raises ``read_formats.COMPRESSED_DATA_ERRORS`` (never a silent
+    ends early or is corrupt raises ``formats.COMPRESSED_DATA_ERRORS`` (never a silent
     end), which the readers turn into a dead letter saying how far reading got."""
     with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as raw:
         if not path.lower().endswith(".gz"):
@@ -103,11 +104,11 @@ class ReadFileFn(beam.DoFn):
         self._max_chars = max_chars
         self._min_chars = min_chars
         self._overlap_chars = overlap_chars
-        self._files = Metrics.counter(__name__, "files_read")
-        self._documents = Metrics.counter(__name__, "documents_read")
-        self._passages = Metrics.counter(__name__, "passages")
-        self._dead_letters = Metrics.counter(__name__, "dead_letters")
-        self._input_lost = Metrics.counter(__name__, "files_with_input_lost")
+        self._files = Metrics.counter(METRICS_NAMESPACE, "files_read")
+        self._documents = Metrics.counter(METRICS_NAMESPACE, "documents_read")
+        self._passages = Metrics.counter(METRICS_NAMESPACE, "passages")
+        self._dead_letters = Metrics.counter(METRICS_NAMESPACE, "dead_letters")
+        self._input_lost = Metrics.counter(METRICS_NAMESPACE, "files_with_input_lost")
 
     def process(self, uri: str) -> Iterator[Passage | TaggedOutput]:
         fields, path = self._fields, uri
@@ -120,7 +121,7 @@ class ReadFileFn(beam.DoFn):
             if isinstance(item, DeadLetter):
                 dead += 1
                 self._dead_letters.inc()
-                Metrics.counter(__name__, f"dead_letters_{item.reason}").inc()
+                Metrics.counter(METRICS_NAMESPACE, f"dead_letters_{item.reason}").inc()
                 if item.reason in reasons.INPUT_LOST:
                     self._input_lost.inc()
                 yield TaggedOutput(DEAD_LETTER, item)

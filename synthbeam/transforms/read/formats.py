@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Passage, Source
-from synthbeam.transforms.read_json import load_json, utf8_safe
+from synthbeam.transforms.read.json_lines import load_json, utf8_safe
 
 STAGE = "read"
 FORMATS = ("jsonl", "text", "parquet")

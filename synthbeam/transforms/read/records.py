@@ -24,8 +24,8 @@ from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Lineage, Message, Record, Source, message_from_json, stable_id
 from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS, SeedTask, seed_messages, seed_tasks_path
 from synthbeam.transforms.outputs import DEAD_LETTER, MAIN
-from synthbeam.transforms.read import ListFiles, open_file
-from synthbeam.transforms.read_formats import (
+from synthbeam.transforms.read.corpus import ListFiles, open_file
+from synthbeam.transforms.read.formats import (
     Lines,
     dead_letter,
     detect_format,
