@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -83,7 +84,9 @@ def child(n: int, reshuffle_only: bool) -> None:
 
 def measure(n: int, reshuffle_only: bool = False) -> dict[str, float]:
     cmd = [sys.executable, __file__, "--_child", str(n), *(["--_reshuffle"] if reshuffle_only else [])]
-    result = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    # Beam's worker processes import this directory's modules (the corpus generator) by name.
+    path = os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
+    result = subprocess.run(cmd, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": path})
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
