@@ -84,8 +84,10 @@ def child(n: int, reshuffle_only: bool) -> None:
 
 def measure(n: int, reshuffle_only: bool = False) -> dict[str, float]:
     cmd = [sys.executable, __file__, "--_child", str(n), *(["--_reshuffle"] if reshuffle_only else [])]
-    # Beam's worker processes import this directory's modules (the corpus generator) by name.
-    path = os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]))
+    # Beam's worker processes import the corpus generator (this directory) and synthbeam from
+    # this checkout by name.
+    here = Path(__file__).resolve().parent
+    path = os.pathsep.join(filter(None, [str(here), str(here.parent), os.environ.get("PYTHONPATH", "")]))
     result = subprocess.run(cmd, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": path})
     return json.loads(result.stdout.strip().splitlines()[-1])
 
