@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from synthbeam.schemas.arrow import row_to_record
 from synthbeam.schemas.record import Record
 from synthbeam.templates import template_fixed_text
-from synthbeam.transforms.curate.filters import first_failure
+from synthbeam.transforms.checks import first_drop
 from synthbeam.transforms.curate.quality import USER, quality_gates
 
 
@@ -64,10 +64,10 @@ def audit(output: str) -> dict[str, Any]:
     failing: collections.Counter[str] = collections.Counter()
     failures = {}
     for record in records:
-        failure = first_failure(record, gates)
+        failure = first_drop(record, gates)
         if failure:
-            failing[failure[1]] += 1
-            failures[record.id] = failure[1]
+            failing[failure.reason] += 1
+            failures[record.id] = failure.reason
     requests = manifest.get("reconciliation", {}).get("rows_in", 0)
     return {
         "output": output,

@@ -12,6 +12,7 @@ from synthbeam.schemas.arrow import records_to_table
 from synthbeam.schemas.record import Lineage, Record, Source, stable_id
 from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS, SeedTask, seed_texts
 from synthbeam.transforms.augment import AugmentEDA, HasInstruction, NovelInstruction
+from synthbeam.transforms.checks import Drop
 from synthbeam.transforms.read.records import ReadRecords, record_from_object
 
 ROWS = [
@@ -55,17 +56,22 @@ def test_augment_eda_rejects_bad_settings():
         AugmentEDA(ops=())
 
 
+def kept(check, record):
+    """Whether ``check`` keeps ``record`` (returns it, unchanged)."""
+    return check(record) is record
+
+
 def test_instruction_filters_name_their_reason():
     empty = Record(id="e", task="t", messages=[{"role": "assistant", "content": "Hi."}])
-    assert HasInstruction().check(ROWS[0]) is True
-    assert HasInstruction().check(empty) == (False, reasons.NO_INSTRUCTION)
+    assert kept(HasInstruction(), ROWS[0])
+    assert HasInstruction()(empty) == Drop(reasons.NO_INSTRUCTION)
     seeds = seed_texts([SeedTask("s", "Give 0 quick tips for staying healthy and happy.")])
     novel = NovelInstruction(seeds)
-    assert novel.check(ROWS[0]) == (False, reasons.COPIED_EXAMPLE)
-    assert novel.check(ROWS[1]) is True
+    assert novel(ROWS[0]) == Drop(reasons.COPIED_EXAMPLE)
+    assert kept(novel, ROWS[1])
     statement = Record(id="x", task="t", messages=[{"role": "user", "content": "Tips are useful."}])
-    assert novel.check(statement) == (False, reasons.NOT_AN_INSTRUCTION)
-    assert NovelInstruction(seeds, check_form=False).check(statement) is True
+    assert novel(statement) == Drop(reasons.NOT_AN_INSTRUCTION)
+    assert kept(NovelInstruction(seeds, check_form=False), statement)
 
 
 def test_record_shapes():

@@ -8,6 +8,7 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from synthbeam.schemas.record import Record
+from synthbeam.transforms.checks import Drop, RecordCheck
 from synthbeam.transforms.curate.filters import (
     ApplyFilters,
     CharsetFilter,
@@ -32,13 +33,18 @@ def rec(answer: str = "A fine answer.", **kw: object) -> Record:
     )
 
 
+def kept(check: RecordCheck, record: Record) -> bool:
+    """Whether ``check`` keeps ``record`` (returns it, unchanged)."""
+    return check(record) is record
+
+
 def test_length_filter_codes() -> None:
     f = LengthFilter(min_chars=5, max_chars=20, roles=("assistant",))
-    assert f.check(rec("   ")) == (False, "empty")
-    assert f.check(rec("abc")) == (False, "too_short")
-    assert f.check(rec("x" * 21)) == (False, "too_long")
-    assert f.check(rec("x" * 20)) is True
-    assert LengthFilter(min_chars=30).check(rec("short")) == (False, "too_short")  # all turns
+    assert f(rec("   ")) == Drop("empty")
+    assert f(rec("abc")) == Drop("too_short")
+    assert f(rec("x" * 21)) == Drop("too_long")
+    assert kept(f, rec("x" * 20))
+    assert LengthFilter(min_chars=30)(rec("short")) == Drop("too_short")  # all turns
     with pytest.raises(ValueError, match="below min_chars"):
         LengthFilter(min_chars=5, max_chars=2)
 
@@ -47,39 +53,39 @@ def test_repetition_measures_and_codes() -> None:
     assert duplicate_line_fraction("a\nb\na\na") == pytest.approx(0.5)
     assert top_ngram_fraction("ab cd ab cd ab cd".split(), 2) == pytest.approx(3 * 4 / 12)
     looping = "\n".join(["I will check the weather now."] * 12)
-    assert RepetitionFilter().check(rec(looping)) == (False, "repetition_dup_lines")
+    assert RepetitionFilter()(rec(looping)) == Drop("repetition_dup_lines")
     stutter = " ".join(["buy now"] * 40)
-    assert RepetitionFilter().check(rec(stutter)) == (False, "repetition_top_ngram")
+    assert RepetitionFilter()(rec(stutter)) == Drop("repetition_top_ngram")
     varied = " ".join(f"word{i}" for i in range(80))
-    assert RepetitionFilter().check(rec(varied)) is True
-    assert RepetitionFilter().check(rec("ok ok ok")) is True  # too short to judge
+    assert kept(RepetitionFilter(), rec(varied))
+    assert kept(RepetitionFilter(), rec("ok ok ok"))  # too short to judge
 
 
 def test_refusal_only_in_assistant_turns() -> None:
-    assert RefusalFilter().check(rec("As an AI language model, I can't do that.")) == (False, "refusal")
-    assert RefusalFilter().check(rec("I\u2019m sorry, but I can\u2019t help.")) == (False, "refusal")
+    assert RefusalFilter()(rec("As an AI language model, I can't do that.")) == Drop("refusal")
+    assert RefusalFilter()(rec("I\u2019m sorry, but I can\u2019t help.")) == Drop("refusal")
     user_says = Record(id="u", task="t", messages=[{"role": "user", "content": "As an AI language model"}])
-    assert RefusalFilter().check(user_says) is True
+    assert kept(RefusalFilter(), user_says)
 
 
 def test_charset_codes() -> None:
-    assert CharsetFilter().check(rec("12345 67890 !!!")) == (False, "low_alpha_fraction")
-    assert CharsetFilter().check(rec("good text \ufffd\ufffd\ufffd")) == (False, "replacement_chars")
-    assert CharsetFilter().check(rec("Plain English words.")) is True
+    assert CharsetFilter()(rec("12345 67890 !!!")) == Drop("low_alpha_fraction")
+    assert CharsetFilter()(rec("good text \ufffd\ufffd\ufffd")) == Drop("replacement_chars")
+    assert kept(CharsetFilter(), rec("Plain English words."))
 
 
 def test_json_finish_reason_and_judge_codes() -> None:
-    assert JsonFieldFilter("tools").check(rec(tools="[{")) == (False, "invalid_json")
-    assert JsonFieldFilter("tools").check(rec(tools="[]")) is True
+    assert JsonFieldFilter("tools")(rec(tools="[{")) == Drop("invalid_json")
+    assert kept(JsonFieldFilter("tools"), rec(tools="[]"))
     with pytest.raises(ValueError, match="not a Record field"):
         JsonFieldFilter("nope")
-    assert FinishReasonFilter().check(rec(finish_reason="length")) == (False, "truncated")
-    assert FinishReasonFilter().check(rec(finish_reason="stop")) is True
+    assert FinishReasonFilter()(rec(finish_reason="length")) == Drop("truncated")
+    assert kept(FinishReasonFilter(), rec(finish_reason="stop"))
     judge = JudgeScoreFilter(min_score=4)
-    assert judge.check(rec(meta='{"judge_score": 3}')) == (False, "low_judge_score")
-    assert judge.check(rec(meta='{"judge_score": 4.5}')) is True
-    assert judge.check(rec(meta="{}")) == (False, "missing_judge_score")
-    assert JudgeScoreFilter(min_score=4, keep_missing=True).check(rec(meta="{}")) is True
+    assert judge(rec(meta='{"judge_score": 3}')) == Drop("low_judge_score")
+    assert kept(judge, rec(meta='{"judge_score": 4.5}'))
+    assert judge(rec(meta="{}")) == Drop("missing_judge_score")
+    assert kept(JudgeScoreFilter(min_score=4, keep_missing=True), rec(meta="{}"))
 
 
 def test_apply_filters_first_failure_wins_and_reconciles() -> None:

@@ -9,8 +9,8 @@ import pytest
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Record
 from synthbeam.templates import template_fixed_text
+from synthbeam.transforms.checks import Drop, RecordFilter, first_drop
 from synthbeam.transforms.curate import quality
-from synthbeam.transforms.curate.filters import first_failure
 
 LAMBDA_PASSAGE = (
     "Lambdas\n*******\n\nLambda expressions (sometimes called lambda forms) are used to create anonymous "
@@ -34,8 +34,10 @@ def row(request: str, answer: str, passage: str = "", topic: str = "") -> Record
     )
 
 
-def verdict(gate: quality.RecordFilter, record: Record) -> object:
-    return gate.check(record)
+def dropped(gate: RecordFilter, record: Record) -> str | None:
+    """The reason ``gate`` drops ``record`` for, None when it keeps it."""
+    result = gate(record)
+    return result.reason if isinstance(result, Drop) else None
 
 
 # Verbatim rows a run once kept with every schema check green.
@@ -63,7 +65,7 @@ def verdict(gate: quality.RecordFilter, record: Record) -> object:
 )
 def test_gates_reject_real_junk_rows(request_text: str, answer: str, reason: str) -> None:
     gates = quality.quality_gates(QA_PROMPT)
-    assert first_failure(row(request_text, answer), gates)[1] == reason
+    assert first_drop(row(request_text, answer), gates).reason == reason
 
 
 def test_good_rows_pass_every_gate() -> None:
@@ -74,22 +76,22 @@ def test_good_rows_pass_every_gate() -> None:
         row("Explain the difference between a list and a tuple.", "A list is mutable; a tuple is immutable."),
         row("Summarize the paragraph in one sentence.\n\nBees visit flowers for nectar.", "Bees feed on nectar."),
     ]
-    assert [first_failure(r, gates) for r in good] == [None] * len(good)
+    assert [first_drop(r, gates) for r in good] == [None] * len(good)
 
 
 def test_placeholder_gate() -> None:
     gate = quality.PlaceholderGate()
     for bad in ("The answer is <response>.", "It returns [insert value here].", "Hello {{ name }}."):
-        assert verdict(gate, row("What does it return?", bad)) == (False, reasons.PLACEHOLDER)
+        assert dropped(gate, row("What does it return?", bad)) == reasons.PLACEHOLDER
     # Code in brackets and angle brackets is not a placeholder.
     for fine in ("Use a[0] and x[i:j].", "The repr is <lambda> for anonymous functions.", "Write [a, b]."):
-        assert verdict(gate, row("What does it return?", fine)) is True
+        assert dropped(gate, row("What does it return?", fine)) is None
 
 
 def test_request_equals_answer_gate() -> None:
     gate = quality.RequestEqualsAnswerGate()
-    assert verdict(gate, row("What is a tuple?", "What is a tuple?")) == (False, reasons.REQUEST_EQUALS_ANSWER)
-    assert verdict(gate, row("What is a tuple?", "A tuple is an immutable sequence.")) is True
+    assert dropped(gate, row("What is a tuple?", "What is a tuple?")) == reasons.REQUEST_EQUALS_ANSWER
+    assert dropped(gate, row("What is a tuple?", "A tuple is an immutable sequence.")) is None
 
 
 @pytest.mark.parametrize(
@@ -109,8 +111,8 @@ def test_request_equals_answer_gate() -> None:
     ],
 )
 def test_request_form_gate(text: str, ok: bool) -> None:
-    result = verdict(quality.RequestFormGate(), row(text, "An answer of several words."))
-    assert result is True if ok else result == (False, reasons.NOT_A_REQUEST)
+    result = dropped(quality.RequestFormGate(), row(text, "An answer of several words."))
+    assert result is None if ok else result == reasons.NOT_A_REQUEST
 
 
 @pytest.mark.parametrize(
@@ -124,17 +126,17 @@ def test_request_form_gate(text: str, ok: bool) -> None:
     ],
 )
 def test_stub_answer_gate(answer: str, ok: bool) -> None:
-    result = verdict(quality.StubAnswerGate(), row("What is a tuple?", answer))
-    assert result is True if ok else result == (False, reasons.STUB_ANSWER)
+    result = dropped(quality.StubAnswerGate(), row("What is a tuple?", answer))
+    assert result is None if ok else result == reasons.STUB_ANSWER
 
 
 def test_repeated_sentences_gate() -> None:
     gate = quality.RepeatedSentencesGate()
     bad = "A list is mutable and ordered. It holds items. A list is mutable and ordered."
-    assert verdict(gate, row("What is a list?", bad)) == (False, reasons.REPEATED_SENTENCES)
+    assert dropped(gate, row("What is a list?", bad)) == reasons.REPEATED_SENTENCES
     stutter = row("How-to: how-to: how-to: how-to: instructions", "Steps.")
-    assert verdict(gate, stutter) == (False, reasons.REPEATED_SENTENCES)
-    assert verdict(gate, row("What is a list?", "A list is mutable. A tuple is not.")) is True
+    assert dropped(gate, stutter) == reasons.REPEATED_SENTENCES
+    assert dropped(gate, row("What is a list?", "A list is mutable. A tuple is not.")) is None
 
 
 @pytest.mark.parametrize(
@@ -149,8 +151,8 @@ def test_repeated_sentences_gate() -> None:
     ],
 )
 def test_missing_context_gate(request_text: str, answer: str, ok: bool) -> None:
-    result = verdict(quality.MissingContextGate(), row(request_text, answer))
-    assert result is True if ok else result == (False, reasons.MISSING_CONTEXT)
+    result = dropped(quality.MissingContextGate(), row(request_text, answer))
+    assert result is None if ok else result == reasons.MISSING_CONTEXT
 
 
 def test_grounding_gate_rejects_answers_not_from_the_passage() -> None:
@@ -158,17 +160,17 @@ def test_grounding_gate_rejects_answers_not_from_the_passage() -> None:
     passage = "Lists support appending with the append() method and extending with extend()."
     invented = "Use the add() function from the itertools module to add a new column to a table."
     record = row("How to add a new column to a table in Python", invented, passage, "Lists")
-    assert verdict(gate, record) == (False, reasons.UNGROUNDED_ANSWER)
+    assert dropped(gate, record) == reasons.UNGROUNDED_ANSWER
 
 
 def test_grounding_gate_rejects_requests_the_answer_does_not_address() -> None:
     gate = quality.GroundingGate()
     record = row("How do I open a file for writing?", LAMBDA_ANSWER, LAMBDA_PASSAGE, "Lambdas")
-    assert verdict(gate, record) == (False, reasons.OFF_TOPIC_REQUEST)
+    assert dropped(gate, record) == reasons.OFF_TOPIC_REQUEST
     # "slice" and "slicing" share a stem: a good question is not rejected for its word form.
     passage = "Slicings\n\nA slicing selects a range of items in a sequence object such as a string or a list."
     answer = "A slicing selects a range of items in a sequence object such as a string or a list."
-    assert verdict(gate, row("What does a slice select in a sequence?", answer, passage, "Slicings")) is True
+    assert dropped(gate, row("What does a slice select in a sequence?", answer, passage, "Slicings")) is None
 
 
 def test_grounding_gate_rejects_phrases_the_answer_never_uses() -> None:
@@ -179,13 +181,13 @@ def test_grounding_gate_rejects_phrases_the_answer_never_uses() -> None:
     )
     passage = f"Subscriptions\n\n{answer}"
     invented = row('What is a "class-level subscriber" in a subscription?', answer, passage, "Subscriptions")
-    assert verdict(gate, invented) == (False, reasons.OFF_TOPIC_REQUEST)
+    assert dropped(gate, invented) == reasons.OFF_TOPIC_REQUEST
     fine = row("What does the subscription of an object with square brackets call?", answer, passage, "Subscriptions")
-    assert verdict(gate, fine) is True
+    assert dropped(gate, fine) is None
 
 
 def test_grounding_gate_ignores_rows_without_a_passage() -> None:
-    assert verdict(quality.GroundingGate(), row("Write a haiku about the sea.", "Grey waves fold.")) is True
+    assert dropped(quality.GroundingGate(), row("Write a haiku about the sea.", "Grey waves fold.")) is None
 
 
 @pytest.mark.parametrize(
@@ -210,8 +212,8 @@ def test_grounding_gate_ignores_rows_without_a_passage() -> None:
     ],
 )
 def test_answer_form_gate(request_text: str, answer: str, ok: bool) -> None:
-    result = verdict(quality.AnswerFormGate(), row(request_text, answer))
-    assert result is True if ok else result == (False, reasons.ANSWER_MISMATCH)
+    result = dropped(quality.AnswerFormGate(), row(request_text, answer))
+    assert result is None if ok else result == reasons.ANSWER_MISMATCH
 
 
 @pytest.mark.parametrize(
@@ -223,8 +225,8 @@ def test_answer_form_gate(request_text: str, answer: str, ok: bool) -> None:
     ],
 )
 def test_request_form_gate_rejects_two_questions_in_one(text: str) -> None:
-    result = verdict(quality.RequestFormGate(), row(text, "An answer of several words."))
-    assert result == (False, reasons.TWO_QUESTIONS)
+    result = dropped(quality.RequestFormGate(), row(text, "An answer of several words."))
+    assert result == reasons.TWO_QUESTIONS
 
 
 def test_grounding_gate_rejects_quoted_terms_the_answer_never_names() -> None:
@@ -235,6 +237,6 @@ def test_grounding_gate_rejects_quoted_terms_the_answer_never_names() -> None:
     asked = row(
         'What is the difference between an "else" clause and a "for" clause?', answer, passage, "The try statement"
     )
-    assert verdict(quality.GroundingGate(), asked) == (False, reasons.OFF_TOPIC_REQUEST)
+    assert dropped(quality.GroundingGate(), asked) == reasons.OFF_TOPIC_REQUEST
     fine = row('When is the "else" clause of a "try" statement executed?', answer, passage, "The try statement")
-    assert verdict(quality.GroundingGate(), fine) is True
+    assert dropped(quality.GroundingGate(), fine) is None

@@ -20,12 +20,18 @@ from synthbeam.tasks.instruction_gates import (
     rouge_tokens,
     select_novel,
 )
+from synthbeam.transforms.checks import Drop, RecordCheck
 from synthbeam.transforms.self_instruct_gates import (
     STAGE,
     InstructionGate,
     KeepNovelInstructions,
     novelty_outcomes,
 )
+
+
+def kept(check: RecordCheck, record: Record) -> bool:
+    """Whether ``check`` keeps ``record`` (returns it, unchanged)."""
+    return check(record) is record
 
 
 def row(text: str, row_id: str = "r") -> Record:
@@ -180,8 +186,8 @@ def test_novelty_ignores_the_input_and_orders_by_id() -> None:
 
 
 def test_instruction_gate_filter_gives_the_reason_code() -> None:
-    assert InstructionGate().check(row("Tell me whether this joke is funny.")) == (False, reasons.MISSING_INPUT)
-    assert InstructionGate().check(row("Tell me a joke about cats.")) is True
+    assert InstructionGate()(row("Tell me whether this joke is funny.")) == Drop(reasons.MISSING_INPUT)
+    assert kept(InstructionGate(), row("Tell me a joke about cats."))
 
 
 def test_keep_novel_instructions_in_a_pipeline() -> None:

@@ -19,7 +19,7 @@ from synthbeam.schemas.record import Record
 from synthbeam.tasks.backtranslate import RequestForAnswer
 from synthbeam.tasks.judge import InstructionJudge
 from synthbeam.templates import template_fixed_text
-from synthbeam.transforms.curate.filters import first_failure
+from synthbeam.transforms.checks import first_drop
 from synthbeam.transforms.curate.quality import quality_gates
 from synthbeam.transforms.verify.semantic import JudgeRecords
 
@@ -46,8 +46,8 @@ def test_gates_on_the_calibration_set() -> None:
     rows = calibration_rows()
     outcomes = []
     for i, row in enumerate(rows):
-        failure = first_failure(as_record(i, row), gates)
-        outcomes.append("keep" if failure is None else failure[1])
+        failure = first_drop(as_record(i, row), gates)
+        outcomes.append("keep" if failure is None else failure.reason)
     print(f"\n{'expected':<22} {'gates':<22} request")
     for row, outcome in zip(rows, outcomes, strict=True):
         expected = row.get("reason", "keep")

@@ -14,8 +14,8 @@ from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Record
 from synthbeam.tasks.tool_examples import all_requests
 from synthbeam.tools.schema import normalise as normalise_tools
+from synthbeam.transforms.checks import Drop
 from synthbeam.transforms.curate.dedup_request import DeduplicateRequests
-from synthbeam.transforms.verify.base import Drop
 from synthbeam.transforms.verify.grounding import (
     GroundingCheck,
     copied_from,

@@ -14,7 +14,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Record
 from synthbeam.tools.sandbox import Implementation, SandboxLimits, SandboxResult
-from synthbeam.transforms.verify.base import Drop, VerifyRecords
+from synthbeam.transforms.checks import ApplyCheck, Drop
 from synthbeam.transforms.verify.execution import STAGE, ToolExecutionCheck, builtin_implementations, execute_record
 
 TESTS = str(Path(__file__).parent)
@@ -95,7 +95,7 @@ def test_hostile_implementation_is_stopped_in_a_pipeline() -> None:
         dataclasses.replace(row(("net", {"host": "127.0.0.1", "port": 8011})), id="net"),
     ]
     with TestPipeline() as p:
-        out = p | beam.Create(rows) | VerifyRecords(check, STAGE)
+        out = p | beam.Create(rows) | ApplyCheck(check, STAGE)
         assert_that(
             out.main | "Results" >> beam.Map(lambda r: (r.id, r.messages[-1]["content"])),
             equal_to([("ok", "4")]),

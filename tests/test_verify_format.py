@@ -13,7 +13,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Record
 from synthbeam.tools.schema import normalise
-from synthbeam.transforms.verify.base import Drop, VerifyRecords
+from synthbeam.transforms.checks import ApplyCheck, Drop
 from synthbeam.transforms.verify.format import STAGE, ToolCallFormatCheck, argument_problem
 
 TOOLS = normalise(
@@ -181,7 +181,7 @@ def test_verify_records_in_a_pipeline() -> None:
     good = row([("convert", '{"value": 5, "unit": "km"}')])
     bad = dataclasses.replace(good, id="bad", messages=row([("echo", '{"text": "x"}')]).messages)
     with TestPipeline() as p:
-        out = p | beam.Create([good, bad]) | VerifyRecords(CHECK, STAGE)
+        out = p | beam.Create([good, bad]) | ApplyCheck(CHECK, STAGE)
         assert_that(out.main | "Ids" >> beam.Map(lambda r: r.id), equal_to(["r"]), label="kept")
         assert_that(
             out.rejected | "Reasons" >> beam.Map(lambda r: (r.record.id, r.stage, r.reason, r.detail)),

@@ -8,9 +8,10 @@ import json
 import pytest
 
 from synthbeam.schemas import reasons
-from synthbeam.schemas.record import Completion, Record, Rejected
+from synthbeam.schemas.record import Completion, Record
 from synthbeam.tasks.base import ParseError
 from synthbeam.tasks.judge import VERDICT_SCHEMA, InstructionJudge, ToolUseJudge, parse_verdict, verdict_problem
+from synthbeam.transforms.checks import Drop
 from synthbeam.transforms.verify.semantic import (
     STAGE,
     JudgeRecords,
@@ -224,10 +225,10 @@ def test_a_passing_verdict_keeps_the_row_with_the_verdict_in_meta() -> None:
 )
 def test_verdicts_that_reject_carry_their_code_and_the_judges_reason(text: str, code: str, record: Record) -> None:
     task = InstructionJudge() if record is ANSWERED else ToolUseJudge()
-    rejected = apply_verdict(task, completion(text), record)
-    assert isinstance(rejected, Rejected)
-    assert (rejected.stage, rejected.reason, rejected.detail) == (STAGE, code, json.loads(text)["reason"])
-    assert rejected.record.meta_dict()["judge"]["rubric"] == task.name
+    dropped = apply_verdict(task, completion(text), record)
+    assert isinstance(dropped, Drop)
+    assert (dropped.reason, dropped.detail) == (code, json.loads(text)["reason"])
+    assert dropped.record is not None and dropped.record.meta_dict()["judge"]["rubric"] == task.name
 
 
 def test_a_decline_passed_as_irrelevant_is_kept() -> None:
@@ -236,9 +237,43 @@ def test_a_decline_passed_as_irrelevant_is_kept() -> None:
 
 
 def test_an_unreadable_verdict_rejects_with_the_parse_reason_and_raw_text() -> None:
-    rejected = apply_verdict(ToolUseJudge(), completion("maybe"), CALLED)
-    assert (rejected.stage, rejected.reason) == (STAGE, reasons.INVALID_JSON)
-    assert rejected.detail.endswith("| maybe")
+    dropped = apply_verdict(ToolUseJudge(), completion("maybe"), CALLED)
+    assert isinstance(dropped, Drop) and (dropped.reason, dropped.record) == (reasons.INVALID_JSON, CALLED)
+    assert dropped.detail.endswith("| maybe")
+
+
+def test_the_verdict_stage_rejects_the_judged_row_under_its_stage_and_counts() -> None:
+    import apache_beam as beam
+    from apache_beam.metrics.metric import MetricsFilter
+    from apache_beam.testing.test_pipeline import TestPipeline
+    from apache_beam.testing.util import assert_that, equal_to
+
+    from synthbeam.transforms.checks import ApplyCheckFn
+    from synthbeam.transforms.outputs import MAIN, REJECTED
+    from synthbeam.transforms.verify.semantic import VerdictCheck
+
+    passes = '{"reason": "The factorial of the stated 5 is what was asked.", "verdict": "pass"}'
+    fails = '{"reason": "wrong tool", "verdict": "fail"}'
+    pairs = [(completion(passes), CALLED), (completion(fails), NO_CALL), (completion("maybe"), CALLED)]
+    p = TestPipeline()
+    out = (
+        p
+        | beam.Create(pairs)
+        | beam.ParDo(ApplyCheckFn(VerdictCheck(ToolUseJudge()), STAGE, dropped_counter="dropped")).with_outputs(
+            REJECTED, main=MAIN
+        )
+    )
+    assert_that(out.main | "Kept" >> beam.Map(lambda r: r.id), equal_to(["r"]), label="kept")
+    assert_that(
+        out.rejected
+        | "Rejected" >> beam.Map(lambda r: (r.record.id, r.stage, r.reason, "judge" in r.record.meta_dict())),
+        equal_to([("r2", STAGE, reasons.JUDGE_REJECTED, True), ("r", STAGE, reasons.INVALID_JSON, False)]),
+        label="rejected",
+    )
+    result = p.run()
+    result.wait_until_finish()
+    counters = result.metrics().query(MetricsFilter().with_namespace(STAGE))["counters"]
+    assert {c.key.metric.name: c.committed for c in counters} == {"kept": 1, "dropped": 2}
 
 
 def test_judge_tool_calls_is_judge_records_with_the_tool_use_rubric() -> None:

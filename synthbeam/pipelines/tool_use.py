@@ -62,6 +62,7 @@ from synthbeam.tools.library import load_tool_library
 from synthbeam.tools.sandbox import SandboxLimits
 from synthbeam.tools.schema import tool_name
 from synthbeam.transforms.accounting import CountBy, WriteManifest
+from synthbeam.transforms.checks import ApplyCheck
 from synthbeam.transforms.curate.curate import Curate
 from synthbeam.transforms.curate.dedup_request import DeduplicateRequests
 from synthbeam.transforms.curate.oversample import Oversample
@@ -69,7 +70,6 @@ from synthbeam.transforms.curate.select import SelectOnePerKey
 from synthbeam.transforms.generate_records import GenerateRecords
 from synthbeam.transforms.verify import execution, grounding, semantic
 from synthbeam.transforms.verify import format as format_check
-from synthbeam.transforms.verify.base import VerifyRecords
 from synthbeam.transforms.write.bfcl import WriteBfclCategories
 from synthbeam.transforms.write.parquet import WriteParquetShards
 from synthbeam.transforms.write.xlam import WriteXlam
@@ -206,11 +206,11 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
         # The pipeline's own request is each plan's last-resort candidate: same gates, lowest score.
         plain = plans | "WritePlainRequests" >> beam.Map(task.plain_record)
         candidates_in = (generated.main, plain) | "WithPlainRequests" >> beam.Flatten()
-    formatted = candidates_in | "VerifyFormat" >> VerifyRecords(
+    formatted = candidates_in | "VerifyFormat" >> ApplyCheck(
         format_check.ToolCallFormatCheck(map(tool_name, library)), format_check.STAGE
     )
     examples = (*tool_examples.all_requests(), *example_queries())
-    grounded = formatted.main | "VerifyGrounding" >> VerifyRecords(
+    grounded = formatted.main | "VerifyGrounding" >> ApplyCheck(
         grounding.GroundingCheck(examples, library), grounding.STAGE
     )
     passed, stage_rejects = grounded.main, [generated.rejected, formatted.rejected, grounded.rejected]
@@ -225,7 +225,7 @@ def build(pipeline: beam.Pipeline, opts: ToolUseOptions) -> beam.PCollection:
     stage_rejects, curated = [*stage_rejects, one_per_request.rejected], one_per_request.main
     # Execution and the judge run inside Curate, after dedup and decontamination: duplicates
     # and contaminated rows are never executed or judged.
-    execute = VerifyRecords(
+    execute = ApplyCheck(
         execution.ToolExecutionCheck(
             limits=limits, require_all=opts.require_execution, isolation=opts.sandbox_isolation
         ),

@@ -8,7 +8,7 @@ return ``StageOutputs`` whose ``rejected`` and ``dead_letter`` gather every step
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import apache_beam as beam
@@ -24,9 +24,13 @@ from synthbeam.tasks.multi_turn import TASK as MULTI_TURN
 from synthbeam.tasks.multi_turn import FollowUpQuestion, is_single_turn
 from synthbeam.tasks.paraphrase import ParaphraseInstruction, paraphrase_items
 from synthbeam.tasks.self_instruct import instruction_problem
-from synthbeam.transforms.curate.filters import ApplyFilters, RecordFilter, Verdict
+from synthbeam.transforms.checks import Drop, RecordFilter
+from synthbeam.transforms.curate.filters import ApplyFilters
 from synthbeam.transforms.generate_records import GenerateRecords
 from synthbeam.transforms.outputs import StageOutputs
+
+SELECT = "select"  # the counters' namespace of rows skipped, not rejected
+NOT_SINGLE_TURN = "not_single_turn"
 
 
 class HasInstruction(RecordFilter):
@@ -34,8 +38,8 @@ class HasInstruction(RecordFilter):
 
     name = "has_instruction"
 
-    def check(self, record: Record) -> Verdict:
-        return True if has_instruction(record) else (False, reasons.NO_INSTRUCTION)
+    def __call__(self, record: Record) -> Record | Drop:
+        return record if has_instruction(record) else Drop(reasons.NO_INSTRUCTION)
 
 
 class NovelInstruction(RecordFilter):
@@ -49,9 +53,24 @@ class NovelInstruction(RecordFilter):
     def __init__(self, seeds: frozenset[str], check_form: bool = True) -> None:
         self.seeds, self.check_form = seeds, check_form
 
-    def check(self, record: Record) -> Verdict:
+    def __call__(self, record: Record) -> Record | Drop:
         problem = instruction_problem(record, self.seeds, self.check_form)
-        return True if problem is None else (False, problem)
+        return record if problem is None else Drop(problem)
+
+
+class SingleTurn(RecordFilter):
+    """Rows of one user turn and one answer, what a follow-up question extends."""
+
+    name = "single_turn"
+
+    def __call__(self, record: Record) -> Record | Drop:
+        return record if is_single_turn(record) else Drop(NOT_SINGLE_TURN)
+
+
+def selected(records: beam.PCollection, label: str, check: RecordFilter) -> beam.PCollection:
+    """The rows ``check`` keeps; the others are not consumed (callers keep them), only
+    counted (``select/<reason>``)."""
+    return (records | label >> ApplyFilters([check], stage=SELECT)).main
 
 
 class AugmentEDAFn(beam.DoFn):
@@ -111,20 +130,6 @@ class AugmentEDA(beam.PTransform):
         return records | "Variants" >> beam.ParDo(self._fn)
 
 
-class KeepIfFn(beam.DoFn):
-    """Record -> itself when ``keep(record)``; the others only count (``select/<counter>``)."""
-
-    def __init__(self, keep: Callable[[Record], bool], counter: str) -> None:
-        self._keep = keep
-        self._skipped = Metrics.counter("select", counter)
-
-    def process(self, record: Record) -> Iterator[Record]:
-        if self._keep(record):
-            yield record
-        else:
-            self._skipped.inc()
-
-
 def merge(label: str, outputs: list[StageOutputs], main: beam.PCollection | None = None) -> StageOutputs:
     """One ``StageOutputs`` from several steps: ``main`` (default: the last step's) plus all rejects."""
     rejected = tuple(o.rejected for o in outputs) | f"{label}Rejected" >> beam.Flatten()
@@ -161,7 +166,7 @@ class ParaphraseInstructions(beam.PTransform):
         self._config, self._per_row, self._seed = llm_config, per_row, run_seed
 
     def expand(self, records: beam.PCollection) -> RequestOutputs:
-        usable = records | "HasInstruction" >> beam.ParDo(KeepIfFn(has_instruction, reasons.NO_INSTRUCTION))
+        usable = selected(records, "HasInstruction", HasInstruction())
         items = usable | "Variants" >> beam.FlatMap(paraphrase_items, self._per_row)
         paraphrased = items | "Paraphrase" >> GenerateRecords(ParaphraseInstruction(), self._config, self._seed)
         return RequestOutputs(*paraphrased, items)
@@ -188,7 +193,7 @@ class ExtendConversations(beam.PTransform):
         self._answer = AnswerInstruction(MULTI_TURN, sampling=SamplingParams(max_tokens=answer_max_tokens))
 
     def expand(self, records: beam.PCollection) -> RequestOutputs:
-        single = records | "SingleTurn" >> beam.ParDo(KeepIfFn(is_single_turn, "not_single_turn"))
+        single = selected(records, "SingleTurn", SingleTurn())
         asked = single | "FollowUp" >> GenerateRecords(FollowUpQuestion(), self._config, self._seed)
         answered = asked.main | "Answer" >> GenerateRecords(self._answer, self._config, self._seed)
         return RequestOutputs(*merge("All", [asked, answered]), single)

@@ -19,7 +19,7 @@ from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Record, Rejected
 from synthbeam.tasks.answer import first_instruction
 from synthbeam.tasks.instruction_gates import instruction_gate, select_novel, split_input
-from synthbeam.transforms.curate.filters import RecordFilter, Verdict
+from synthbeam.transforms.checks import Drop, RecordFilter
 from synthbeam.transforms.outputs import MAIN, REJECTED, route_outcome
 
 STAGE = "novelty"
@@ -30,9 +30,9 @@ class InstructionGate(RecordFilter):
 
     name = "instruction_gate"
 
-    def check(self, record: Record) -> Verdict:
+    def __call__(self, record: Record) -> Record | Drop:
         problem = instruction_gate(first_instruction(record))
-        return True if problem is None else (False, problem)
+        return record if problem is None else Drop(problem)
 
 
 def novelty_outcomes(records: Iterable[Record], seeds: tuple[str, ...]) -> Iterator[Record | Rejected]:

@@ -1,4 +1,4 @@
-"""Row filters: each implements ``check(record) -> True | (False, reason_code)``.
+"""Row filters: each is a ``RecordFilter``, a named check (``record -> record | Drop(reason)``).
 
 ``ApplyFilters`` runs them in order and rejects a record with the first failing reason.
 """
@@ -7,20 +7,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import apache_beam as beam
 from apache_beam import pvalue
-from apache_beam.metrics import Metrics
 
 from synthbeam.schemas import reasons
-from synthbeam.schemas.record import Record, Rejected
+from synthbeam.schemas.record import Record
+from synthbeam.transforms.checks import ApplyCheckFn, Drop, FirstDrop, RecordFilter
 from synthbeam.transforms.curate.text import MESSAGES, check_fields, record_text
 from synthbeam.transforms.outputs import MAIN, REJECTED
 
 STAGE = "filters"
-Verdict = bool | tuple[bool, str]
 
 DEFAULT_REFUSALS = (
     "as an ai language model",
@@ -33,15 +32,6 @@ DEFAULT_REFUSALS = (
     "i'm unable to help",
     "i am unable to provide",
 )
-
-
-class RecordFilter:
-    """One keep/drop rule. Subclasses set ``name`` and implement ``check``."""
-
-    name: str = "filter"
-
-    def check(self, record: Record) -> Verdict:
-        raise NotImplementedError
 
 
 class LengthFilter(RecordFilter):
@@ -67,15 +57,15 @@ class LengthFilter(RecordFilter):
             return record_text(record, self.fields)
         return "\n".join(m.get("content") or "" for m in record.messages if m.get("role") in self.roles)
 
-    def check(self, record: Record) -> Verdict:
+    def __call__(self, record: Record) -> Record | Drop:
         size = len(self.text(record).strip())
         if size == 0 and self.min_chars > 0:
-            return False, reasons.EMPTY
+            return Drop(reasons.EMPTY)
         if size < self.min_chars:
-            return False, reasons.TOO_SHORT
+            return Drop(reasons.TOO_SHORT)
         if self.max_chars is not None and size > self.max_chars:
-            return False, reasons.TOO_LONG
-        return True
+            return Drop(reasons.TOO_LONG)
+        return record
 
 
 def duplicate_line_fraction(text: str) -> float:
@@ -113,17 +103,17 @@ class RepetitionFilter(RecordFilter):
         self.max_top_ngram_fraction = tuple(max_top_ngram_fraction)
         self.fields = check_fields(fields)
 
-    def check(self, record: Record) -> Verdict:
+    def __call__(self, record: Record) -> Record | Drop:
         text = record_text(record, self.fields)
         words = text.lower().split()
         if len(words) < self.min_words:
-            return True
+            return record
         if duplicate_line_fraction(text) > self.max_dup_line_fraction:
-            return False, reasons.REPETITION_DUP_LINES
+            return Drop(reasons.REPETITION_DUP_LINES)
         for n, limit in self.max_top_ngram_fraction:
             if top_ngram_fraction(words, n) > limit:
-                return False, reasons.REPETITION_TOP_NGRAM
-        return True
+                return Drop(reasons.REPETITION_TOP_NGRAM)
+        return record
 
 
 class RefusalFilter(RecordFilter):
@@ -134,12 +124,12 @@ class RefusalFilter(RecordFilter):
     def __init__(self, phrases: Sequence[str] = DEFAULT_REFUSALS) -> None:
         self.phrases = tuple(p.lower() for p in phrases)
 
-    def check(self, record: Record) -> Verdict:
+    def __call__(self, record: Record) -> Record | Drop:
         for message in record.messages:
             content = (message.get("content") or "").lower().replace("\u2019", "'")
             if message.get("role") == "assistant" and any(p in content for p in self.phrases):
-                return False, reasons.REFUSAL
-        return True
+                return Drop(reasons.REFUSAL)
+        return record
 
 
 class CharsetFilter(RecordFilter):
@@ -157,15 +147,15 @@ class CharsetFilter(RecordFilter):
         self.max_replacement_fraction = max_replacement_fraction
         self.fields = check_fields(fields)
 
-    def check(self, record: Record) -> Verdict:
+    def __call__(self, record: Record) -> Record | Drop:
         text = "".join(record_text(record, self.fields).split())
         if not text:
-            return True
+            return record
         if text.count("\ufffd") / len(text) > self.max_replacement_fraction:
-            return False, reasons.REPLACEMENT_CHARS
+            return Drop(reasons.REPLACEMENT_CHARS)
         if sum(c.isalpha() for c in text) / len(text) < self.min_alpha_fraction:
-            return False, reasons.LOW_ALPHA_FRACTION
-        return True
+            return Drop(reasons.LOW_ALPHA_FRACTION)
+        return record
 
 
 class JsonFieldFilter(RecordFilter):
@@ -178,12 +168,12 @@ class JsonFieldFilter(RecordFilter):
             raise ValueError(f"column={column!r} is not a Record field")
         self.column = column
 
-    def check(self, record: Record) -> Verdict:
+    def __call__(self, record: Record) -> Record | Drop:
         try:
             json.loads(getattr(record, self.column))
         except (json.JSONDecodeError, TypeError):
-            return False, reasons.INVALID_JSON
-        return True
+            return Drop(reasons.INVALID_JSON)
+        return record
 
 
 class FinishReasonFilter(RecordFilter):
@@ -191,8 +181,8 @@ class FinishReasonFilter(RecordFilter):
 
     name = "finish_reason"
 
-    def check(self, record: Record) -> Verdict:
-        return (False, reasons.TRUNCATED) if record.finish_reason == "length" else True
+    def __call__(self, record: Record) -> Record | Drop:
+        return Drop(reasons.TRUNCATED) if record.finish_reason == "length" else record
 
 
 class JudgeScoreFilter(RecordFilter):
@@ -203,11 +193,11 @@ class JudgeScoreFilter(RecordFilter):
     def __init__(self, min_score: float, key: str = "judge_score", keep_missing: bool = False) -> None:
         self.min_score, self.key, self.keep_missing = min_score, key, keep_missing
 
-    def check(self, record: Record) -> Verdict:
+    def __call__(self, record: Record) -> Record | Drop:
         score: Any = record.meta_dict().get(self.key)
         if not isinstance(score, int | float) or isinstance(score, bool):
-            return True if self.keep_missing else (False, reasons.MISSING_JUDGE_SCORE)
-        return True if score >= self.min_score else (False, reasons.LOW_JUDGE_SCORE)
+            return record if self.keep_missing else Drop(reasons.MISSING_JUDGE_SCORE)
+        return record if score >= self.min_score else Drop(reasons.LOW_JUDGE_SCORE)
 
 
 def basic_filters(min_response_chars: int = 1, max_response_chars: int | None = None) -> list[RecordFilter]:
@@ -221,42 +211,13 @@ def basic_filters(min_response_chars: int = 1, max_response_chars: int | None = 
     ]
 
 
-def first_failure(record: Record, filters: Sequence[RecordFilter]) -> tuple[str, str] | None:
-    """(filter name, reason) of the first filter that drops the record, else None."""
-    for record_filter in filters:
-        verdict = record_filter.check(record)
-        if verdict is not True:
-            reason = verdict[1] if isinstance(verdict, tuple) else record_filter.name
-            return record_filter.name, reason
-    return None
-
-
-class ApplyFiltersFn(beam.DoFn):
-    def __init__(self, filters: Sequence[RecordFilter], stage: str = STAGE) -> None:
-        self._filters = tuple(filters)
-        self._stage = stage
-        self._kept = Metrics.counter(stage, "kept")
-        self._counters: dict[str, Any] = {}
-
-    def process(self, record: Record) -> Iterator[object]:
-        failure = first_failure(record, self._filters)
-        if failure is None:
-            self._kept.inc()
-            yield record
-            return
-        name, reason = failure
-        if reason not in self._counters:
-            self._counters[reason] = Metrics.counter(self._stage, reason)
-        self._counters[reason].inc()
-        yield pvalue.TaggedOutput(REJECTED, Rejected(record, self._stage, reason, name))
-
-
 class ApplyFilters(beam.PTransform):
     """Runs filters in order; a record is rejected with the first failing reason.
 
     Input: ``PCollection[Record]``.
     Output: ``DoOutputsTuple`` with ``.main`` (``Record``) and ``.rejected`` (``Rejected``
-    with ``stage``, reason the filter's code, detail the filter's name).
+    with ``stage``, reason the filter's code, detail the filter's name). Counters (namespace
+    ``stage``): ``kept`` and one per reason code.
     """
 
     def __init__(self, filters: Sequence[RecordFilter], stage: str = STAGE) -> None:
@@ -267,5 +228,5 @@ class ApplyFilters(beam.PTransform):
         self._stage = stage
 
     def expand(self, pcoll: beam.PCollection) -> pvalue.DoOutputsTuple:
-        fn = ApplyFiltersFn(self._filters, self._stage)
+        fn = ApplyCheckFn(FirstDrop(self._filters), self._stage, dropped_counter="{reason}")
         return pcoll | "Filter" >> beam.ParDo(fn).with_outputs(REJECTED, main=MAIN)

@@ -1,7 +1,7 @@
 """Quality gates: deterministic checks that a chat row is one a person would train on.
 
-Each gate is a ``RecordFilter`` (``check(record) -> True | (False, reason_code)``) run by
-``ApplyFilters`` under stage ``quality``. They catch what schema checks let through: a
+Each gate is a ``RecordFilter`` (a named check: ``record -> record | Drop(reason_code)``) run
+by ``ApplyFilters`` under stage ``quality``. They catch what schema checks let through: a
 request that repeats the prompt's own wording, placeholders, a request equal to its answer,
 a user turn that asks nothing, stub answers, repeated sentences, references to a passage the
 row does not carry, and answers (or requests) whose words do not come from their source.
@@ -17,8 +17,8 @@ from collections.abc import Iterable, Sequence
 
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Record
+from synthbeam.transforms.checks import Drop, RecordFilter
 from synthbeam.transforms.curate import wording
-from synthbeam.transforms.curate.filters import RecordFilter, Verdict
 from synthbeam.transforms.curate.phrasing import (
     ASKS_DIFFERENCE,
     ASKS_WHY,
@@ -57,17 +57,17 @@ class PromptEchoGate(RecordFilter):
         self._vocabulary = set().union(*(wording.content_stems(t) for t in texts)) if texts else set()
         self._roles = tuple(roles)
 
-    def check(self, record: Record) -> Verdict:
+    def __call__(self, record: Record) -> Record | Drop:
         passage = record.meta_dict().get("passage", "")
         for role in self._roles:
             text = turn_text(record, role)
             if wording.ngram_covered_fraction(text, self._grams) >= 0.5:
-                return False, reasons.PROMPT_ECHO
+                return Drop(reasons.PROMPT_ECHO)
             stems = wording.content_stems(text)
             short = len(wording.words(text)) <= 8
             if short and stems and stems <= self._vocabulary and not stems & wording.content_stems(passage):
-                return False, reasons.PROMPT_ECHO
-        return True
+                return Drop(reasons.PROMPT_ECHO)
+        return record
 
 
 class PlaceholderGate(RecordFilter):
@@ -75,9 +75,9 @@ class PlaceholderGate(RecordFilter):
 
     name = "placeholder"
 
-    def check(self, record: Record) -> Verdict:
+    def __call__(self, record: Record) -> Record | Drop:
         text = "\n".join((turn_text(record, USER), turn_text(record, ASSISTANT)))
-        return (False, reasons.PLACEHOLDER) if PLACEHOLDER.search(text) else True
+        return Drop(reasons.PLACEHOLDER) if PLACEHOLDER.search(text) else record
 
 
 class RequestEqualsAnswerGate(RecordFilter):
@@ -85,12 +85,12 @@ class RequestEqualsAnswerGate(RecordFilter):
 
     name = "request_equals_answer"
 
-    def check(self, record: Record) -> Verdict:
+    def __call__(self, record: Record) -> Record | Drop:
         request, answer = turn_text(record, USER), turn_text(record, ASSISTANT)
         if not request or not answer:
-            return True
+            return record
         same = wording.words(request) == wording.words(answer) or wording.jaccard(request, answer) >= 0.8
-        return (False, reasons.REQUEST_EQUALS_ANSWER) if same else True
+        return Drop(reasons.REQUEST_EQUALS_ANSWER) if same else record
 
 
 class RequestFormGate(RecordFilter):
@@ -103,17 +103,17 @@ class RequestFormGate(RecordFilter):
     def __init__(self, min_words: int = 3, max_words: int = 60) -> None:
         self.min_words, self.max_words = min_words, max_words
 
-    def check(self, record: Record) -> Verdict:
+    def __call__(self, record: Record) -> Record | Drop:
         users = [m.get("content") or "" for m in record.messages if m.get("role") == USER]
         if not users:
-            return False, reasons.NOT_A_REQUEST
+            return Drop(reasons.NOT_A_REQUEST)
         instruction = re.split(r"\n\s*\n|:\s*\n", users[0].strip(), maxsplit=1)[0]
         size = len(wording.words(instruction))
         if not is_request(instruction) or not self.min_words <= size <= self.max_words:
-            return False, reasons.NOT_A_REQUEST
+            return Drop(reasons.NOT_A_REQUEST)
         if asks_two_things(instruction):
-            return False, reasons.TWO_QUESTIONS
-        return True
+            return Drop(reasons.TWO_QUESTIONS)
+        return record
 
 
 class StubAnswerGate(RecordFilter):
@@ -121,11 +121,11 @@ class StubAnswerGate(RecordFilter):
 
     name = "stub_answer"
 
-    def check(self, record: Record) -> Verdict:
+    def __call__(self, record: Record) -> Record | Drop:
         answer = turn_text(record, ASSISTANT)
         if not answer and any(m.get("tool_calls") for m in record.messages):
-            return True
-        return (False, reasons.STUB_ANSWER) if is_stub(answer) else True
+            return record
+        return Drop(reasons.STUB_ANSWER) if is_stub(answer) else record
 
 
 class RepeatedSentencesGate(RecordFilter):
@@ -134,11 +134,11 @@ class RepeatedSentencesGate(RecordFilter):
 
     name = "repeated_sentences"
 
-    def check(self, record: Record) -> Verdict:
+    def __call__(self, record: Record) -> Record | Drop:
         for role in (USER, ASSISTANT):
             if repeats_itself(turn_text(record, role)):
-                return False, reasons.REPEATED_SENTENCES
-        return True
+                return Drop(reasons.REPEATED_SENTENCES)
+        return record
 
 
 class MissingContextGate(RecordFilter):
@@ -147,13 +147,13 @@ class MissingContextGate(RecordFilter):
 
     name = "missing_context"
 
-    def check(self, record: Record) -> Verdict:
+    def __call__(self, record: Record) -> Record | Drop:
         request = turn_text(record, USER)
         if not has_supplied_input(request) and (MISSING_CONTEXT.search(request) or DANGLING_REFERENCE.search(request)):
-            return False, reasons.MISSING_CONTEXT
+            return Drop(reasons.MISSING_CONTEXT)
         if MISSING_CONTEXT.search(turn_text(record, ASSISTANT)):
-            return False, reasons.MISSING_CONTEXT
-        return True
+            return Drop(reasons.MISSING_CONTEXT)
+        return record
 
 
 class AnswerFormGate(RecordFilter):
@@ -162,15 +162,15 @@ class AnswerFormGate(RecordFilter):
 
     name = "answer_mismatch"
 
-    def check(self, record: Record) -> Verdict:
+    def __call__(self, record: Record) -> Record | Drop:
         request, answer = turn_text(record, USER), turn_text(record, ASSISTANT)
         if not answer:
-            return True
+            return record
         if ASKS_WHY.search(request) and not GIVES_REASON.search(answer):
-            return False, reasons.ANSWER_MISMATCH
+            return Drop(reasons.ANSWER_MISMATCH)
         if ASKS_DIFFERENCE.search(request) and not gives_contrast(answer):
-            return False, reasons.ANSWER_MISMATCH
-        return True
+            return Drop(reasons.ANSWER_MISMATCH)
+        return record
 
 
 class GroundingGate(RecordFilter):
@@ -189,25 +189,25 @@ class GroundingGate(RecordFilter):
     def __init__(self, min_answer_coverage: float = 0.6, min_request_coverage: float = 0.75) -> None:
         self.min_answer, self.min_request = min_answer_coverage, min_request_coverage
 
-    def check(self, record: Record) -> Verdict:
+    def __call__(self, record: Record) -> Record | Drop:
         meta = record.meta_dict()
         passage = meta.get("passage")
         if not passage:
-            return True
+            return record
         answer = turn_text(record, ASSISTANT)
         if wording.coverage(answer, passage) < self.min_answer:
-            return False, reasons.UNGROUNDED_ANSWER
+            return Drop(reasons.UNGROUNDED_ANSWER)
         request = turn_text(record, USER)
         focus = meta.get("focus") or meta.get("topic", "")
         if not wording.content_stems(request) & wording.content_stems(focus):
-            return False, reasons.OFF_TOPIC_REQUEST
+            return Drop(reasons.OFF_TOPIC_REQUEST)
         if wording.coverage(request, answer, wording.ASKING_WORDS) < self.min_request:
-            return False, reasons.OFF_TOPIC_REQUEST
+            return Drop(reasons.OFF_TOPIC_REQUEST)
         if not wording.phrases_found(request, f"{meta.get('topic', '')}\n{answer}", wording.ASKING_WORDS):
-            return False, reasons.OFF_TOPIC_REQUEST
+            return Drop(reasons.OFF_TOPIC_REQUEST)
         if any(term.lower() not in answer.lower() for term in quoted_terms(request)):
-            return False, reasons.OFF_TOPIC_REQUEST  # asks about a "for" clause the answer never names
-        return True
+            return Drop(reasons.OFF_TOPIC_REQUEST)  # asks about a "for" clause the answer never names
+        return record
 
 
 def quality_gates(

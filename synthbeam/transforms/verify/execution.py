@@ -13,7 +13,7 @@ from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Record, ToolCall
 from synthbeam.tools.calls import parse_arguments, tool_calls_of, with_tool_results
 from synthbeam.tools.sandbox import Implementation, Sandbox, SandboxLimits, SandboxResult, isolation_mode
-from synthbeam.transforms.verify.base import Drop
+from synthbeam.transforms.checks import Drop
 
 STAGE = "verify_execution"
 BUILTIN_TARGET = "synthbeam.tools.builtin:IMPLEMENTATIONS"

@@ -13,7 +13,7 @@ from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Record, ToolCall
 from synthbeam.tools.calls import offered_tools, parse_arguments, query_of, tool_calls_of
 from synthbeam.tools.schema import strict_schema
-from synthbeam.transforms.verify.base import Drop
+from synthbeam.transforms.checks import Drop
 
 STAGE = "verify_format"
 

@@ -27,7 +27,7 @@ from typing import Any
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Record
 from synthbeam.tools.calls import offered_tools, parse_arguments, query_of, tool_calls_of
-from synthbeam.transforms.verify.base import Drop
+from synthbeam.transforms.checks import Drop
 from synthbeam.transforms.verify.padding import padding_problem
 from synthbeam.transforms.verify.value_grounding import NUMBER, normalise, numbers_in, phrase_in, ungrounded_values
 

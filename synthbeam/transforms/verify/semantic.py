@@ -10,19 +10,16 @@ is an extra filter after the deterministic ones, never the only one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import apache_beam as beam
-from apache_beam.metrics import Metrics
 
 from synthbeam.llm.config import LLMConfig
 from synthbeam.schemas import reasons
-from synthbeam.schemas.record import Completion, Record, Rejected
+from synthbeam.schemas.record import Completion, Record
 from synthbeam.tasks.base import ParseError, build_request
 from synthbeam.tasks.judge import InstructionJudge, ToolUseJudge, verdict_problem
+from synthbeam.transforms.checks import ApplyCheckFn, Drop
 from synthbeam.transforms.generate import GenerateCompletions
-from synthbeam.transforms.outputs import MAIN, REJECTED, StageOutputs, route_outcome
+from synthbeam.transforms.outputs import MAIN, REJECTED, StageOutputs
 
 STAGE = "verify_semantic"
 JudgeTask = ToolUseJudge | InstructionJudge
@@ -33,36 +30,33 @@ def judge_endpoint_label(config: LLMConfig) -> str:
     return config.endpoint or f"managed:{config.model}"
 
 
-def apply_verdict(task: JudgeTask, completion: Completion, record: Record, endpoint: str = "") -> Record | Rejected:
-    """The judged record when its verdict passes and its reason agrees, else a ``Rejected``."""
+def apply_verdict(task: JudgeTask, completion: Completion, record: Record, endpoint: str = "") -> Record | Drop:
+    """The judged record when its verdict passes and its reason agrees, else a ``Drop``
+    naming the row to reject (the judged one, verdict in ``meta.judge``, once it parsed)."""
     try:
         (judged,) = task.format_output(completion, record)
     except ParseError as error:
-        return Rejected(record, STAGE, error.reason, f"{error.detail} | {completion.text[:300]}")
+        return Drop(error.reason, f"{error.detail} | {completion.text[:300]}", record)
     if endpoint:
         judged = judged.with_meta(judge={**judged.meta_dict()["judge"], "endpoint": endpoint})
     verdict = judged.meta_dict()["judge"]
     if not verdict["passes"]:
-        return Rejected(judged, STAGE, reasons.JUDGE_REJECTED, verdict["reason"][:500])
+        return Drop(reasons.JUDGE_REJECTED, verdict["reason"][:500], judged)
     problem = verdict_problem(verdict["reason"], True, task.declined(record))
     if problem is not None:
-        return Rejected(judged, STAGE, problem, verdict["reason"][:500])
+        return Drop(problem, verdict["reason"][:500], judged)
     return judged
 
 
-class ApplyVerdictFn(beam.DoFn):
-    """(Completion, Record) -> Record (main) or ``Rejected`` (tagged ``rejected``)."""
+class VerdictCheck:
+    """The semantic stage's check: ``(Completion, Record)`` -> ``apply_verdict``."""
 
     def __init__(self, task: JudgeTask, endpoint: str = "") -> None:
         self._task = task
         self._endpoint = endpoint
 
-    def setup(self) -> None:
-        self._kept = Metrics.counter(STAGE, "kept")
-        self._dropped = Metrics.counter(STAGE, "dropped")
-
-    def process(self, element: tuple[Completion, Record]) -> Iterator[Any]:
-        yield route_outcome(apply_verdict(self._task, *element, endpoint=self._endpoint), self._kept, self._dropped)
+    def __call__(self, element: tuple[Completion, Record]) -> Record | Drop:
+        return apply_verdict(self._task, *element, endpoint=self._endpoint)
 
 
 class JudgeRecords(beam.PTransform):
@@ -91,8 +85,9 @@ class JudgeRecords(beam.PTransform):
         requests = records | "BuildRequests" >> beam.Map(lambda record: (build_request(task, record, seed), record))
         # Its own stage, so the manifest tells the judge's failures from the generator's.
         generated = requests | "Judge" >> GenerateCompletions(self._config, stage=STAGE)
+        check = VerdictCheck(task, judge_endpoint_label(self._config))
         verdicts = generated.main | "ApplyVerdict" >> beam.ParDo(
-            ApplyVerdictFn(task, judge_endpoint_label(self._config))
+            ApplyCheckFn(check, STAGE, dropped_counter="dropped")
         ).with_outputs(REJECTED, main=MAIN)
         return StageOutputs(verdicts.main, verdicts.rejected, generated.dead_letter)
 
