@@ -24,7 +24,7 @@ BAD = [
     ("instructions", "--near_dup_threshold=0", "must be a Jaccard similarity in (0, 1]"),
     ("instructions", "--max_in_flight=0", "must be a positive integer"),
     ("instructions", "--max_model_len=8", "must be an integer >= 16 (tokens)"),
-    ("instructions", "--max_answer_tokens=0", "must be a positive integer"),
+    ("self_instruct", "--max_answer_tokens=0", "must be a positive integer"),
     ("instructions", "--min_response_chars=-1", "must be 0 or a positive integer"),
     ("instructions", "--max_response_chars=10", "must be >= --min_response_chars (20)"),
     ("instructions", "--oversample=lots", "must be off, max or a positive number of rows per class"),
@@ -41,6 +41,14 @@ BAD = [
     ("instructions", "--text_field=", "must name a column"),
     ("instructions", "--cache_root= ", "must be a directory (local or gs://), or none"),
     ("instructions", "--run_id=a/b", "must be printable text without '/'"),
+    ("instructions", "--request_timeout_s=0", "must be a number of seconds > 0"),
+    ("instructions", "--max_attempts=0", "must be a positive integer (1: no retries)"),
+    ("instructions", "--max_requests_per_s=-1", "must be a number of requests per second >= 0 (0: no limit)"),
+    ("instructions", "--max_requests_per_s=inf", "must be a number of requests per second >= 0 (0: no limit)"),
+    ("instructions", "--gpu_hour_price=inf", "must be a price in US dollars >= 0 (0: not priced)"),
+    ("instructions", "--gpu_hour_price=-2", "must be a price in US dollars >= 0 (0: not priced)"),
+    ("instructions", "--tokens_per_s=nan", "must be a number of tokens per second >= 0 (0: measured)"),
+    ("instructions", "--adaptive_throttle=maybe", "choose from on, off"),
     # instructions
     ("instructions", "--generation=both", "choose from answer_first, question_answer"),
     ("instructions", "--question_types=bogus", "choose from factual, explanation, how_to, summary (comma separated)"),
@@ -117,3 +125,23 @@ def test_eval_fraction_zero_puts_no_row_in_eval() -> None:
     with TestPipeline() as p:
         splits = p | beam.Create(records) | SplitTrainEval(eval_fraction=0.0) | beam.Map(lambda r: r.split)
         assert_that(splits, equal_to(["train"] * 8))
+
+
+def test_beam_parses_exactly_the_flags_the_catalog_declares() -> None:
+    """A flag added straight to an options class, past the catalog, would be refused as unknown."""
+    import argparse
+
+    from synthbeam.pipelines import catalog, options
+
+    parser = argparse.ArgumentParser(add_help=False)
+    for klass in (options.SynthbeamOptions, *(cli.recipe_module(name).OPTIONS for name in cli.RECIPES)):
+        klass._add_argparse_args(parser)
+    declared = set().union(*(recipe.flag_names() for recipe in catalog.RECIPES.values()))
+    assert {action.dest for action in parser._actions} == declared
+
+
+def test_no_check_names_a_flag_that_does_not_exist() -> None:
+    from synthbeam.pipelines import catalog
+
+    declared = set().union(*(recipe.flag_names() for recipe in catalog.RECIPES.values()))
+    assert set(option_checks.CHECKS) | option_checks.NO_EXTRA_CHECK <= declared

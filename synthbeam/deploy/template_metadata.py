@@ -1,4 +1,4 @@
-"""Flex Template metadata of a recipe, built from its option classes so it cannot drift.
+"""Flex Template metadata of a recipe, built from its flags (``catalog``) so it cannot drift.
 
 Every flag the recipe parses is a parameter, with the flag's help as help text and a regex
 that Dataflow checks before it starts a launcher VM. ``recipe``, ``output`` and ``model``
@@ -12,6 +12,7 @@ import argparse
 from typing import Any
 
 from synthbeam.cli import RECIPES, recipe_module
+from synthbeam.pipelines import catalog
 
 GCS_BUCKET = r"[a-z0-9][-_.a-z0-9]{1,61}[a-z0-9]"
 GCS_PATH = rf"gs://{GCS_BUCKET}/.+"
@@ -82,11 +83,12 @@ BEAM_PARAMETERS: list[dict[str, Any]] = [
 
 
 def option_actions(recipe: str) -> list[argparse.Action]:
-    """The argparse actions of every flag the recipe parses, shared ones first."""
-    parser = argparse.ArgumentParser(add_help=False)
-    for klass in reversed(recipe_module(recipe).OPTIONS.__mro__):
-        if "_add_argparse_args" in vars(klass):
-            klass._add_argparse_args(parser)
+    """The argparse actions of every flag the recipe honours (``catalog``), shared ones first."""
+    groups = catalog.RECIPES[recipe].flag_groups()
+    parser = argparse.ArgumentParser(add_help=False, conflict_handler="resolve")
+    for group in [*groups[1:], groups[0]]:
+        for flag in group.flags:
+            flag.add_to(parser)
     return list(parser._actions)
 
 

@@ -17,14 +17,13 @@ rows are written too. Only the LLM methods start or reach a model server.
 
 from __future__ import annotations
 
-import argparse
 import logging
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions
 
-from synthbeam.augment.eda import OPS
 from synthbeam.pipelines import common, derived_rows
+from synthbeam.pipelines.catalog import AUGMENT_METHODS
+from synthbeam.pipelines.options import AugmentOptions, parse_list
 from synthbeam.tasks.answer import AnswerInstruction
 from synthbeam.tasks.multi_turn import FollowUpQuestion
 from synthbeam.tasks.paraphrase import ParaphraseInstruction
@@ -34,26 +33,7 @@ from synthbeam.transforms.augment import AugmentEDA, ExtendConversations, Paraph
 from synthbeam.transforms.read import ReadRecords
 
 RECIPE = "augment"
-METHODS = ("eda", "paraphrase", "multi_turn")
-
-
-class AugmentOptions(common.SynthbeamOptions, PipelineOptions):
-    @classmethod
-    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("augment recipe")
-        group.add_argument("--methods", default="eda", help=f"Comma-separated augmentations: {', '.join(METHODS)}.")
-        group.add_argument(
-            "--eda_ops", default=",".join(OPS), help="EDA ops used in turn (sr, ri, rs, rd are accepted)."
-        )
-        group.add_argument("--eda_per_row", type=int, default=4, help="EDA variants per row.")
-        group.add_argument(
-            "--eda_alpha",
-            type=float,
-            default=0.1,
-            help="Share of words an EDA op changes (deletion probability for random_deletion).",
-        )
-        group.add_argument("--eda_roles", default="user", help="Roles of the turns EDA changes.")
-        group.add_argument("--paraphrases_per_row", type=int, default=1, help="LLM paraphrases per row.")
+METHODS = AUGMENT_METHODS
 
 
 OPTIONS = AugmentOptions
@@ -61,13 +41,13 @@ OPTIONS = AugmentOptions
 
 def build(pipeline: beam.Pipeline, opts: AugmentOptions) -> beam.PCollection:
     """Wires the recipe onto ``pipeline``; returns the manifest collection."""
-    methods = common.parse_list(opts.methods, "methods", METHODS)
+    methods = parse_list(opts.methods, "methods", METHODS)
     inputs = derived_rows.record_inputs(opts)
     read = pipeline | "ReadRecords" >> ReadRecords(inputs)
     originals = read.main | "Limit" >> common.TakeFirst(opts.limit)
     rows, rejected, dead, templates = [originals], [], [read.dead_letter], []
     if "eda" in methods:
-        ops, roles = common.parse_list(opts.eda_ops, "eda_ops"), common.parse_list(opts.eda_roles, "eda_roles")
+        ops, roles = parse_list(opts.eda_ops, "eda_ops"), parse_list(opts.eda_roles, "eda_roles")
         rows = [originals | "AugmentEDA" >> AugmentEDA(ops, opts.eda_per_row, opts.eda_alpha, opts.seed, roles)]
     rows_in = list(rows)  # the originals (and EDA variants) each count as one row in
     config = common.llm_config_from_options(opts) if {"paraphrase", "multi_turn"} & set(methods) else None

@@ -1,8 +1,8 @@
-"""What every recipe pipeline shares: options, the LLM config, outputs and the run summary."""
+"""What every recipe pipeline shares: the LLM config, outputs, the run and its summary (options are
+in ``options``)."""
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
@@ -15,10 +15,13 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-from synthbeam.data.corpus import DEFAULT_CORPUS_URI
-from synthbeam.llm.config import DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT_S, LLMConfig, server_base_url
+from synthbeam.llm.config import LLMConfig, server_base_url
 from synthbeam.llm.process_group import interrupt_on_sigterm
-from synthbeam.local_cache import cache_home
+from synthbeam.pipelines import output_run
+from synthbeam.pipelines.dataflow import check_dataflow_options, is_dataflow
+from synthbeam.pipelines.known_flags import check_arguments
+from synthbeam.pipelines.option_checks import check_options
+from synthbeam.pipelines.options import SynthbeamOptions, default_cache_root, input_patterns, split_list
 from synthbeam.schemas.record import DeadLetter, stable_id
 from synthbeam.transforms.accounting import add_llm_request_counts
 from synthbeam.transforms.cost import summary_lines
@@ -29,210 +32,6 @@ from synthbeam.transforms.write.run_cost import add_run_cost
 from synthbeam.transforms.write.staged_output import final_output
 
 logger = logging.getLogger(__name__)
-
-
-class SynthbeamOptions(PipelineOptions):
-    """Options shared by every recipe (Beam's own options, e.g. --runner, come on top)."""
-
-    @classmethod
-    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("synthbeam")
-        group.add_argument(
-            "--input",
-            default=DEFAULT_CORPUS_URI,
-            help="Corpus file pattern(s), comma separated: local or gs://, .jsonl/.txt/.parquet. Default: the bundled Python reference-documentation corpus.",
-        )
-        group.add_argument("--text_field", default="text", help="JSONL/Parquet column holding the text.")
-        group.add_argument(
-            "--output",
-            default="out/instructions",
-            help="Output directory (local or gs://): Parquet shards per split, rejects, dead letters, manifest.json, README.md.",
-        )
-        group.add_argument(
-            "--model",
-            default="",
-            help="Model to serve: a local HF directory or a gs:// path to one (with --llm_endpoint: the same model's directory, used for its tokenizer). Default: the bundled SmolLM2-135M-Instruct, prepared offline.",
-        )
-        group.add_argument(
-            "--llm_endpoint",
-            default="",
-            help="URL of an already-running OpenAI-compatible vLLM server (e.g. http://10.0.0.5:8000). When set, no server is started.",
-        )
-        group.add_argument(
-            "--served_model_name",
-            default="",
-            help="Model name the endpoint serves (default: asked from its /v1/models).",
-        )
-        group.add_argument(
-            "--judge",
-            default="auto",
-            choices=("auto", "on", "off"),
-            help="Run the LLM judge, an extra filter after the deterministic gates. auto: only when --judge_model or --judge_endpoint names a judge (a model as small as the bundled one cannot judge).",
-        )
-        group.add_argument(
-            "--judge_model",
-            default="",
-            help="Model the LLM judge uses: a local HF directory or gs:// copy, served by its own managed server (with --judge_endpoint: that model's directory, used for its tokenizer). Default: the generator's model.",
-        )
-        group.add_argument(
-            "--judge_endpoint",
-            default="",
-            help="URL of an already-running OpenAI-compatible server for the LLM judge (e.g. a stronger model than the generator's). Default: the generator's server.",
-        )
-        group.add_argument(
-            "--max_in_flight",
-            type=int,
-            default=256,
-            help="Concurrent requests per worker; match the server's max_num_seqs (vLLM's default is 256) to keep its scheduler full.",
-        )
-        group.add_argument(
-            "--max_model_len",
-            type=int,
-            default=2048,
-            help="Context length the managed server is started with; longer prompts are dead-lettered as context_length.",
-        )
-        group.add_argument(
-            "--request_timeout_s",
-            type=float,
-            default=DEFAULT_REQUEST_TIMEOUT_S,
-            help="Seconds the LLM server may answer no request at all before those in flight are abandoned and retried (a slow server that keeps answering never times out). Counted as llm_requests.timeouts in the manifest.",
-        )
-        group.add_argument(
-            "--max_attempts",
-            type=int,
-            default=DEFAULT_MAX_ATTEMPTS,
-            help="HTTP attempts per LLM request, the first included, before it is dead-lettered (llm_gave_up, invalid_response).",
-        )
-        group.add_argument(
-            "--max_requests_per_s",
-            type=float,
-            default=0.0,
-            help="HTTP requests each worker process starts per second at most, retries included (0 = no limit): its share of a server many workers call.",
-        )
-        group.add_argument(
-            "--adaptive_throttle",
-            default="on",
-            choices=("on", "off"),
-            help="on: narrow the in-flight window while the LLM server rejects work (429/503), as Beam's AdaptiveThrottler does.",
-        )
-        group.add_argument(
-            "--gpu_hour_price",
-            type=float,
-            default=0.0,
-            help="US dollars per GPU-hour of the LLM server: prices the manifest's and the card's cost per 1,000 kept rows (0: not priced).",
-        )
-        group.add_argument(
-            "--tokens_per_s",
-            type=float,
-            default=0.0,
-            help="Output tokens per second the server writes, for --gpu_hour_price (0: measured in this run, output tokens over the seconds the server was busy).",
-        )
-        group.add_argument(
-            "--cache_root",
-            default="",
-            help="Response cache directory (local or gs://). Reruns answer from it. Default: ~/.cache/synthbeam/responses, or OUTPUT/_llm_cache for gs:// outputs. 'none' disables it.",
-        )
-        group.add_argument(
-            "--seed", type=int, default=0, help="Run seed: every request's seed derives from it and the record id."
-        )
-        group.add_argument(
-            "--limit",
-            type=int,
-            default=0,
-            help="Use at most this many passages (0 = all): a deterministic sample spread over the input.",
-        )
-        group.add_argument(
-            "--eval_fraction",
-            type=float,
-            default=0.1,
-            help="Share of rows in the eval split (stratified by label, by id hash).",
-        )
-        group.add_argument(
-            "--max_answer_tokens",
-            type=int,
-            default=256,
-            help="max_tokens of each answer the model writes (recipes that answer instructions).",
-        )
-        group.add_argument(
-            "--min_response_chars", type=int, default=20, help="Shorter responses are filtered as too_short."
-        )
-        group.add_argument(
-            "--max_response_chars", type=int, default=4000, help="Longer responses are filtered as too_long."
-        )
-        group.add_argument(
-            "--near_dup_threshold",
-            type=float,
-            default=0.8,
-            help="MinHash LSH Jaccard threshold for near-duplicate removal (5-word shingles, 128 hash values).",
-        )
-        group.add_argument(
-            "--eval_sets",
-            default="",
-            help="Evaluation sets to decontaminate against: name=file_pattern pairs, comma separated (13-gram overlap drops a row as contaminated:<name>).",
-        )
-        group.add_argument(
-            "--oversample",
-            default="off",
-            help="Balance classes of the label column before the split: 'off', 'max' (up to the largest class) or a number of rows per class.",
-        )
-        group.add_argument(
-            "--oversample_max_factor",
-            type=float,
-            default=3.0,
-            help="No row is repeated more than this many times when oversampling (augmented variants are used first).",
-        )
-        group.add_argument("--run_id", default="", help="Identifier recorded in the manifest (default: random).")
-        group.add_argument(
-            "--overwrite",
-            action="store_true",
-            help="Replace the run already in --output (its files go when this run publishes; the response cache stays). Without it such an output is refused.",
-        )
-
-
-def split_list(text: str) -> list[str]:
-    """A comma-separated flag value as its non-empty, stripped items."""
-    return [item.strip() for item in text.split(",") if item.strip()]
-
-
-def parse_list(text: str, flag: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
-    """``split_list`` for a flag that needs at least one item (from ``allowed``, when given)."""
-    values = tuple(split_list(text))
-    if not values or (allowed and any(v not in allowed for v in values)):
-        choices = f"; choose from {', '.join(allowed)}" if allowed else ""
-        raise ValueError(f"--{flag}={text!r} is not a comma-separated list{choices}.")
-    return values
-
-
-def input_patterns(opts: SynthbeamOptions) -> list[str]:
-    return split_list(opts.input)
-
-
-def parse_eval_sets(text: str) -> dict[str, str]:
-    """``"bfcl=gs://b/bfcl/*.json,mmlu=/data/mmlu.jsonl"`` -> ``{name: pattern}``."""
-    sets = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        name, sep, pattern = item.partition("=")
-        if not sep or not name or not pattern:
-            raise ValueError(f"--eval_sets item {item!r} must look like name=file_pattern")
-        sets[name.strip()] = pattern.strip()
-    return sets
-
-
-def oversample_target(text: str) -> str | int | None:
-    """``--oversample``: None when off, ``"max"``, or a per-class row count."""
-    if text == "off":
-        return None
-    if text == "max":
-        return text
-    if text.isdigit():
-        return int(text)
-    raise ValueError(f"--oversample={text!r}: use off, max or a number of rows per class")
-
-
-def default_cache_root(output: str) -> str:
-    if output.startswith("gs://"):
-        return FileSystems.join(output, "_llm_cache")
-    return str(cache_home() / "responses")
 
 
 def llm_config_from_options(opts: SynthbeamOptions) -> LLMConfig:
@@ -383,11 +182,10 @@ def run_recipe(
     Local runs wait and print the manifest's counts; Dataflow runs return once submitted
     when ``--no_wait_until_finish`` is given.
     """
-    from synthbeam.pipelines import output_run
-    from synthbeam.pipelines.dataflow import check_dataflow_options, is_dataflow
-    from synthbeam.pipelines.option_checks import check_options
-
-    check_options(options_class, sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else argv
+    check_options(options_class, args)
+    if options_class.recipe:  # a flag the recipe does not use is refused, never dropped
+        check_arguments(options_class.recipe, args)
     interrupt_on_sigterm()  # a SIGTERM stops managed servers as Ctrl-C does
     options = PipelineOptions(argv)
     opts = options.view_as(options_class)

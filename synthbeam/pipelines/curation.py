@@ -6,7 +6,7 @@ import posixpath
 from collections.abc import Mapping
 from typing import Any
 
-from synthbeam.pipelines.common import SynthbeamOptions, oversample_target, parse_eval_sets
+from synthbeam.pipelines.options import SynthbeamOptions, oversample_target, parse_eval_sets
 from synthbeam.transforms.curate.curate import CurationSettings
 
 CARD_FACTS = ("recipe", "inputs", "model", "seed", "templates")

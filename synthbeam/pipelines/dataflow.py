@@ -34,8 +34,8 @@ from synthbeam.pipelines.accelerator import (
     machine_problem,
     parse_accelerator,
 )
-from synthbeam.pipelines.common import SynthbeamOptions, split_list
 from synthbeam.pipelines.gcs_names import bucket_problem, gcs_bucket, gcs_path_problem
+from synthbeam.pipelines.options import SynthbeamOptions, split_list
 from synthbeam.pipelines.worker_disk import DEFAULT_DISK_SIZE_GB, disk_problem
 
 logger = logging.getLogger(__name__)

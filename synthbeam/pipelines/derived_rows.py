@@ -13,8 +13,8 @@ import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
 from synthbeam.data.corpus import DEFAULT_CORPUS_URI
-from synthbeam.pipelines import common
 from synthbeam.pipelines.curation import curation_settings
+from synthbeam.pipelines.options import SynthbeamOptions, input_patterns
 from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS
 from synthbeam.templates import template_fixed_text
 from synthbeam.transforms.accounting import CountBy, WriteManifest
@@ -28,11 +28,11 @@ ROWS_IN = "rows_in"
 GENERATION_STAGES = ("generate", "verify_semantic")  # dead letters of model calls on rows in
 
 
-def record_inputs(opts: common.SynthbeamOptions) -> list[str]:
+def record_inputs(opts: SynthbeamOptions) -> list[str]:
     """``--input`` as record file patterns; the shared default (a passage corpus) means the seed tasks."""
     if opts.input == DEFAULT_CORPUS_URI:
         return [BUNDLED_SEED_TASKS]
-    return common.input_patterns(opts)
+    return input_patterns(opts)
 
 
 def count_rows_in(label: str, collections: list[beam.PCollection]) -> beam.PCollection:
@@ -42,7 +42,7 @@ def count_rows_in(label: str, collections: list[beam.PCollection]) -> beam.PColl
 
 def curate_and_write(
     rows: beam.PCollection,
-    opts: common.SynthbeamOptions,
+    opts: SynthbeamOptions,
     info: dict[str, object],
     rejected: list[beam.PCollection],
     dead: list[beam.PCollection],

@@ -12,13 +12,12 @@ instruction are rejected with that reason, the rest are answered and curated.
 
 from __future__ import annotations
 
-import argparse
 import logging
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions
 
 from synthbeam.pipelines import common, derived_rows
+from synthbeam.pipelines.options import EvolInstructOptions, parse_list
 from synthbeam.tasks.answer import AnswerInstruction
 from synthbeam.tasks.evol import MODES, TASK, EvolInstruction
 from synthbeam.templates import template_hash
@@ -29,31 +28,11 @@ from synthbeam.transforms.read import ReadRecords
 RECIPE = "evol_instruct"
 
 
-class EvolInstructOptions(common.SynthbeamOptions, PipelineOptions):
-    @classmethod
-    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("evol_instruct recipe")
-        group.add_argument(
-            "--evol_modes",
-            default="constraints,deepen,concretize",
-            help=f"Comma-separated evolutions applied to every row: {', '.join(MODES)}.",
-        )
-        group.add_argument(
-            "--evol_rounds",
-            type=int,
-            default=1,
-            help="Rounds of evolution; each later round rewrites every rewrite again, in one mode picked by hashing.",
-        )
-        group.add_argument(
-            "--keep_originals", action="store_true", help="Write the input rows too, beside their evolutions."
-        )
-
-
 OPTIONS = EvolInstructOptions
 
 
 def parse_modes(text: str) -> tuple[str, ...]:
-    return common.parse_list(text, "evol_modes", MODES)
+    return parse_list(text, "evol_modes", MODES)
 
 
 def build(pipeline: beam.Pipeline, opts: EvolInstructOptions) -> beam.PCollection:

@@ -17,28 +17,24 @@ letters and a manifest whose counts reconcile.
 
 from __future__ import annotations
 
-import argparse
 import logging
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
 
 from synthbeam.pipelines.common import (
-    SynthbeamOptions,
     TakeFirst,
-    input_patterns,
     judge_config_from_options,
     judge_enabled,
     llm_config_from_options,
-    parse_list,
     run_info,
     run_recipe,
 )
 from synthbeam.pipelines.curation import curation_settings
+from synthbeam.pipelines.options import InstructionsOptions, input_patterns, parse_list
 from synthbeam.schemas import reasons
 from synthbeam.tasks.backtranslate import RequestForAnswer, candidates_for_passage
-from synthbeam.tasks.instructions import QUESTION_TYPES, InstructionsFromPassage, seeds_for_passage
+from synthbeam.tasks.instructions import InstructionsFromPassage, seeds_for_passage
 from synthbeam.tasks.judge import InstructionJudge
 from synthbeam.templates import template_fixed_text, template_hash
 from synthbeam.transforms.accounting import CountBy, WriteManifest
@@ -59,38 +55,6 @@ CARD_DESCRIPTION = (
     "Every row records its source passage, prompt template hash, model, sampling parameters and seed."
 )
 REQUESTS_KEY = "requests"
-GENERATIONS = ("answer_first", "question_answer")
-
-
-class InstructionsOptions(SynthbeamOptions, PipelineOptions):
-    @classmethod
-    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("instructions recipe")
-        group.add_argument(
-            "--generation",
-            default="answer_first",
-            choices=GENERATIONS,
-            help="answer_first: a span of the passage is the response and the model writes the request it "
-            "answers (carried by small models); question_answer: the model writes question and answer (strong models).",
-        )
-        group.add_argument(
-            "--per_passage",
-            type=int,
-            default=2,
-            help="answer_first: answer spans used per passage; question_answer: pairs asked per passage.",
-        )
-        group.add_argument(
-            "--candidates_per_span",
-            type=int,
-            default=4,
-            help="answer_first: requests asked per span; the gates and a score choose one.",
-        )
-        group.add_argument(
-            "--question_types",
-            default=",".join(QUESTION_TYPES),
-            help=f"question_answer: comma-separated question types to rotate through: {', '.join(QUESTION_TYPES)}.",
-        )
-        group.add_argument("--max_chars", type=int, default=1500, help="Passages longer than this are chunked.")
 
 
 OPTIONS = InstructionsOptions

@@ -1,7 +1,7 @@
 """Every option of every recipe, checked before the pipeline is built.
 
-``check_options(options_class, argv)`` parses the recipe's own flags (``SynthbeamOptions``
-and the recipe's option class; Beam's flags pass through untouched) and raises
+``check_options(recipe, argv)`` parses the flags the recipe honours (``catalog``; Beam's
+flags pass through untouched, ``known_flags`` refuses the rest) and raises
 ``OptionError`` at the first wrong value, with one line naming the flag, the value and what
 is accepted: ``--limit=-5: must be a positive integer (or 0 for all)``.
 
@@ -14,12 +14,15 @@ flags for which every value the parser takes is right (free text, switches, flag
 from __future__ import annotations
 
 import argparse
+import math
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from synthbeam.errors import RunRefused
-from synthbeam.pipelines.common import oversample_target, parse_eval_sets, split_list
+from synthbeam.pipelines import catalog
+from synthbeam.pipelines.flag_values import oversample_target, parse_eval_sets, parse_mix, split_list
+from synthbeam.pipelines.flags import shared_flags
 
 Check = Callable[[Any], "str | None"]
 
@@ -30,6 +33,10 @@ class OptionError(RunRefused):
 
 def at_least(low: float, accepted: str) -> Check:
     return lambda value: None if value >= low else accepted
+
+
+def finite_at_least(low: float, accepted: str) -> Check:
+    return lambda value: None if math.isfinite(value) and value >= low else accepted
 
 
 def between(low: float, high: float, accepted: str, *, low_open: bool = False, high_open: bool = False) -> Check:
@@ -86,12 +93,11 @@ def oversample(value: str) -> str | None:
 
 
 def kind_mix(value: str) -> str | None:
-    from synthbeam.pipelines.tool_use import parse_mix
     from synthbeam.tasks.tool_use import KINDS
 
     accepted = f"must be kind=weight pairs with kinds from {', '.join(KINDS)}, weights >= 0 and one > 0"
     try:
-        return None if min(parse_mix(value).values()) >= 0 else accepted
+        return None if min(parse_mix(value, KINDS).values()) >= 0 else accepted
     except ValueError:
         return accepted
 
@@ -115,9 +121,7 @@ def eda_ops(value: str) -> str | None:
 
 
 def augment_methods(value: str) -> str | None:
-    from synthbeam.pipelines.augment import METHODS
-
-    return chosen_from(METHODS)(value)
+    return chosen_from(catalog.AUGMENT_METHODS)(value)
 
 
 POSITIVE = at_least(1, "must be a positive integer")
@@ -135,9 +139,9 @@ CHECKS: dict[str, Check] = {
     "max_model_len": at_least(16, "must be an integer >= 16 (tokens)"),
     "request_timeout_s": between(0, float("inf"), "must be a number of seconds > 0", low_open=True),
     "max_attempts": at_least(1, "must be a positive integer (1: no retries)"),
-    "max_requests_per_s": at_least(0, "must be a number of requests per second >= 0 (0: no limit)"),
-    "gpu_hour_price": at_least(0, "must be a price in US dollars >= 0 (0: not priced)"),
-    "tokens_per_s": at_least(0, "must be a number of tokens per second >= 0 (0: measured)"),
+    "max_requests_per_s": finite_at_least(0, "must be a number of requests per second >= 0 (0: no limit)"),
+    "gpu_hour_price": finite_at_least(0, "must be a price in US dollars >= 0 (0: not priced)"),
+    "tokens_per_s": finite_at_least(0, "must be a number of tokens per second >= 0 (0: measured)"),
     "cache_root": cache_dir,
     "limit": at_least(0, "must be a positive integer (or 0 for all)"),
     "eval_fraction": between(0, 1, "must be a number in [0, 1): the share of rows in eval", high_open=True),
@@ -235,22 +239,30 @@ class _RaisingParser(argparse.ArgumentParser):
         raise OptionError(parser_message(message))
 
 
-def recipe_parser(options_class: type) -> argparse.ArgumentParser:
-    """A parser of the recipe's own flags (every class in its MRO that adds some)."""
+def recipe_name(recipe: str | type) -> str:
+    """A recipe's name, from itself or its options class (``SynthbeamOptions``: "")."""
+    return recipe if isinstance(recipe, str) else getattr(recipe, "recipe", "")
+
+
+def recipe_parser(recipe: str | type) -> argparse.ArgumentParser:
+    """A parser of the flags the recipe honours (no Beam flags); a recipe of "" (the class
+    ``SynthbeamOptions``) gets every shared flag."""
+    name = recipe_name(recipe)
+    if name:
+        return catalog.recipe_parser(name, _RaisingParser)
     parser = _RaisingParser(allow_abbrev=False, add_help=False)
-    for klass in reversed(options_class.__mro__):
-        if "_add_argparse_args" in vars(klass):
-            klass._add_argparse_args(parser)
+    for flag in shared_flags():
+        flag.add_to(parser)
     return parser
 
 
-def recipe_flags(options_class: type) -> set[str]:
-    return {action.dest for action in recipe_parser(options_class)._actions}
+def recipe_flags(recipe: str | type) -> set[str]:
+    return {action.dest for action in recipe_parser(recipe)._actions}
 
 
-def check_options(options_class: type, argv: Sequence[str]) -> None:
+def check_options(recipe: str | type, argv: Sequence[str]) -> None:
     """Raises ``OptionError`` (one line) at the first flag with a value the recipe refuses."""
-    values = vars(recipe_parser(options_class).parse_known_args(list(argv))[0])
+    values = vars(recipe_parser(recipe).parse_known_args(list(argv))[0])
     for flag, value in values.items():
         check = CHECKS.get(flag)
         accepted = check(value) if check is not None else None

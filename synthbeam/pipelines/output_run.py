@@ -28,7 +28,8 @@ from apache_beam.options.pipeline_options import GoogleCloudOptions, PipelineOpt
 from apache_beam.pipeline import PipelineVisitor
 
 from synthbeam.errors import RunRefused
-from synthbeam.pipelines.common import SynthbeamOptions, default_cache_root
+from synthbeam.pipelines.dataflow import is_dataflow
+from synthbeam.pipelines.options import SynthbeamOptions, default_cache_root
 from synthbeam.transforms.write import output_lock, staged_output
 
 
@@ -59,8 +60,6 @@ def taken_message(output: str, names: list[str]) -> str:
 def start(options: PipelineOptions, opts: SynthbeamOptions) -> OutputRun:
     """Locks ``--output`` and checks it; returns the run's staging plan. Sets ``--run_id`` when
     empty, so that the lock and the manifest name the same run."""
-    from synthbeam.pipelines.dataflow import is_dataflow
-
     opts.run_id = opts.run_id or uuid.uuid4().hex[:12]
     output = opts.output
     keep = (cache_root(opts),)

@@ -16,18 +16,16 @@ deduplicated, split and written.
 
 from __future__ import annotations
 
-import argparse
 import logging
 
 import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions
 
 from synthbeam.pipelines import common, derived_rows
+from synthbeam.pipelines.options import SelfInstructOptions
 from synthbeam.schemas.record import SamplingParams
 from synthbeam.tasks.answer import AnswerInstruction
 from synthbeam.tasks.judge import InstructionJudge
 from synthbeam.tasks.self_instruct import (
-    BUNDLED_SEED_TASKS,
     TASK,
     SelfInstructGenerate,
     plan_prompts,
@@ -43,29 +41,6 @@ from synthbeam.transforms.self_instruct_gates import InstructionGate, KeepNovelI
 from synthbeam.transforms.verify.semantic import JudgeRecords, judge_endpoint_label
 
 RECIPE = "self_instruct"
-
-
-class SelfInstructOptions(common.SynthbeamOptions, PipelineOptions):
-    @classmethod
-    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("self_instruct recipe")
-        group.add_argument(
-            "--seed_tasks",
-            default=BUNDLED_SEED_TASKS,
-            help="Seed-task JSONL, local or gs://: Self-Instruct form (instruction, instances: [{input, output}]; the first instance is used) or flat form (instruction, input, output); optional id. Default: the bundled seed tasks.",
-        )
-        group.add_argument(
-            "--num_prompts",
-            type=int,
-            default=10,
-            help="Generation calls; each asks for --instructions_per_prompt instructions.",
-        )
-        group.add_argument(
-            "--examples_per_prompt", type=int, default=5, help="Seed tasks shown as examples in each prompt."
-        )
-        group.add_argument(
-            "--instructions_per_prompt", type=int, default=3, help="New instructions asked for per call."
-        )
 
 
 OPTIONS = SelfInstructOptions

@@ -16,31 +16,28 @@ the selection rows).
 
 from __future__ import annotations
 
-import argparse
 import functools
 import logging
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
-from apache_beam.options.pipeline_options import PipelineOptions
 
+from synthbeam.pipelines import flag_values
 from synthbeam.pipelines.common import (
-    SynthbeamOptions,
     judge_config_from_options,
     judge_enabled,
     llm_config_from_options,
-    oversample_target,
     run_info,
     run_recipe,
 )
 from synthbeam.pipelines.curation import curation_settings
+from synthbeam.pipelines.options import ToolUseOptions, oversample_target
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Record
 from synthbeam.tasks import tool_examples
 from synthbeam.tasks.judge import ToolUseJudge
 from synthbeam.tasks.tool_call_first import (
-    REQUEST_SOURCES,
     CallFirstTask,
     candidate_score,
     candidates,
@@ -49,7 +46,6 @@ from synthbeam.tasks.tool_call_first import (
 )
 from synthbeam.tasks.tool_selection import calls_several_tools, to_selection_record
 from synthbeam.tasks.tool_use import (
-    DEFAULT_MIX,
     KINDS,
     NO_CALL_LABEL,
     ToolUseSpec,
@@ -76,7 +72,6 @@ from synthbeam.transforms.write.xlam import WriteXlam
 
 RECIPE = "tool_use"
 REQUESTS_KEY = "requests"
-GENERATION_MODES = ("call_first", "free_form")
 
 CARD_DESCRIPTION = (
     "Function-calling rows made by synthbeam's `tool_use` recipe: the pipeline planned each row's calls "
@@ -86,73 +81,12 @@ CARD_DESCRIPTION = (
 )
 
 
-class ToolUseOptions(SynthbeamOptions, PipelineOptions):
-    @classmethod
-    def _add_argparse_args(cls, parser: argparse.ArgumentParser) -> None:
-        group = parser.add_argument_group("tool_use recipe")
-        group.add_argument(
-            "--tool_library",
-            default="",
-            help="Tool definitions (OpenAI tools, BFCL functions or xLAM tools; .json/.jsonl; local path, glob or gs://). Default: the bundled BFCL subset plus string/date/unit tools.",
-        )
-        group.add_argument("--num_examples", type=int, default=32, help="Examples to generate (one LLM call each).")
-        group.add_argument(
-            "--tool_generation",
-            default="call_first",
-            choices=GENERATION_MODES,
-            help="call_first: the pipeline picks tools (evenly over the library) and argument values, the model writes only the request; free_form: the model writes request and calls.",
-        )
-        group.add_argument(
-            "--candidates",
-            type=int,
-            default=3,
-            help="call_first: requests asked per planned row; the gates and a score keep one (each is one LLM call).",
-        )
-        group.add_argument(
-            "--prefer_request",
-            default="plain",
-            choices=REQUEST_SOURCES,
-            help="call_first: which request wins when several pass the gates: plain (the pipeline's own; best on small models) or model (a rewrite in a user's words; for models that phrase well).",
-        )
-        group.add_argument("--max_tools", type=int, default=4, help="Most tools offered per example.")
-        group.add_argument(
-            "--kind_mix",
-            default=",".join(f"{k}={w}" for k, w in DEFAULT_MIX.items()),
-            help=f"Weights of the example kinds ({', '.join(KINDS)}), as kind=weight pairs.",
-        )
-        group.add_argument(
-            "--require_execution",
-            action="store_true",
-            help="Drop rows calling a tool with no implementation (no_implementation) instead of keeping them unexecuted.",
-        )
-        group.add_argument(
-            "--sandbox_isolation",
-            default="auto",
-            choices=("auto", "namespaces", "process"),
-            help="Tool sandbox: 'namespaces' (root + unshare: no network, read-only filesystem, private /tmp) or 'process' (unprivileged child with resource limits and an audit hook); 'auto' takes the strongest available.",
-        )
-        group.add_argument(
-            "--sandbox_timeout_s", type=float, default=5.0, help="Wall-clock limit of one sandboxed tool call."
-        )
-        group.add_argument(
-            "--sandbox_memory_mib", type=int, default=256, help="Address-space limit of one sandboxed tool call."
-        )
-
-
 OPTIONS = ToolUseOptions
 
 
 def parse_mix(text: str) -> dict[str, float]:
     """``single=0.3,multiple=0.3`` -> weights; unknown kinds fail with the valid ones named."""
-    mix: dict[str, float] = {}
-    for pair in filter(None, (p.strip() for p in text.split(","))):
-        kind, _, weight = pair.partition("=")
-        if kind not in KINDS:
-            raise ValueError(f"--kind_mix: unknown kind {kind!r}; use {', '.join(KINDS)}")
-        mix[kind] = float(weight)
-    if not any(w > 0 for w in mix.values()):
-        raise ValueError("--kind_mix needs at least one positive weight")
-    return mix
+    return flag_values.parse_mix(text, KINDS)
 
 
 def _count_kept(stage: str) -> Any:

@@ -18,8 +18,6 @@ import importlib.resources
 import json
 from dataclasses import dataclass
 
-from apache_beam.io.filesystems import FileSystems
-
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Source, stable_id
 from synthbeam.tasks.base import ParseError
@@ -103,6 +101,8 @@ def read_seed_tasks(path: str) -> tuple[list[SeedTask], list[DeadLetter]]:
     Returns the seed tasks and one ``DeadLetter`` (stage ``read``) per line in neither form.
     Raises ``ValueError`` when no line is a seed task.
     """
+    from apache_beam.io.filesystems import FileSystems  # Beam loads only when seed tasks are read
+
     resolved = seed_tasks_path(path)
     with FileSystems.open(resolved) as handle:
         lines = handle.read().decode("utf-8").splitlines()
