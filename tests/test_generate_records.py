@@ -57,6 +57,6 @@ def test_parse_step_splits_rows_and_rejects_with_full_lineage():
         assert_that(
             out.rejected
             | "Why" >> beam.Map(lambda r: (r.stage, r.reason, r.record.completion, r.record.lineage.template)),
-            equal_to([(PARSE_STAGE, reasons.PARSE_FAILED, '{"instruction": ', TASK.template)]),
+            equal_to([(PARSE_STAGE, reasons.INVALID_JSON, '{"instruction": ', TASK.template)]),
             label="rejects",
         )

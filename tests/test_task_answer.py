@@ -42,12 +42,20 @@ def test_normalise_and_check_changed():
     assert caught.value.reason == reasons.REPEATS_INPUT
 
 
-def test_json_field_errors_are_parse_failed():
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("[1]", reasons.INVALID_JSON),
+        ("{", reasons.INVALID_JSON),
+        ('{"a": "\\ud800"}', reasons.INVALID_TEXT),  # a lone surrogate: no later stage could write it
+        ('{"b": 1}', reasons.PARSE_FAILED),
+    ],
+)
+def test_json_field_errors_name_their_reason(text, reason):
     assert json_field('{"a": [1]}', "a") == [1]
-    for text in ("[1]", "{", '{"b": 1}'):
-        with pytest.raises(ParseError) as caught:
-            json_field(text, "a")
-        assert caught.value.reason == reasons.PARSE_FAILED
+    with pytest.raises(ParseError) as caught:
+        json_field(text, "a")
+    assert caught.value.reason == reason
 
 
 def test_turn_functions():

@@ -55,18 +55,19 @@ def test_format_output_is_exact():
 
 
 @pytest.mark.parametrize(
-    ("text", "detail"),
+    ("text", "reason", "detail"),
     [
-        ('{"instruction": "q"', "not JSON"),
-        ("[1, 2]", "not a JSON object"),
-        ('{"instruction": "q"}', "missing string field 'response'"),
-        ('{"instruction": 3, "response": "a"}', "missing string field 'instruction'"),
+        ('{"instruction": "q"', reasons.INVALID_JSON, "not JSON"),
+        ("[1, 2]", reasons.INVALID_JSON, "not a JSON object"),
+        ('{"instruction": "q\\ud800", "response": "a"}', reasons.INVALID_TEXT, "lone surrogate"),
+        ('{"instruction": "q"}', reasons.PARSE_FAILED, "missing string field 'response'"),
+        ('{"instruction": 3, "response": "a"}', reasons.PARSE_FAILED, "missing string field 'instruction'"),
     ],
 )
-def test_unparseable_completions_raise_parse_failed(text, detail):
+def test_unparseable_completions_name_their_reason(text, reason, detail):
     with pytest.raises(ParseError) as caught:
         parse_pair(text)
-    assert caught.value.reason == reasons.PARSE_FAILED
+    assert caught.value.reason == reason
     assert detail in caught.value.detail
 
 

@@ -210,7 +210,8 @@ def test_format_output_is_exact_and_keeps_an_input_only_where_the_instruction_re
         ('{"tasks": ["Write a poem."]}', reasons.PARSE_FAILED),
         ('{"tasks": [{"input": "x"}]}', reasons.PARSE_FAILED),
         ('{"instructions": ["Write a poem."]}', reasons.PARSE_FAILED),
-        ('{"tasks": [{"instruction": "a"', reasons.PARSE_FAILED),
+        ('{"tasks": [{"instruction": "a"', reasons.INVALID_JSON),
+        ('{"tasks": [{"instruction": "Write \\ud800 a poem."}]}', reasons.INVALID_TEXT),
     ],
 )
 def test_unparseable_completions_name_their_reason(text, reason):

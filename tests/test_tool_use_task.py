@@ -257,6 +257,7 @@ def test_labels() -> None:
     [
         ("not json", reasons.INVALID_JSON),
         ("[1, 2]", reasons.INVALID_JSON),
+        ('{"query": "\\ud800", "calls": []}', reasons.INVALID_TEXT),
         ('{"calls": []}', reasons.MISSING_QUERY),
         ('{"query": "   ", "calls": []}', reasons.MISSING_QUERY),
         ('{"query": "q", "calls": {"name": "add"}}', reasons.MALFORMED_CALLS),

@@ -141,7 +141,8 @@ def test_parse_verdict() -> None:
         ("yes", reasons.INVALID_JSON),
         ('{"verdict": "yes"}', reasons.PARSE_FAILED),
         ('{"reason": "ok", "passes": true}', reasons.PARSE_FAILED),  # the old shape has no verdict
-        ("[]", reasons.PARSE_FAILED),
+        ("[]", reasons.INVALID_JSON),
+        ('{"reason": "\\ud800", "verdict": "pass"}', reasons.INVALID_TEXT),
     ],
 )
 def test_unreadable_verdicts(text: str, reason: str) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Completion, Message, Record, SamplingParams
-from synthbeam.tasks.base import ParseError
+from synthbeam.tasks.base import ParseError, json_object
 from synthbeam.templates import render
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -39,12 +39,10 @@ def json_schema(**properties: dict[str, Any]) -> str:
 
 
 def json_field(text: str, key: str) -> Any:
-    """``json.loads(text)[key]``; raises ``ParseError(parse_failed)`` when that is not there."""
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ParseError(reasons.PARSE_FAILED, f"not JSON: {error.msg}") from None
-    if not isinstance(value, dict) or key not in value:
+    """``json_object(text)[key]``; raises ``ParseError`` as ``json_object`` does, and
+    ``parse_failed`` when the object has no ``key``."""
+    value = json_object(text)
+    if key not in value:
         raise ParseError(reasons.PARSE_FAILED, f"no {key!r} in the JSON object")
     return value[key]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Protocol, TypeVar
 
+from synthbeam.json_text import load_json_object
 from synthbeam.schemas.record import (
     ChatRequest,
     Completion,
@@ -25,6 +26,20 @@ class ParseError(ValueError):
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason = reason
         self.detail = detail
+
+
+def json_object(text: str) -> dict[str, Any]:
+    """The JSON object a completion holds.
+
+    Raises:
+        ParseError: ``invalid_json`` when the text is not JSON (or Python cannot read it) or
+            not an object, ``invalid_text`` when a string in it is a lone surrogate
+            (``\\ud800``), which no later stage could write.
+    """
+    value, reason, detail = load_json_object(text)
+    if value is None:
+        raise ParseError(reason, detail)
+    return value
 
 
 class GenerationTask(Protocol[T]):

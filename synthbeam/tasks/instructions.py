@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Completion, Message, Passage, Record, SamplingParams, stable_id
-from synthbeam.tasks.base import ParseError
+from synthbeam.tasks.base import ParseError, json_object
 from synthbeam.templates import render_messages
 
 QUESTION_TYPES: dict[str, str] = {
@@ -91,12 +91,7 @@ class InstructionsFromPassage:
 
 def parse_pair(text: str) -> dict[str, str]:
     """Parses ``{"instruction": ..., "response": ...}``; raises ``ParseError`` otherwise."""
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ParseError(reasons.PARSE_FAILED, f"not JSON: {error.msg}") from None
-    if not isinstance(value, dict):
-        raise ParseError(reasons.PARSE_FAILED, "not a JSON object")
+    value = json_object(text)
     pair = {}
     for key in ("instruction", "response"):
         field_value = value.get(key)

@@ -22,7 +22,7 @@ from typing import Any
 
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Completion, Message, Record, SamplingParams
-from synthbeam.tasks.base import ParseError
+from synthbeam.tasks.base import ParseError, json_object
 from synthbeam.templates import render_messages
 from synthbeam.tools.calls import final_answer_of, offered_tools, query_of, tool_calls_of, tool_results_of
 
@@ -115,14 +115,11 @@ def parse_verdict(text: str) -> dict[str, Any]:
     """``{"reason": str, "verdict": "pass"|"fail", "passes": bool}`` from the judge's JSON.
 
     Raises:
-        ParseError: ``invalid_json`` when the text is not JSON, ``parse_failed`` when it has
-            no ``verdict`` of ``pass`` or ``fail``.
+        ParseError: ``invalid_json`` or ``invalid_text`` when the text is not a JSON object
+            (``json_object``), ``parse_failed`` when it has no ``verdict`` of ``pass`` or ``fail``.
     """
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ParseError(reasons.INVALID_JSON, f"not JSON: {error.msg}") from None
-    verdict = value.get("verdict") if isinstance(value, dict) else None
+    value = json_object(text)
+    verdict = value.get("verdict")
     if not isinstance(verdict, str) or verdict.strip().lower() not in (PASS, FAIL):
         raise ParseError(reasons.PARSE_FAILED, "no 'verdict' of 'pass' or 'fail'")
     verdict = verdict.strip().lower()

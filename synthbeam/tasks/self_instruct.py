@@ -148,7 +148,9 @@ def parse_tasks(text: str) -> list[tuple[str, str]]:
     an input is kept only for an instruction that ``refers_to_input``.
 
     Raises:
-        ParseError: ``parse_failed`` for another shape, ``empty`` when no instruction is left.
+        ParseError: ``invalid_json`` or ``invalid_text`` for text that is not a JSON object
+            (``json_object``), ``parse_failed`` for another shape, ``empty`` when no
+            instruction is left.
     """
     value = json_field(text, "tasks")
     if not isinstance(value, list) or not all(

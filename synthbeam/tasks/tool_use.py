@@ -20,7 +20,7 @@ from typing import Any
 
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Completion, Message, Record, SamplingParams, ToolCall, stable_id
-from synthbeam.tasks.base import ParseError
+from synthbeam.tasks.base import ParseError, json_object
 from synthbeam.templates import render_messages
 from synthbeam.tools.schema import ToolDef, strict_schema, tool_name, tool_parameters
 
@@ -190,12 +190,7 @@ def parse_tool_answer(text: str, irrelevance: bool = False) -> tuple[str, list[d
     Only the shape is checked here (calls are objects with a string ``name``); whether the
     calls are right is the format verification stage's job.
     """
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ParseError(reasons.INVALID_JSON, f"not JSON: {error.msg}") from None
-    if not isinstance(value, dict):
-        raise ParseError(reasons.INVALID_JSON, "not a JSON object")
+    value = json_object(text)
     query = value.get("query")
     if not isinstance(query, str) or not query.strip():
         raise ParseError(reasons.MISSING_QUERY, "no non-empty string 'query'")

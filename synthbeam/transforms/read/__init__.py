@@ -4,7 +4,8 @@
 - ``records``: ``ReadRecords`` (existing rows -> ``Record``), for recipes that derive rows from rows.
 - ``formats``: the pure per-format parsers both use (no Beam).
 - ``chunk``: cutting documents into passages (no Beam).
-- ``json_lines``: one line of JSON text, every failure a reason (no Beam).
+
+JSON text is parsed by ``synthbeam.json_text``, shared with the parsers of model output.
 """
 
 from synthbeam.transforms.read.chunk import chunk_text, split_document

@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from synthbeam.json_text import load_json, not_an_object, utf8_safe
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Passage, Source
-from synthbeam.transforms.read.json_lines import load_json, utf8_safe
 
 STAGE = "read"
 FORMATS = ("jsonl", "text", "parquet")
@@ -77,12 +77,7 @@ def dead_letter(reason: str, detail: str, uri: str, position: int = 0, payload: 
 def parse_record(obj: Any, source: Source, fields: Fields) -> Item:
     """A JSON object or Parquet row as a document, or a dead letter without payload."""
     if not isinstance(obj, dict):
-        return dead_letter(
-            reasons.INVALID_JSON,
-            f"not an object: {type(obj).__name__}",
-            source.uri,
-            source.position,
-        )
+        return dead_letter(reasons.INVALID_JSON, not_an_object(obj), source.uri, source.position)
     text = obj.get(fields.text)
     if not isinstance(text, str):
         detail = f"field {fields.text!r} is missing or not a string"

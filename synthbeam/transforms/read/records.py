@@ -20,6 +20,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PBegin, TaggedOutput
 
+from synthbeam.json_text import not_an_object
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Lineage, Message, Record, Source, message_from_json, stable_id
 from synthbeam.tasks.self_instruct import BUNDLED_SEED_TASKS, SeedTask, seed_messages, seed_tasks_path
@@ -66,7 +67,7 @@ def _instruction_messages(obj: dict[str, Any]) -> list[Message]:
 def record_from_object(obj: Any, source: Source) -> Record | DeadLetter:
     """One JSON object or Parquet row -> ``Record``, or a ``DeadLetter`` saying what is missing."""
     if not isinstance(obj, dict):
-        return dead_letter(reasons.INVALID_JSON, "not a JSON object", source.uri, source.position)
+        return dead_letter(reasons.INVALID_JSON, not_an_object(obj), source.uri, source.position)
     if "messages" in obj:
         messages = _messages(obj["messages"])
         if messages is None:

@@ -1,10 +1,12 @@
-"""Parsing one line of JSON text without surprises: every failure is a reason, never an
-exception, and no string that UTF-8 cannot carry gets through.
+"""Parsing JSON text without surprises: every failure is a reason code, never an exception,
+and no string that UTF-8 cannot carry gets through. Used wherever JSON text comes in: input
+files (one JSONL line) and model completions (one JSON object).
 
 ``json.loads`` raises more than ``JSONDecodeError``: ``RecursionError`` for deep nesting,
 ``ValueError`` for an integer of more than 4300 digits; and a ``\\ud800`` escape gives a
 lone surrogate, which parses but fails the first time the text is encoded (a cache key, a
-Parquet column). ``load_json`` turns each into ``invalid_json`` or ``invalid_text``.
+Parquet column). ``load_json`` turns each into ``invalid_json`` or ``invalid_text``;
+``load_json_object`` also wants an object (``invalid_json`` otherwise).
 """
 
 from __future__ import annotations
@@ -32,10 +34,29 @@ def load_json(text: str) -> tuple[Any, str, str]:
         value = json.loads(text)
     except RecursionError:
         return None, reasons.INVALID_JSON, "nested too deeply to parse"
-    except ValueError as error:  # a syntax error, or an integer of more digits than Python converts
+    except json.JSONDecodeError as error:
+        return None, reasons.INVALID_JSON, f"not JSON: {error}"
+    except ValueError as error:  # an integer of more digits than Python converts
         return None, reasons.INVALID_JSON, str(error)
     if _SURROGATE_ESCAPE.search(text) and any(_SURROGATE.search(s) for s in _strings(value)):
         return None, reasons.INVALID_TEXT, "a string holds a lone surrogate such as \\ud800: not Unicode text"
+    return value, "", ""
+
+
+def not_an_object(value: Any) -> str:
+    """The detail of an ``invalid_json`` that parsed to something other than an object."""
+    return f"not a JSON object: {type(value).__name__}"
+
+
+def load_json_object(text: str) -> tuple[dict[str, Any] | None, str, str]:
+    """``(object, "", "")`` for JSON text holding an object whose strings are all valid
+    Unicode, else ``(None, reason, detail)`` as ``load_json`` gives them (``invalid_json``
+    too for a value that is not an object)."""
+    value, reason, detail = load_json(text)
+    if reason:
+        return None, reason, detail
+    if not isinstance(value, dict):
+        return None, reasons.INVALID_JSON, not_an_object(value)
     return value, "", ""
 
 
