@@ -30,6 +30,8 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 from huggingface_hub import DatasetCard
 
+from synthbeam.paths import is_local
+
 CARD_NAME = "README.md"
 MANIFEST_NAME = "manifest.json"
 _IMAGE_LINK = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
@@ -106,7 +108,7 @@ def published_card(card: DatasetCard, splits: Iterable[str]) -> str:
 
 def folder_path(path: str) -> str:
     """A local folder as an absolute path, a ``gs://`` one as it is; no trailing slash."""
-    return path.rstrip("/") if "://" in path else os.path.abspath(path)
+    return os.path.abspath(path) if is_local(path) else path.rstrip("/")
 
 
 def check_paths(output: str, dest: str) -> None:
@@ -171,6 +173,6 @@ def run_command(args: argparse.Namespace, rest: list[str]) -> int:
         print(f"synthbeam publish: {refused}", file=sys.stderr)
         return 2
     print(f"published {len(written)} files to {args.dest}")
-    if "://" not in args.dest:
+    if is_local(args.dest):
         print(f"push it with: hf upload USER/NAME {args.dest} --repo-type=dataset")
     return 0

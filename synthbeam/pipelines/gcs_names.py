@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import re
 
+from synthbeam.paths import GCS_SCHEME, is_gcs
+
 _CHARS = re.compile(r"^[a-z0-9][-_.a-z0-9]*[a-z0-9]$")
 _IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 
 
 def gcs_bucket(path: str) -> str | None:
     """The bucket of a ``gs://`` path, or None for other paths."""
-    if not path.startswith("gs://"):
+    if not is_gcs(path):
         return None
-    return path[len("gs://") :].split("/", 1)[0]
+    return path[len(GCS_SCHEME) :].split("/", 1)[0]
 
 
 def bucket_problem(name: str) -> str | None:
@@ -49,6 +51,6 @@ def gcs_path_problem(flag: str, path: str) -> str | None:
     problem = bucket_problem(bucket)
     if problem:
         return f"{flag}={path}: {problem}"
-    if not path[len("gs://") + len(bucket) :].strip("/"):
+    if not path[len(GCS_SCHEME) + len(bucket) :].strip("/"):
         return f"{flag}={path} names a bucket but no directory in it (e.g. gs://{bucket}/tmp)"
     return None

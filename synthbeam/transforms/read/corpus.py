@@ -31,6 +31,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.pvalue import DoOutputsTuple, PBegin, TaggedOutput
 
 from synthbeam.data import corpus
+from synthbeam.paths import is_local
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Passage
 from synthbeam.transforms.outputs import DEAD_LETTER, MAIN
@@ -68,7 +69,7 @@ def check_patterns_match(patterns: list[str], flag: str) -> None:
             raise MissingInputError(f"synthbeam: {flag}={pattern!r} cannot be listed: {why}") from error
         if not found:
             raise MissingInputError(f"synthbeam: {flag}={pattern!r} matches no file")
-        if "://" not in pattern and os.path.isdir(found[0].path):  # a glob never matches one
+        if is_local(pattern) and os.path.isdir(found[0].path):  # a glob never matches one
             raise MissingInputError(f"synthbeam: {flag}={pattern!r} is a directory; name its files: {pattern}/*")
 
 

@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from apache_beam.io.filesystems import FileSystems
 
 from synthbeam.errors import RunRefused
+from synthbeam.paths import is_gcs, is_local
 
 logger = logging.getLogger(__name__)
 
@@ -199,9 +200,9 @@ class OtherLockFile:
 
 def lock_file(output: str) -> LocalLockFile | GcsLockFile | OtherLockFile:
     path = FileSystems.join(output, LOCK_NAME)
-    if path.startswith("gs://"):
+    if is_gcs(path):
         return GcsLockFile(path)
-    return OtherLockFile(path) if "://" in path else LocalLockFile(path)
+    return LocalLockFile(path) if is_local(path) else OtherLockFile(path)
 
 
 def acquire(output: str, lock: LockInfo) -> None:

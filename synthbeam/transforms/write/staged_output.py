@@ -31,6 +31,7 @@ from collections.abc import Iterable
 import apache_beam as beam
 from apache_beam.io.filesystems import FileSystems
 
+from synthbeam.paths import is_local
 from synthbeam.transforms.write.charts import CLASS_CHART, LENGTH_CHART
 from synthbeam.transforms.write.parquet import TEMP_DIR_PREFIX
 
@@ -40,10 +41,6 @@ MANIFEST = "manifest.json"
 STAGING_PREFIX = TEMP_DIR_PREFIX
 OWNED_DIRS = ("train", "eval", "data", "rejected", "dead_letter", "tool_selection", "export")
 OWNED = (*OWNED_DIRS, "README.md", CLASS_CHART, LENGTH_CHART, MANIFEST)
-
-
-def is_local(path: str) -> bool:
-    return "://" not in path
 
 
 def new_staging_dir(output: str) -> str:
