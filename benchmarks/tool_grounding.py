@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from synthbeam.schemas.arrow import row_to_record
 from synthbeam.schemas.record import Record
 from synthbeam.tools.calls import offered_tools, parse_arguments, query_of, tool_calls_of
-from synthbeam.transforms.curate.text import normalise
+from synthbeam.transforms.curate.text import normalised_text
 from synthbeam.transforms.verify.grounding import decline_problem, kind_problem
 from synthbeam.transforms.verify.value_grounding import scalar_leaves, ungrounded_values
 
@@ -108,7 +108,7 @@ def measure(output: str, show_rows: int = 0, seed: int = 0) -> dict[str, Any]:
         raise SystemExit(f"no rows under {output}/train or {output}/eval")
     for record in random.Random(seed).sample(rows, min(show_rows, len(rows))):
         print(show(record))
-    requests = collections.Counter(normalise(query_of(r), strip_punctuation=True) for r in rows)
+    requests = collections.Counter(normalised_text(query_of(r), strip_punctuation=True) for r in rows)
     kinds = collections.Counter(r.meta_dict().get("kind", "") for r in rows)
     structure = collections.Counter(r.meta_dict().get("kind", "") for r in rows if structure_ok(r))
     with open(os.path.join(output, "manifest.json")) as handle:

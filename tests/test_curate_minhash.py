@@ -18,7 +18,7 @@ from synthbeam.transforms.curate.minhash import (
     signatures,
     token_codes,
 )
-from synthbeam.transforms.curate.text import check_fields, normalise, record_text, shingle_text
+from synthbeam.transforms.curate.text import check_fields, normalised_text, record_text, shingle_text
 
 
 def python_shingles(text: str, n: int) -> set[str]:
@@ -29,8 +29,8 @@ def python_shingles(text: str, n: int) -> set[str]:
 
 
 def test_normalise_nfkc_case_whitespace_and_punctuation() -> None:
-    assert normalise("  \uff28\uff45llo,\tWORLD!\n ") == "hello, world!"  # fullwidth H, e
-    assert normalise("Hello, world!", strip_punctuation=True) == "hello world"
+    assert normalised_text("  \uff28\uff45llo,\tWORLD!\n ") == "hello, world!"  # fullwidth H, e
+    assert normalised_text("Hello, world!", strip_punctuation=True) == "hello world"
 
 
 def test_record_text_covers_contents_and_tool_calls() -> None:
@@ -258,6 +258,6 @@ def test_shingle_text_gives_the_same_words_as_normalise_for_every_kind_of_whites
         "\uff26\uff55\uff4c\uff4c width, CAPS and   runs  of spaces",  # fullwidth "Full"
         "",
     ]
-    collapsed = shingle_sets([normalise(t) for t in texts], 2, "word")
+    collapsed = shingle_sets([normalised_text(t) for t in texts], 2, "word")
     raw = shingle_sets([shingle_text(t) for t in texts], 2, "word")
     assert all(np.array_equal(a, b) for a, b in zip(collapsed, raw, strict=True))

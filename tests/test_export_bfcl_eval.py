@@ -9,10 +9,10 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from consumers import bfcl_categories, bfcl_check, bfcl_modules, check_bfcl_export, ground_truth_calls
 
 from synthbeam.schemas.record import Record
-from synthbeam.tools.schema import normalise
+from synthbeam.tools.schema import normalise_tool_definitions
 from synthbeam.transforms.write.bfcl import VERSION_PREFIX, WriteBfclCategories
 
-ORDER = normalise(
+ORDER = normalise_tool_definitions(
     {
         "name": "shop.place_order",
         "description": "Place an order.",
@@ -39,7 +39,7 @@ ORDER = normalise(
         },
     }
 )[0]
-WEATHER = normalise(
+WEATHER = normalise_tool_definitions(
     {
         "name": "get_weather",
         "description": "Weather in a city.",

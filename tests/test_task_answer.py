@@ -8,7 +8,7 @@ from synthbeam.tasks.answer import (
     has_instruction,
     json_field,
     looks_like_instruction,
-    normalise,
+    lowercase_words,
     up_to_last_user,
 )
 from synthbeam.tasks.base import ParseError
@@ -35,7 +35,7 @@ def test_looks_like_instruction(text, expected):
 
 
 def test_normalise_and_check_changed():
-    assert normalise("  Hello,   WORLD!\n") == "hello world"
+    assert lowercase_words("  Hello,   WORLD!\n") == "hello world"
     check_changed("Say hello to the world.", "Say hello.")
     with pytest.raises(ParseError) as caught:
         check_changed("say hello!", "Say hello.")

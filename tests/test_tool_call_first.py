@@ -28,11 +28,11 @@ from synthbeam.tasks.tool_call_first import (
 from synthbeam.tasks.tool_examples import MULTI, SINGLE
 from synthbeam.tasks.tool_plain import plain_request
 from synthbeam.tools.library import bundled_tools
-from synthbeam.tools.schema import normalise, strict_schema, tool_name
+from synthbeam.tools.schema import normalise_tool_definitions, strict_schema, tool_name
 from synthbeam.tools.values import category_for, choose_arguments, choose_value, described_examples
 from synthbeam.transforms.verify.grounding import GroundingCheck
 
-HOTEL = normalise(
+HOTEL = normalise_tool_definitions(
     {
         "name": "hotel.book",
         "description": "Books a hotel room. Returns a confirmation.",
@@ -193,7 +193,7 @@ def test_draft_request_states_purpose_and_values_not_function_names() -> None:
 
 
 def test_draft_cuts_the_description_where_the_values_take_over() -> None:
-    aqi = normalise(
+    aqi = normalise_tool_definitions(
         {
             "name": "aqi",
             "description": "This function retrieves the air quality index for a specific location, daily.",
@@ -270,14 +270,14 @@ def test_irrelevance_rows_get_the_pipelines_decline() -> None:
 
 
 def test_decline_wording() -> None:
-    area = normalise(
+    area = normalise_tool_definitions(
         {
             "name": "area",
             "description": "Calculates the area of a circle.",
             "parameters": {"type": "dict", "properties": {}},
         }
     )[0]
-    fetch = normalise(
+    fetch = normalise_tool_definitions(
         {"name": "fetch", "description": "Fetches news. Fast.", "parameters": {"type": "dict", "properties": {}}}
     )[0]
     assert decline(area, [fetch, HOTEL]) == (
@@ -344,7 +344,7 @@ def test_values_fit_what_their_parameter_describes() -> None:
 
 def tool(name: str, description: str, properties: dict, required: list[str]) -> dict:
     schema = {"type": "dict", "properties": properties, "required": required}
-    return normalise({"name": name, "description": description, "parameters": schema})[0]
+    return normalise_tool_definitions({"name": name, "description": description, "parameters": schema})[0]
 
 
 DIRECTIONS = tool(

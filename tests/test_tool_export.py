@@ -10,11 +10,11 @@ from apache_beam.testing.test_pipeline import TestPipeline
 
 from synthbeam.schemas.record import Record
 from synthbeam.tasks.tool_selection import to_selection_record
-from synthbeam.tools.schema import normalise
+from synthbeam.tools.schema import normalise_tool_definitions
 from synthbeam.transforms.write.bfcl import WriteBfclCategories, answer_entry, question_entry
 from synthbeam.transforms.write.xlam import WriteXlam, to_xlam, xlam_tool
 
-CONVERT = normalise(
+CONVERT = normalise_tool_definitions(
     {
         "name": "convert",
         "description": "Convert units.",
@@ -83,7 +83,7 @@ def test_xlam_tool_keeps_enums_and_nested_schemas() -> None:
 
 
 def test_xlam_round_trips_through_the_xlam_reader() -> None:
-    back = normalise(xlam_tool(CONVERT))[0]["function"]["parameters"]
+    back = normalise_tool_definitions(xlam_tool(CONVERT))[0]["function"]["parameters"]
     for prop in back["properties"].values():  # xLAM gives every argument a description
         if prop["description"] == "":
             del prop["description"]
@@ -143,7 +143,7 @@ def test_bfcl_ground_truth_lists_acceptable_values() -> None:
 
 def test_bfcl_export_reads_back_as_the_same_tools() -> None:
     question = question_entry(row("single", [("convert", {"value": 5, "unit": "km"})]), "synthbeam_simple_0")
-    assert normalise(question) == [CONVERT]
+    assert normalise_tool_definitions(question) == [CONVERT]
 
 
 def test_selection_rows() -> None:
@@ -157,7 +157,7 @@ def test_selection_rows() -> None:
     assert single.tools == json.dumps([CONVERT]) and json.loads(single.meta) == {"kind": "single", "parent_id": "r1"}
     assert to_selection_record(row("irrelevance", [])).label == "none"
     assert to_selection_record(row("parallel", [("convert", {}), ("convert", {})])).label == "convert"
-    other = normalise({"name": "other"})[0]
+    other = normalise_tool_definitions({"name": "other"})[0]
     two_tools = row("parallel_multiple", [("convert", {}), ("other", {})])
     assert to_selection_record(dataclasses.replace(two_tools, tools=json.dumps([CONVERT, other]))) is None
 

@@ -13,7 +13,7 @@ from apache_beam.testing.util import assert_that, equal_to
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Record
 from synthbeam.tasks.tool_examples import all_requests
-from synthbeam.tools.schema import normalise as normalise_tools
+from synthbeam.tools.schema import normalise_tool_definitions
 from synthbeam.transforms.checks import Drop
 from synthbeam.transforms.curate.dedup_request import DeduplicateRequests
 from synthbeam.transforms.verify.grounding import (
@@ -35,7 +35,7 @@ from synthbeam.transforms.verify.value_grounding import (
     ungrounded_values,
 )
 
-TEAM, WEATHER, AREA = normalise_tools(
+TEAM, WEATHER, AREA = normalise_tool_definitions(
     [
         {
             "name": "team_profile_get",
@@ -401,7 +401,7 @@ def test_a_count_said_as_a_year_is_not_a_request() -> None:
 
 
 def test_check_drops_padding_and_keeps_the_plain_request_it_wrote_itself() -> None:
-    check_ = GroundingCheck(library=normalise_tools([RECIPE]))
+    check_ = GroundingCheck(library=normalise_tool_definitions([RECIPE]))
     sushi = [call("find_recipe", recipeName="sushi")]
     meta = {"draft": "Locate a recipe for recipe name sushi.", "planned_calls": sushi}
     padded = row("single", "Can you find a recipe for sushi on a tokyo sesh?", sushi, (), **meta)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from synthbeam.tools.library import bundled_tools, parse_tool_text, read_tool_library, unique_by_name
-from synthbeam.tools.schema import ToolFormatError, json_type, normalise, strict_schema, to_json_schema
+from synthbeam.tools.schema import ToolFormatError, json_type, normalise_tool_definitions, strict_schema, to_json_schema
 
 BFCL_FUNCTION = {
     "name": "geo.distance",
@@ -47,11 +47,14 @@ EXPECTED_BFCL = {
 
 
 def test_bfcl_function_maps_python_types_to_json_schema() -> None:
-    assert normalise(BFCL_FUNCTION) == [EXPECTED_BFCL]
+    assert normalise_tool_definitions(BFCL_FUNCTION) == [EXPECTED_BFCL]
 
 
 def test_bfcl_record_gives_each_function() -> None:
-    assert normalise({"id": "x", "question": [], "function": [BFCL_FUNCTION, BFCL_FUNCTION]}) == [EXPECTED_BFCL] * 2
+    assert (
+        normalise_tool_definitions({"id": "x", "question": [], "function": [BFCL_FUNCTION, BFCL_FUNCTION]})
+        == [EXPECTED_BFCL] * 2
+    )
 
 
 def test_openai_tool_and_bare_function_are_the_same() -> None:
@@ -68,12 +71,12 @@ def test_openai_tool_and_bare_function_are_the_same() -> None:
             "parameters": {"type": "object", "properties": {"x": {"type": "integer"}}, "required": ["x"]},
         },
     }
-    assert normalise(bare) == [expected]
-    assert normalise({"type": "function", "function": bare}) == [expected]
+    assert normalise_tool_definitions(bare) == [expected]
+    assert normalise_tool_definitions({"type": "function", "function": bare}) == [expected]
 
 
 def test_openai_tool_without_parameters_gets_an_empty_object() -> None:
-    assert normalise({"type": "function", "function": {"name": "now"}}) == [
+    assert normalise_tool_definitions({"type": "function", "function": {"name": "now"}}) == [
         {
             "type": "function",
             "function": {
@@ -97,7 +100,7 @@ def test_xlam_flat_parameters() -> None:
             "when": {"type": "Optional[float]", "description": "Time."},
         },
     }
-    assert normalise(xlam) == [
+    assert normalise_tool_definitions(xlam) == [
         {
             "type": "function",
             "function": {
@@ -125,7 +128,7 @@ def test_xlam_row_with_tools_as_json_string() -> None:
         "tools": json.dumps([{"name": "t", "description": "", "parameters": {"x": {"type": "int"}}}]),
         "answers": "[]",
     }
-    assert [t["function"]["name"] for t in normalise(row)] == ["t"]
+    assert [t["function"]["name"] for t in normalise_tool_definitions(row)] == ["t"]
 
 
 @pytest.mark.parametrize(
@@ -144,7 +147,7 @@ def test_json_type(name: str, expected: dict) -> None:
 
 
 def test_required_names_that_are_not_properties_are_dropped() -> None:
-    (tool,) = normalise(
+    (tool,) = normalise_tool_definitions(
         {"name": "f", "parameters": {"type": "dict", "properties": {"x": {"type": "int"}}, "required": ["x", "ghost"]}}
     )
     assert tool["function"]["parameters"]["required"] == ["x"]
@@ -153,7 +156,7 @@ def test_required_names_that_are_not_properties_are_dropped() -> None:
 @pytest.mark.parametrize("bad", [[1], {"description": "no name"}, "text", {"name": ""}])
 def test_unrecognised_definitions_fail(bad: object) -> None:
     with pytest.raises(ToolFormatError):
-        normalise(bad)
+        normalise_tool_definitions(bad)
 
 
 def test_to_json_schema_keeps_enums_and_defaults() -> None:
@@ -202,7 +205,9 @@ def test_read_tool_library_with_no_match_fails(tmp_path) -> None:
 
 
 def test_unique_by_name_keeps_the_first() -> None:
-    tools = [normalise({"name": n, "description": d})[0] for n, d in [("b", "1"), ("a", "2"), ("b", "3")]]
+    tools = [
+        normalise_tool_definitions({"name": n, "description": d})[0] for n, d in [("b", "1"), ("a", "2"), ("b", "3")]
+    ]
     assert [(t["function"]["name"], t["function"]["description"]) for t in unique_by_name(tools)] == [
         ("a", "2"),
         ("b", "1"),
@@ -223,4 +228,4 @@ def test_read_tool_library_from_gs(gcs_emulator, gcs_bucket: str) -> None:
     xlam = json.dumps([{"name": "search", "description": "", "parameters": {"q": {"type": "str"}}}])
     gcs_emulator.upload_files(f"{gcs_bucket}/tools", {"a.jsonl": bfcl_line + "\n", "b.json": xlam})
     tools = read_tool_library(f"{gcs_bucket}/tools/*")
-    assert tools == [EXPECTED_BFCL, normalise(json.loads(xlam))[0]]
+    assert tools == [EXPECTED_BFCL, normalise_tool_definitions(json.loads(xlam))[0]]

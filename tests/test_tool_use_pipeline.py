@@ -24,7 +24,7 @@ from synthbeam.tasks.tool_examples import all_requests
 from synthbeam.tools.builtin import call
 from synthbeam.tools.calls import parse_arguments, query_of, tool_calls_of, tool_results_of
 from synthbeam.tools.library import bundled_tools
-from synthbeam.transforms.curate.text import normalise
+from synthbeam.transforms.curate.text import normalised_text
 from synthbeam.transforms.verify.format import ToolCallFormatCheck
 from synthbeam.transforms.verify.grounding import GroundingCheck
 
@@ -109,7 +109,7 @@ def test_tool_use_recipe_end_to_end(tmp_path, monkeypatch, llm_endpoint, bundled
     assert all(c.split == "train" for c in copies) and len(copies) == added  # oversampled by kind, train only
     check = ToolCallFormatCheck(t["function"]["name"] for t in bundled_tools())
     grounded = GroundingCheck(all_requests(), bundled_tools())
-    requests = [normalise(query_of(r), strip_punctuation=True) for r in rows]
+    requests = [normalised_text(query_of(r), strip_punctuation=True) for r in rows]
     assert len(set(requests)) == len(requests), requests
     kept_tools = {k.split("/", 1)[1]: n for k, n in counts.items() if k.startswith("kept_tool/")}
     assert sum(kept_tools.values()) == sum(len(r.label.split(",")) for r in rows), counts

@@ -23,9 +23,9 @@ from synthbeam.tasks.tool_use import (
     tool_use_record,
 )
 from synthbeam.tools.library import bundled_tools
-from synthbeam.tools.schema import normalise
+from synthbeam.tools.schema import normalise_tool_definitions
 
-ADD, ECHO = normalise(
+ADD, ECHO = normalise_tool_definitions(
     [
         {
             "name": "add",
@@ -148,7 +148,7 @@ def test_examples_rotate_by_spec() -> None:
     ["{{ ''.__class__.__mro__ }}", "{% raw %}x{% endraw %}", "{{ 7*7 }}", "{% for x in range(3) %}{% endfor %}"],
 )
 def test_tool_text_cannot_break_the_template(payload: str) -> None:
-    hostile = normalise(
+    hostile = normalise_tool_definitions(
         {
             "name": "evil",
             "description": payload,

@@ -13,7 +13,7 @@ import pytest
 from synthbeam.tasks.tool_call_first import plan_spec, skipped_tools
 from synthbeam.tasks.tool_plain import plain_request
 from synthbeam.tools.numbers import SIGNIFICANCE_LEVELS
-from synthbeam.tools.schema import normalise, tool_name, tool_parameters
+from synthbeam.tools.schema import normalise_tool_definitions, tool_name, tool_parameters
 from synthbeam.tools.values import NoFittingValue, choose_arguments, choose_value, unfit_parameters
 
 BFCL = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "bfcl" / "BFCL_v4_simple_python.json"
@@ -21,7 +21,12 @@ pytestmark = pytest.mark.skipif(not BFCL.exists(), reason="BFCL files not presen
 
 
 def bfcl_library() -> list[dict[str, Any]]:
-    return [t for line in BFCL.read_text().splitlines() for f in json.loads(line)["function"] for t in normalise(f)]
+    return [
+        t
+        for line in BFCL.read_text().splitlines()
+        for f in json.loads(line)["function"]
+        for t in normalise_tool_definitions(f)
+    ]
 
 
 def bfcl_tool(name: str, parameter: str = "") -> dict[str, Any]:

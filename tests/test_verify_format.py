@@ -12,11 +12,11 @@ from apache_beam.testing.util import assert_that, equal_to
 
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Record
-from synthbeam.tools.schema import normalise
+from synthbeam.tools.schema import normalise_tool_definitions
 from synthbeam.transforms.checks import ApplyCheck, Drop
 from synthbeam.transforms.verify.format import STAGE, ToolCallFormatCheck, argument_problem
 
-TOOLS = normalise(
+TOOLS = normalise_tool_definitions(
     [
         {
             "name": "convert",

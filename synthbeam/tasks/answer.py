@@ -22,7 +22,7 @@ from synthbeam.templates import render
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
-def normalise(text: str) -> str:
+def lowercase_words(text: str) -> str:
     """Lower-cased words only: what two texts must share to count as the same text."""
     return " ".join(_NON_WORD.sub(" ", text.lower()).split())
 
@@ -92,7 +92,7 @@ def looks_like_instruction(text: str) -> bool:
     subject followed by "is"/"are"/"can"...) is not. Anything else is given the benefit
     of the doubt.
     """
-    words = normalise(text).split()
+    words = lowercase_words(text).split()
     if not words:
         return False
     if text.rstrip().endswith("?") or words[0] in INSTRUCTION_OPENERS:
@@ -115,7 +115,9 @@ def check_not_copied(new: str, original: str, example_words: frozenset[str]) -> 
     ``example_words`` name that subject (``{"cat", "cats"}``); an original that already
     mentions it is not checked.
     """
-    if example_words.isdisjoint(normalise(original).split()) and not example_words.isdisjoint(normalise(new).split()):
+    if example_words.isdisjoint(lowercase_words(original).split()) and not example_words.isdisjoint(
+        lowercase_words(new).split()
+    ):
         raise ParseError(reasons.COPIED_EXAMPLE, new[:200])
 
 
@@ -138,7 +140,7 @@ def first_instruction(record: Record) -> str:
 
 def check_changed(new: str, old: str) -> None:
     """Raises ``ParseError(repeats_input)`` when ``new`` is ``old`` up to case and punctuation."""
-    if normalise(new) == normalise(old):
+    if lowercase_words(new) == lowercase_words(old):
         raise ParseError(reasons.REPEATS_INPUT, new[:200])
 
 

@@ -20,7 +20,7 @@ from synthbeam.tasks.answer import (
     first_instruction,
     json_field,
     looks_like_instruction,
-    normalise,
+    lowercase_words,
     user_turns,
 )
 from synthbeam.tasks.base import ParseError
@@ -88,8 +88,8 @@ def split_numbered(text: str) -> list[str]:
 
 
 def copies_seed(record: Record, seed_texts: frozenset[str]) -> bool:
-    """Whether the row's instruction is a seed task's (``seed_texts`` hold ``normalise``d ones)."""
-    return any(normalise(text) in seed_texts for text in user_turns(record))
+    """Whether the row's instruction is a seed task's (``seed_texts`` hold their ``lowercase_words``)."""
+    return any(lowercase_words(text) in seed_texts for text in user_turns(record))
 
 
 def instruction_problem(record: Record, seeds: frozenset[str], check_form: bool = True) -> str | None:
@@ -108,7 +108,7 @@ def instruction_problem(record: Record, seeds: frozenset[str], check_form: bool 
 
 
 def seed_texts(seeds: list[SeedTask]) -> frozenset[str]:
-    return frozenset(normalise(text) for seed in seeds for text in (seed.instruction, seed.prompt_text()))
+    return frozenset(lowercase_words(text) for seed in seeds for text in (seed.instruction, seed.prompt_text()))
 
 
 def seed_messages(seed: SeedTask) -> list[Message]:

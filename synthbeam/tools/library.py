@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from apache_beam.io.filesystems import FileSystems
 
-from synthbeam.tools.schema import ToolDef, ToolFormatError, normalise, tool_name
+from synthbeam.tools.schema import ToolDef, ToolFormatError, normalise_tool_definitions, tool_name
 
 BUNDLED_FILES: tuple[tuple[str, ...], ...] = (
     ("data", "bfcl", "functions.jsonl"),
@@ -41,7 +41,7 @@ def _is_one_document(text: str) -> bool:
 
 def _parse(text: str, where: str) -> list[ToolDef]:
     try:
-        return normalise(json.loads(text))
+        return normalise_tool_definitions(json.loads(text))
     except json.JSONDecodeError as error:
         raise ToolFormatError(f"{where}: not JSON ({error.msg})") from None
     except ToolFormatError as error:

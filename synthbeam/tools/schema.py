@@ -155,7 +155,7 @@ def _is_flat_argument_map(parameters: Any) -> bool:
     return all(isinstance(spec, dict) for spec in parameters.values())
 
 
-def normalise(obj: Any) -> list[ToolDef]:
+def normalise_tool_definitions(obj: Any) -> list[ToolDef]:
     """Any supported tool object -> normalised OpenAI tool definitions.
 
     Accepts an OpenAI tool, a BFCL function, a BFCL record (``{"function": [...]}``), an xLAM
@@ -163,14 +163,14 @@ def normalise(obj: Any) -> list[ToolDef]:
     Raises ``ToolFormatError`` for anything else.
     """
     if isinstance(obj, list):
-        return [tool for item in obj for tool in normalise(item)]
+        return [tool for item in obj for tool in normalise_tool_definitions(item)]
     if not isinstance(obj, dict):
         raise ToolFormatError(f"expected a JSON object, got {type(obj).__name__}")
     if isinstance(obj.get("function"), list):  # BFCL record
         return [from_bfcl(fn) for fn in obj["function"]]
     if "tools" in obj and "name" not in obj:  # xLAM / chat row
         tools = obj["tools"]
-        return normalise(json.loads(tools) if isinstance(tools, str) else tools)
+        return normalise_tool_definitions(json.loads(tools) if isinstance(tools, str) else tools)
     if obj.get("type") == "function" and isinstance(obj.get("function"), dict):
         return [from_openai(obj)]
     parameters = obj.get("parameters")

@@ -23,7 +23,7 @@ from apache_beam.metrics import Metrics
 from synthbeam.schemas.reasons import CONTAMINATED
 from synthbeam.schemas.record import Record, Rejected
 from synthbeam.transforms.curate.minhash import WORD, ngram_hashes, token_codes
-from synthbeam.transforms.curate.text import MESSAGES, check_fields, normalise, record_text
+from synthbeam.transforms.curate.text import MESSAGES, check_fields, normalised_text, record_text
 from synthbeam.transforms.outputs import MAIN, REJECTED
 
 STAGE = "decontaminate"
@@ -64,7 +64,7 @@ def gram_keys(texts: Sequence[str], n: int, lengths: Iterable[int]) -> tuple[np.
     A key is the gram's rolling hash with k in its top byte, so grams of different lengths
     never collide.
     """
-    words = [normalise(t, strip_punctuation=True) for t in texts]
+    words = [normalised_text(t, strip_punctuation=True) for t in texts]
     codes, doc_of = token_codes(words, WORD)
     docs, keys = [], []
     for k in sorted(set(lengths)):
@@ -78,7 +78,7 @@ def gram_keys(texts: Sequence[str], n: int, lengths: Iterable[int]) -> tuple[np.
 
 def eval_gram_keys(strings: Sequence[str], n: int, min_words: int) -> np.ndarray:
     """Gram keys of evaluation strings: n-grams, or the whole string when shorter than n."""
-    lengths = [len(normalise(s, strip_punctuation=True).split()) for s in strings]
+    lengths = [len(normalised_text(s, strip_punctuation=True).split()) for s in strings]
     by_length: dict[int, list[str]] = {}
     for text, length in zip(strings, lengths, strict=True):
         if length >= min_words:

@@ -11,7 +11,7 @@ from apache_beam.metrics import Metrics
 
 from synthbeam.schemas.reasons import EXACT_DUPLICATE
 from synthbeam.schemas.record import Record, Rejected
-from synthbeam.transforms.curate.text import MESSAGES, check_fields, normalise, record_text
+from synthbeam.transforms.curate.text import MESSAGES, check_fields, normalised_text, record_text
 from synthbeam.transforms.outputs import MAIN, REJECTED
 
 STAGE = "dedup_exact"
@@ -19,7 +19,7 @@ STAGE = "dedup_exact"
 
 def exact_key(record: Record, fields: Sequence[str], strip_punctuation: bool = False) -> bytes:
     """A 16-byte digest of the record's normalised text (short keys keep the shuffle small)."""
-    text = normalise(record_text(record, fields), strip_punctuation)
+    text = normalised_text(record_text(record, fields), strip_punctuation)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 

@@ -16,14 +16,14 @@ from synthbeam.schemas.reasons import DUPLICATE_REQUEST
 from synthbeam.schemas.record import Record
 from synthbeam.tools.calls import query_of
 from synthbeam.transforms.curate.select import SelectOnePerKey
-from synthbeam.transforms.curate.text import normalise
+from synthbeam.transforms.curate.text import normalised_text
 
 STAGE = "dedup_request"
 
 
 def request_key(record: Record) -> bytes:
     """A digest of the first user turn, NFKC-lowercased, punctuation and extra spaces removed."""
-    text = normalise(query_of(record), strip_punctuation=True)
+    text = normalised_text(query_of(record), strip_punctuation=True)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 

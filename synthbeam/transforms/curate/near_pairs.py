@@ -28,7 +28,7 @@ from synthbeam.schemas.record import Record, stable_id
 from synthbeam.transforms.curate import lsh
 from synthbeam.transforms.curate.components import local_stars
 from synthbeam.transforms.curate.minhash import CHAR, LshParams, jaccard
-from synthbeam.transforms.curate.text import normalise, record_text, shingle_text
+from synthbeam.transforms.curate.text import normalised_text, record_text, shingle_text
 from synthbeam.transforms.outputs import in_global_window
 
 STAGE = "dedup_near"
@@ -88,7 +88,7 @@ class HashBatchesFn(beam.DoFn):
         self._texts: list[str] = []
         self._no_shingles = Metrics.counter(STAGE, "no_shingles")
         # Word shingles split on any whitespace run; character shingles need it collapsed.
-        self._prepare = normalise if params.unit == CHAR else shingle_text
+        self._prepare = normalised_text if params.unit == CHAR else shingle_text
 
     def start_bundle(self) -> None:
         self._records, self._texts = [], []

@@ -50,7 +50,7 @@ def record_text(record: Record, fields: Sequence[str] = (MESSAGES,)) -> str:
     return "\n".join(parts)
 
 
-def normalise(text: str, strip_punctuation: bool = False) -> str:
+def normalised_text(text: str, strip_punctuation: bool = False) -> str:
     """NFKC, lowercase, whitespace collapsed to one space; punctuation removed on request."""
     text = unicodedata.normalize("NFKC", text).lower()
     if strip_punctuation:
@@ -59,7 +59,7 @@ def normalise(text: str, strip_punctuation: bool = False) -> str:
 
 
 def shingle_text(text: str, strip_punctuation: bool = False) -> str:
-    """``normalise`` without collapsing whitespace, for word tokenisers that split on any run
+    """``normalised_text`` without collapsing whitespace, for word tokenisers that split on any run
     of ASCII whitespace (``minhash.token_codes``): the same words, for less work."""
     text = unicodedata.normalize("NFKC", text).lower()
     if strip_punctuation:

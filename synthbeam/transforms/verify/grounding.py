@@ -29,7 +29,13 @@ from synthbeam.schemas.record import Record
 from synthbeam.tools.calls import offered_tools, parse_arguments, query_of, tool_calls_of
 from synthbeam.transforms.checks import Drop
 from synthbeam.transforms.verify.padding import padding_problem
-from synthbeam.transforms.verify.value_grounding import NUMBER, normalise, numbers_in, phrase_in, ungrounded_values
+from synthbeam.transforms.verify.value_grounding import (
+    NUMBER,
+    numbers_in,
+    phrase_in,
+    ungrounded_values,
+    value_match_text,
+)
 
 STAGE = "verify_grounding"
 COPY_RATIO = 0.85  # difflib ratio of normalised requests at or above which a request is a copy
@@ -93,7 +99,7 @@ def request_problem(request: str, function_names: Iterable[str] = (), prompt: st
     named = next((n for n in function_names if ("_" in n or "." in n) and n.lower() in lower), "")
     if named:
         return f"names the function {named}"
-    if prompt and difflib.SequenceMatcher(None, normalise(text), normalise(prompt)).ratio() >= ECHO_RATIO:
+    if prompt and difflib.SequenceMatcher(None, value_match_text(text), value_match_text(prompt)).ratio() >= ECHO_RATIO:
         return "echo of the prompt"
     return "" if is_request_form(text) else "a statement, not a request"
 
@@ -103,11 +109,11 @@ def extra_values(request: str, draft: str) -> list[str]:
     value) does not contain; the first word of a sentence and "I" are not names."""
     planned = numbers_in(draft)
     extra = [n.strip(", ") for n in NUMBER.findall(request) if not numbers_in(n) & planned]
-    known = normalise(draft) + " " + normalise(draft).replace("-", " ")  # "Comic-Con" states "Comic"
+    known = value_match_text(draft) + " " + value_match_text(draft).replace("-", " ")  # "Comic-Con" states "Comic"
     sentences = re.split(r"(?<=[.!?])\s+", request.strip())
     for sentence in sentences:
         for word in re.findall(r"(?<=\s)[A-Z][A-Za-z]+", sentence):
-            if word != "I" and not phrase_in(normalise(word), known):
+            if word != "I" and not phrase_in(value_match_text(word), known):
                 extra.append(word)
     return extra
 
@@ -115,13 +121,13 @@ def extra_values(request: str, draft: str) -> list[str]:
 def draft_wording(request: str, calls: Iterable[dict[str, Any]]) -> str:
     """A multi-word parameter name followed by its value ("food type mushroom risotto"): the
     plain request's wording kept instead of a user's ("" when there is none)."""
-    text = normalise(request)
+    text = value_match_text(request)
     for call in calls:
         for name, value in (call.get("arguments") or {}).items():
             words = " ".join(re.findall(r"[a-z0-9]+", re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).lower()))
             if " " in words and isinstance(value, (str, int, float)) and not isinstance(value, bool):
                 shown = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
-                if phrase_in(f"{words} {normalise(shown)}", text):
+                if phrase_in(f"{words} {value_match_text(shown)}", text):
                     return f"keeps the plain request's wording {words!r}"
     return ""
 
@@ -133,7 +139,7 @@ def repeats_itself(request: str, draft: str = "") -> str:
     for number in {n.strip(", ") for n in said}:
         if sum(n.strip(", ") == number for n in said) > max(1, sum(n.strip(", ") == number for n in planned)):
             return f"repeats {number!r}"
-    words = normalise(request).split()
+    words = value_match_text(request).split()
     seen: set[tuple[str, ...]] = set()
     for size in (2,):
         for i in range(len(words) - size + 1):
@@ -146,9 +152,9 @@ def repeats_itself(request: str, draft: str = "") -> str:
 
 def copied_from(request: str, examples: Iterable[str]) -> str:
     """The few-shot example ``request`` equals or nearly equals ("" when none)."""
-    text = normalise(request)
+    text = value_match_text(request)
     for example in examples:
-        if difflib.SequenceMatcher(None, text, normalise(example)).ratio() >= COPY_RATIO:
+        if difflib.SequenceMatcher(None, text, value_match_text(example)).ratio() >= COPY_RATIO:
             return example
     return ""
 

@@ -63,7 +63,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
-def normalise(text: str) -> str:
+def value_match_text(text: str) -> str:
     """NFKC, lowercase, punctuation (not ``%$€£¥°@.:/``) to spaces, whitespace collapsed."""
     text = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'")
     text = "".join(c if c.isalnum() or c in "%$€£¥°@.:/+-'" or c.isspace() else " " for c in text)
@@ -136,11 +136,11 @@ def string_grounded(value: str, request: str) -> bool:
         return False
     date = _as_date(value)
     if date is not None:
-        return date in dates_in(request) or phrase_in(normalise(value), normalise(request))
+        return date in dates_in(request) or phrase_in(value_match_text(value), value_match_text(request))
     time = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
     if time:
         return (int(time.group(1)), int(time.group(2))) in times_in(request)
-    text, phrase = normalise(request), normalise(value)
+    text, phrase = value_match_text(request), value_match_text(value)
     candidates = {phrase, phrase.removeprefix("the ")}
     candidates |= {alias for c in list(candidates) for alias in ALIASES.get(c, ())}
     words = text.split()
