@@ -7,18 +7,24 @@ Apache Beam's own pipeline options (any ``PipelineOptions`` subclass outside syn
 (``tool_use`` reads no corpus: no ``--input``) -- stops the run with one line, where Beam
 would only log "Discarding unparseable args" and run without it.
 
-Beam is imported only when an argument is not one of the recipe's own flags, so most
-mistakes are reported without loading it.
+Beam's option names are kept per Beam version under the cache directory, so a misspelled or
+misplaced flag is reported without loading Beam; Beam's own parser runs (and checks the
+values of its flags) only when every flag is the recipe's or Beam's.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import functools
+import json
+import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import NoReturn
 
+from synthbeam.local_cache import cache_home
 from synthbeam.pipelines import catalog
 from synthbeam.pipelines.option_checks import OptionError, parser_message, recipe_parser
 
@@ -61,13 +67,34 @@ def parser_with_beam(recipe: str) -> argparse.ArgumentParser:
     return parser
 
 
-@functools.cache
-def beam_flags() -> tuple[str, ...]:
-    """Every option string of Beam's pipeline options (``--runner``, ...)."""
+def flags_from_beam() -> tuple[str, ...]:
+    """Every ``--`` option string of Beam's pipeline options (``--runner``, ...); loads Beam."""
     parser = _beam_parser_class()(allow_abbrev=False, add_help=False, conflict_handler="resolve")
     for cls in beam_option_classes():
         cls._add_argparse_args(parser)
     return tuple(s for action in parser._actions for s in action.option_strings if s.startswith("--"))
+
+
+def flags_cache() -> Path:
+    from importlib.metadata import version
+
+    return cache_home() / "beam_flags" / f"{version('apache-beam')}.json"
+
+
+@functools.cache
+def beam_flags() -> tuple[str, ...]:
+    """``flags_from_beam()``, kept per Beam version under the cache directory so that a
+    misspelled flag is reported without loading Beam."""
+    path = flags_cache()
+    with contextlib.suppress(OSError, ValueError):
+        return tuple(json.loads(path.read_text()))
+    flags = flags_from_beam()
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(flags))
+        partial.replace(path)
+    return flags
 
 
 def similarity(a: str, b: str) -> float:
@@ -100,12 +127,14 @@ def refusal(recipe: str, token: str) -> str:
 
 
 def unknown_arguments(recipe: str, argv: Sequence[str]) -> list[str]:
-    """The arguments neither the recipe nor Beam takes, in order (Beam loads only when an
-    argument is not one of the recipe's own flags)."""
+    """The arguments neither the recipe nor Beam takes, in order. Flags no one has are found
+    by name, without Beam; Beam's parser (and its value checks) runs only when every other
+    flag is one of Beam's."""
     leftovers = recipe_parser(recipe).parse_known_args(list(argv))[1]
     if not leftovers:
         return []
-    return parser_with_beam(recipe).parse_known_args(list(argv))[1]
+    unknown = [arg for arg in leftovers if arg.startswith("--") and flag_of(arg) not in beam_flags()]
+    return unknown or parser_with_beam(recipe).parse_known_args(list(argv))[1]
 
 
 def check_arguments(recipe: str, argv: Sequence[str]) -> None:
