@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from synthbeam.command.help import MAIN_DESCRIPTION, MAIN_EPILOG
+from synthbeam.command.help import MAIN_DESCRIPTION, MAIN_EPILOG, version
 from synthbeam.command.recipe_files import RecipeError, load_recipe, options_to_argv
 from synthbeam.pipelines.catalog import RECIPES as CATALOG
 from synthbeam.pipelines.catalog import Recipe
@@ -32,16 +32,6 @@ RECIPES: dict[str, str] = {name: recipe.module for name, recipe in CATALOG.items
 
 def recipe_module(name: str) -> ModuleType:
     return importlib.import_module(RECIPES[name])
-
-
-def version() -> str:
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as installed
-
-    try:
-        return installed("synthbeam")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def recipe_file_path(recipe: Recipe) -> str:

@@ -24,6 +24,17 @@ _LITERAL = re.compile(r"``(.+?)``")
 _ROLE = re.compile(r":\w+:`(.+?)`")
 
 
+def version() -> str:
+    """The installed synthbeam's version."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("synthbeam")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def plain(text: str) -> str:
     """reStructuredText inline marks removed: ``x`` and :role:`x` -> x."""
     return _ROLE.sub(r"\1", _LITERAL.sub(r"\1", text))
@@ -47,6 +58,8 @@ def recipe_description(recipe: Recipe) -> str:
 
 
 def shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
     if value == "" or value is None:
         return '""'
     if isinstance(value, float):

@@ -1,16 +1,21 @@
-"""Launching a checked recipe run: logging, and ``run.log`` in the output at the end."""
+"""Launching a checked recipe run: logging, the progress display, ``run.log`` in the output at the end."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from synthbeam.command import logs
+from synthbeam.command.help import version
 from synthbeam.errors import RunRefused
 from synthbeam.pipelines.catalog import RECIPES
 from synthbeam.pipelines.option_checks import recipe_parser
 
+logger = logging.getLogger("synthbeam.run")
 IN_PROCESS_RUNNERS = ("direct", "switchingdirect", "bundlebaseddirect")
 
 
@@ -36,21 +41,44 @@ def output_of(name: str, argv: Sequence[str]) -> str:
     return recipe_parser(name).parse_known_args(list(argv))[0].output
 
 
+def shows_progress(argv: Sequence[str], verbosity: int) -> bool:
+    """A progress display when stdout is a terminal, the run is local and not ``-q``."""
+    return verbosity != logs.QUIET and sys.stdout.isatty() and runs_here(argv)
+
+
+@contextlib.contextmanager
+def progress_display(name: str, argv: list[str], verbosity: int) -> Iterator[Any]:
+    """The run's ``display.RunDisplay``, or None (no terminal, a remote runner, ``-q``, no rich)."""
+    try:
+        from synthbeam.command.display import RunDisplay
+
+        display = RunDisplay(name, argv) if shows_progress(argv, verbosity) else None
+    except ImportError:  # rich is missing: log lines only
+        display = None
+    if display is None:
+        yield None
+        return
+    with display:
+        yield display
+
+
 def launch(name: str, argv: list[str], verbosity: int) -> int:
     """Runs recipe ``name`` with ``argv``; 0 when it finished, 2 when it was refused."""
-    log = logs.start(verbosity)
-    try:
-        importlib.import_module(RECIPES[name].module).run(argv)
-    except RunRefused as refused:  # wrong option values, an output that is taken
-        logs.discard(log)
-        print(f"synthbeam: {refused}", file=sys.stderr)
-        return 2
-    except SystemExit:  # refused with its own line (e.g. an --input that matches no file)
-        logs.discard(log)
-        raise
-    except BaseException:
-        print(f"synthbeam: this run's log: {logs.keep(log)}", file=sys.stderr)
-        raise
+    with progress_display(name, argv, verbosity) as display:
+        log = logs.start(verbosity, display.log_handler() if display is not None else None)
+        logger.info("synthbeam %s: recipe %s with %s", version(), name, " ".join(argv))
+        try:
+            importlib.import_module(RECIPES[name].module).run(argv)
+        except RunRefused as refused:  # wrong option values, an output that is taken
+            logs.discard(log)
+            print(f"synthbeam: {refused}", file=sys.stderr)
+            return 2
+        except SystemExit:  # refused with its own line (e.g. an --input that matches no file)
+            logs.discard(log)
+            raise
+        except BaseException:
+            print(f"synthbeam: this run's log: {logs.keep(log)}", file=sys.stderr)
+            raise
     if flag_value(argv, "template_location"):  # a template describes a run; nothing was written
         logs.discard(log)
         return 0

@@ -40,6 +40,12 @@ def gguf_path() -> Path:
     return path
 
 
+def prepared_default_model() -> str | None:
+    """The bundled model's directory when it is already prepared, else None (nothing converted)."""
+    target = default_cache_dir()
+    return str(target) if (target / _READY_MARKER).exists() else None
+
+
 def prepare_default_model(cache_dir: str | os.PathLike[str] | None = None) -> str:
     """Returns a local HF model directory for the bundled model, converting it on first use."""
     target = Path(cache_dir) if cache_dir else default_cache_dir()

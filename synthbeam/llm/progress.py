@@ -1,14 +1,38 @@
-"""Throttled progress lines for a stream of LLM requests (never one line per request)."""
+"""Throttled progress lines for a stream of LLM requests (never one line per request).
+
+Every ``Progress`` of this process is listed by ``live()``: a terminal display in the process
+that runs the pipeline (the DirectRunner's) reads their ``snapshot()``s.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+import weakref
+from dataclasses import dataclass
 
 logger = logging.getLogger("synthbeam.llm")
 
 LOG_EVERY_S = 10.0
+_LIVE: weakref.WeakSet[Progress] = weakref.WeakSet()
+
+
+def live() -> list[Progress]:
+    """Every ``Progress`` of this process still in use."""
+    return list(_LIVE)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One moment's counts of a ``Progress``; ``generating_s``: seconds since the server answered."""
+
+    submitted: int = 0
+    finished: int = 0
+    cached: int = 0
+    failed: int = 0
+    completion_tokens: int = 0
+    generating_s: float = 0.0
 
 
 class Progress:
@@ -25,6 +49,13 @@ class Progress:
         self.cached = 0
         self.failed = 0
         self.completion_tokens = 0
+        _LIVE.add(self)
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            ready = self._ready_at
+            generating = time.monotonic() - ready if ready is not None else 0.0
+            return Snapshot(self.submitted, self.finished, self.cached, self.failed, self.completion_tokens, generating)
 
     def ready(self) -> None:
         """The server answers: rates are measured from here, not from the server's start."""
