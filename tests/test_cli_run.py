@@ -172,3 +172,14 @@ def test_display_sums_this_runs_generation_and_finds_the_end(monkeypatch) -> Non
     shown._update()
     assert shown._bar.tasks[1].completed == 3 and "1 failed" in shown._bar.tasks[1].fields["detail"]
     assert shown._bar.tasks[2].started
+
+
+def test_run_log_is_uploaded_to_a_gcs_output(gcs_bucket) -> None:
+    from apache_beam.io.filesystems import FileSystems
+
+    log = logs.start(logs.NORMAL, logging.StreamHandler(io.StringIO()))
+    logging.getLogger("synthbeam.run").info("a line of the run")
+    destination = logs.publish(log, f"{gcs_bucket}/out")
+    assert destination == f"{gcs_bucket}/out/run.log" and not Path(log.path).exists()
+    with FileSystems.open(destination) as handle:
+        assert b"INFO synthbeam.run: a line of the run" in handle.read()
