@@ -125,3 +125,16 @@ def test_no_options_module_imports_common() -> None:
         assert "synthbeam.pipelines.common" not in imported, module
         names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names}
         assert not (module != "options" and "common" in names), module
+
+
+def test_options_of_a_pipeline_options_class_registered_later_pass() -> None:
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    class PluginOptions(PipelineOptions):  # e.g. an IO's own options, imported with a pipeline
+        @classmethod
+        def _add_argparse_args(cls, parser) -> None:
+            parser.add_argument("--plugin_setting", default="")
+
+    known_flags.check_arguments("augment", ["--plugin_setting=x", "--limit=2"])
+    with pytest.raises(known_flags.UnknownFlag, match="did you mean --plugin_setting"):
+        known_flags.check_arguments("augment", ["--plugin_settings=x"])

@@ -20,6 +20,7 @@ import difflib
 import functools
 import json
 import os
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -101,11 +102,19 @@ def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a.lstrip("-"), b.lstrip("-")).ratio()
 
 
+def known_beam_flags() -> tuple[str, ...]:
+    """Beam's option names: from Beam itself once it is loaded (options classes registered
+    since, e.g. with a pipeline's imports, count), else ``beam_flags()``."""
+    return flags_from_beam() if "apache_beam.options.pipeline_options" in sys.modules else beam_flags()
+
+
 def nearest(name: str, recipe: str, cutoff: float = 0.7) -> str | None:
     """The valid flag closest to ``name`` (``--limit`` for ``--limt``), the recipe's own on a
     tie with Beam's; None when none is close."""
     own = [f"--{flag}" for flag in sorted(catalog.RECIPES[recipe].flag_names())]
-    scored = [(similarity(name, flag), -rank, flag) for rank, flags in enumerate((own, beam_flags())) for flag in flags]
+    scored = [
+        (similarity(name, flag), -rank, flag) for rank, flags in enumerate((own, known_beam_flags())) for flag in flags
+    ]
     score, _, best = max(scored)
     return best if score >= cutoff else None
 
@@ -133,7 +142,8 @@ def unknown_arguments(recipe: str, argv: Sequence[str]) -> list[str]:
     leftovers = recipe_parser(recipe).parse_known_args(list(argv))[1]
     if not leftovers:
         return []
-    unknown = [arg for arg in leftovers if arg.startswith("--") and flag_of(arg) not in beam_flags()]
+    names = known_beam_flags()
+    unknown = [arg for arg in leftovers if arg.startswith("--") and flag_of(arg) not in names]
     return unknown or parser_with_beam(recipe).parse_known_args(list(argv))[1]
 
 
@@ -149,7 +159,7 @@ def check_file_keys(recipe: str, keys: Iterable[str], path: str) -> None:
     flag of the recipe nor of Beam."""
     own = catalog.RECIPES[recipe].flag_names()
     for key in keys:
-        if key in own or f"--{key}" in beam_flags():
+        if key in own or f"--{key}" in known_beam_flags():
             continue
         near = nearest(f"--{key}", recipe)
         hint = f"did you mean {near.removeprefix('--')}?" if near else f"see synthbeam run {recipe} --help"
