@@ -10,7 +10,7 @@ import pytest
 from synthbeam.llm import cache as cache_module
 from synthbeam.llm.cache import ResponseCache, decode_entry, encode_entry, entry_path
 from synthbeam.llm.config import LLMConfig
-from synthbeam.llm.model_store import model_identity
+from synthbeam.llm.model_store import model_identity, resolve_model_dir
 from synthbeam.schemas.record import ChatRequest, Completion, SamplingParams
 
 REQUEST = ChatRequest(
@@ -123,6 +123,20 @@ def test_gcs_cache_round_trip(gcs_bucket: str) -> None:
     assert store.get(key) is None
     store.put(key, _completion(key))
     assert store.get(key) == dataclasses.replace(_completion(key), cached=True)
+
+
+def test_a_gcs_model_directory_is_copied_to_local_disk_once(gcs_bucket: str, tmp_path: Path) -> None:
+    from synthbeam.remote_files import write_remote
+
+    files = {"config.json": b"{}", "tokenizer/vocab.txt": b"a\nb\n", "model.safetensors": b"\0" * 1000}
+    for name, data in files.items():
+        write_remote(f"{gcs_bucket}/models/tiny/{name}", data)
+    local = resolve_model_dir(f"{gcs_bucket}/models/tiny/", cache_dir=tmp_path)
+    assert Path(local).name == "tiny"
+    assert {name: (Path(local) / name).read_bytes() for name in files} == files
+    write_remote(f"{gcs_bucket}/models/tiny/config.json", b'{"changed": true}')
+    assert resolve_model_dir(f"{gcs_bucket}/models/tiny", cache_dir=tmp_path) == local  # copied once
+    assert (Path(local) / "config.json").read_bytes() == b"{}"
 
 
 REMOVED = object()

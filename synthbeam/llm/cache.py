@@ -15,6 +15,8 @@ import shutil
 import tempfile
 from typing import Any
 
+from synthbeam.paths import is_local
+from synthbeam.remote_files import read_remote, write_remote
 from synthbeam.schemas.record import Completion
 
 logger = logging.getLogger(__name__)
@@ -76,10 +78,6 @@ def _tool_calls_typed(calls: Any) -> bool:
     return True
 
 
-def _is_local(root: str) -> bool:
-    return "://" not in root
-
-
 def _write_local_atomic(path: str, data: bytes) -> None:
     directory = os.path.dirname(path)
     os.makedirs(directory, exist_ok=True)
@@ -103,7 +101,7 @@ class ResponseCache:
 
     def __init__(self, root: str) -> None:
         self._root = root
-        self._local = _is_local(root)
+        self._local = is_local(root)
         if self._local:
             os.makedirs(root, exist_ok=True)
 
@@ -135,19 +133,11 @@ class ResponseCache:
         if self._local:
             with open(path, "rb") as handle:
                 return handle.read()
-        from apache_beam.io.filesystems import FileSystems
-
-        if not FileSystems.exists(path):
-            raise FileNotFoundError(path)
-        with FileSystems.open(path) as handle:
-            return handle.read()
+        return read_remote(path)
 
     @staticmethod
     def _write_remote(path: str, data: bytes) -> None:
         # A GCS object becomes visible only when its upload completes; a unique temp name
         # plus rename would cost a copy for nothing. Other filesystems rely on the
         # key check in decode_entry to reject a partial file.
-        from apache_beam.io.filesystems import FileSystems
-
-        with FileSystems.create(path, mime_type="application/json") as out:
-            out.write(data)
+        write_remote(path, data, mime_type="application/json")

@@ -9,6 +9,8 @@ import shutil
 from pathlib import Path
 
 from synthbeam.local_cache import cache_home
+from synthbeam.paths import is_gcs
+from synthbeam.remote_files import list_files, open_remote
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +24,7 @@ def local_model_cache() -> Path:
 
 def resolve_model_dir(model: str, cache_dir: str | os.PathLike[str] | None = None) -> str:
     """Returns a local directory holding ``model`` (copied once from gs:// if needed)."""
-    if model.startswith("gs://"):
+    if is_gcs(model):
         return _copy_remote_dir(model, Path(cache_dir) if cache_dir else local_model_cache())
     path = Path(model).expanduser()
     if not (path / "config.json").is_file():
@@ -34,8 +36,6 @@ def resolve_model_dir(model: str, cache_dir: str | os.PathLike[str] | None = Non
 
 
 def _copy_remote_dir(uri: str, cache_dir: Path) -> str:
-    from apache_beam.io.filesystems import FileSystems
-
     uri = uri.rstrip("/")
     # The directory keeps the model's own name: it names the model in cache keys and lineage.
     target = cache_dir / hashlib.sha256(uri.encode("utf-8")).hexdigest()[:16] / uri.rsplit("/", 1)[-1]
@@ -45,15 +45,15 @@ def _copy_remote_dir(uri: str, cache_dir: Path) -> str:
     staging = target.with_name(f"{target.name}.partial.{os.getpid()}")
     staging.parent.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(staging, ignore_errors=True)
-    matches = FileSystems.match([uri + "/**"])[0].metadata_list
+    matches = list_files(uri + "/**")
     if not matches:
         raise FileNotFoundError(f"No files under {uri}; check the path and your GCS credentials.")
     logger.info("Copying %d model files from %s to %s", len(matches), uri, target)
-    for meta in matches:
-        relative = meta.path[len(uri) + 1 :]
+    for path in matches:
+        relative = path[len(uri) + 1 :]
         destination = staging / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
-        with FileSystems.open(meta.path) as source, open(destination, "wb") as sink:
+        with open_remote(path) as source, open(destination, "wb") as sink:
             shutil.copyfileobj(source, sink, length=16 << 20)
     marker_in_staging = staging / marker.name
     marker_in_staging.write_text(uri)
