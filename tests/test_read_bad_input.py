@@ -18,12 +18,12 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from synthbeam.pipelines import augment
-from synthbeam.pipelines.common import dead_letter_row
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Passage, Source
 from synthbeam.transforms.read.corpus import ReadCorpus
 from synthbeam.transforms.read.formats import Fields, parse_jsonl_line, read_documents, read_parquet
 from synthbeam.transforms.read.records import ReadRecords
+from synthbeam.transforms.write.dead_letters import dead_letter_row
 
 DEEP = b'{"text": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n"
 BIG_INTEGER = b'{"text": "fine", "n": ' + b"7" * 5000 + b"}\n"

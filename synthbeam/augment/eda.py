@@ -133,10 +133,6 @@ def _core(token: str) -> tuple[str, str, str] | None:
     return (match.group(1), match.group(2), match.group(3)) if match else None
 
 
-def _cores(tokens: list[str]) -> list[str]:
-    return [parts[1] for parts in map(_core, tokens) if parts]
-
-
 def _match_case(model: str, word: str) -> str:
     if len(model) > 1 and model.isupper():
         return word.upper()

@@ -1,7 +1,6 @@
 """Reason codes: why a row was dropped or dead-lettered. Snake_case constants, one place."""
 
 # Reading
-UNREADABLE_LINE = "unreadable_line"
 INVALID_UTF8 = "invalid_utf8"
 INVALID_JSON = "invalid_json"
 MISSING_TEXT_FIELD = "missing_text_field"

@@ -19,8 +19,6 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from synthbeam.schemas.record import Message
 
-SYSTEM_MARKER = "=== system ==="
-USER_MARKER = "=== user ==="
 _SECTION = re.compile(r"^=== (system|user|assistant) ===[ \t]*$", re.MULTILINE)
 
 

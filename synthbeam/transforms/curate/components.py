@@ -50,12 +50,6 @@ def both_directions(edge: Edge) -> Iterator[Edge]:
         yield v, u
 
 
-def towards_larger(edge: Edge) -> Iterator[Edge]:
-    u, v = edge
-    if u != v:
-        yield (u, v) if u > v else (v, u)
-
-
 def large_star(node: str, neighbours: Iterable[str]) -> Iterator[Edge]:
     """Links every larger neighbour of ``node`` to the smallest node of its neighbourhood.
 

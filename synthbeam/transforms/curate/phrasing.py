@@ -36,10 +36,6 @@ DANGLING_REFERENCE = re.compile(
     r"\b(?:this|these|those)\b|\b(?:that|it|them|they|one)\s*[?.!]*\s*$|^\s*(?:it|they|that|this|these)\b",
     re.IGNORECASE,
 )
-QUESTION_WORDS = frozenset(
-    "what which who whom whose when where why how can could should would will is are was were "
-    "do does did has have may might shall am isn't aren't doesn't don't".split()
-)
 REQUEST_VERBS = frozenset(
     """explain describe write list give tell show summarize summarise compare define create name
     find identify suggest provide outline translate rewrite classify generate compose draft calculate

@@ -106,11 +106,6 @@ def card_data(stats: dict[str, Any]) -> DatasetCardData:
     )
 
 
-def card_header(stats: dict[str, Any]) -> dict[str, Any]:
-    """The header as plain data (what ``datasets`` and the Hub read back)."""
-    return card_data(stats).to_dict()
-
-
 def generation_lines(facts: dict[str, Any], sampling: list[str]) -> list[str]:
     """Where the rows come from: recipe, source corpus, model, templates, sampling, seed."""
     if not facts and not sampling:
