@@ -8,7 +8,7 @@ import json
 import logging
 import sys
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import apache_beam as beam
@@ -22,12 +22,11 @@ from synthbeam.pipelines.dataflow import check_dataflow_options, is_dataflow
 from synthbeam.pipelines.known_flags import check_arguments
 from synthbeam.pipelines.option_checks import check_options
 from synthbeam.pipelines.options import SynthbeamOptions, default_cache_root, input_patterns, split_list
-from synthbeam.schemas.record import DeadLetter, stable_id
+from synthbeam.schemas.record import stable_id
 from synthbeam.transforms.accounting import add_llm_request_counts
 from synthbeam.transforms.cost import summary_lines
 from synthbeam.transforms.generate import check_llm_endpoints
 from synthbeam.transforms.read import check_patterns_match
-from synthbeam.transforms.write.parquet import WriteRejects
 from synthbeam.transforms.write.run_cost import add_run_cost
 from synthbeam.transforms.write.staged_output import final_output
 
@@ -126,48 +125,6 @@ class TakeFirst(beam.PTransform):
             | "Smallest" >> beam.combiners.Top.Of(self._limit, key=lambda element: stable_id(element.id), reverse=True)
             | "Explode" >> beam.FlatMap(lambda top: top)
         )
-
-
-def dead_letter_row(dead: DeadLetter) -> str:
-    return json.dumps(
-        {
-            "stage": dead.stage,
-            "reason": dead.reason,
-            "detail": dead.detail,
-            "uri": dead.source.uri,
-            "position": dead.source.position,
-            "element_id": dead.element_id,
-            "payload": dead.payload,
-        },
-        ensure_ascii=False,
-    )
-
-
-class WriteDeadLetters(beam.PTransform):
-    """PCollection[DeadLetter] -> JSONL files under ``{output}/dead_letter/``."""
-
-    def __init__(self, output: str) -> None:
-        super().__init__()
-        self._prefix = FileSystems.join(output, "dead_letter", "part")
-
-    def expand(self, dead: beam.PCollection) -> beam.PCollection:
-        return (
-            dead
-            | "ToJson" >> beam.Map(dead_letter_row)
-            | "Write" >> beam.io.WriteToText(self._prefix, file_name_suffix=".jsonl")
-        )
-
-
-def write_rejects_and_dead_letters(
-    rejects: Iterable[beam.PCollection], dead: Iterable[beam.PCollection], output: str
-) -> tuple[beam.PCollection, beam.PCollection]:
-    """Every stage's rejects to ``{output}/rejected/`` (Parquet) and dead letters to
-    ``{output}/dead_letter/`` (JSONL); returns both flattened collections, for counting."""
-    rejected = tuple(rejects) | "AllRejected" >> beam.Flatten()
-    rejected | "WriteRejects" >> WriteRejects(FileSystems.join(output, "rejected"))
-    dead_letters = tuple(dead) | "AllDeadLetters" >> beam.Flatten()
-    dead_letters | "WriteDeadLetters" >> WriteDeadLetters(output)
-    return rejected, dead_letters
 
 
 def run_recipe(
