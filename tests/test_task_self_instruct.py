@@ -120,6 +120,9 @@ def test_seed_lines_without_id_get_a_content_id_and_a_file_without_seeds_fails(t
     with pytest.raises(ParseError, match=r"f:2: not JSON") as caught:
         parse_seed_task("{", "f:2")
     assert caught.value.reason == reasons.INVALID_JSON
+    with pytest.raises(ParseError, match=r"f:2: a string holds a lone surrogate") as caught:
+        parse_seed_task('{"instruction": "Add \\ud800."}', "f:2")
+    assert caught.value.reason == reasons.INVALID_TEXT
     with pytest.raises(ParseError, match=r'f:3: needs a non-empty string "instruction"'):
         parse_seed_task('{"prompt": "x"}', "f:3")
     (tmp_path / "bad.jsonl").write_text('{"input": "b"}\n\n')

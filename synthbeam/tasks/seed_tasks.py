@@ -15,9 +15,9 @@ A line in neither form is a ``DeadLetter`` (stage ``read``, reason ``invalid_jso
 from __future__ import annotations
 
 import importlib.resources
-import json
 from dataclasses import dataclass
 
+from synthbeam.json_text import load_json
 from synthbeam.schemas import reasons
 from synthbeam.schemas.record import DeadLetter, Source, stable_id
 from synthbeam.tasks.base import ParseError
@@ -84,14 +84,11 @@ def seed_from_json(value: object, where: str) -> SeedTask:
 
 
 def parse_seed_task(line: str, where: str) -> SeedTask:
-    """One JSONL line -> ``SeedTask``; raises ``ParseError`` (``invalid_json`` or
-    ``invalid_seed_task``) with a detail naming the line."""
-    try:
-        value = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise ParseError(
-            reasons.INVALID_JSON, f"{where}: not JSON ({error.msg}); each line must be a JSON object."
-        ) from None
+    """One JSONL line -> ``SeedTask``; raises ``ParseError`` (``invalid_json``, ``invalid_text``
+    or ``invalid_seed_task``) with a detail naming the line."""
+    value, reason, detail = load_json(line)
+    if reason:
+        raise ParseError(reason, f"{where}: {detail}; each line must be a JSON object.")
     return seed_from_json(value, where)
 
 
