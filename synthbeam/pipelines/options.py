@@ -14,6 +14,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from synthbeam.local_cache import cache_home
+from synthbeam.paths import is_gcs
 from synthbeam.pipelines.catalog import RECIPES
 from synthbeam.pipelines.flag_values import oversample_target, parse_eval_sets, parse_list, parse_mix, split_list
 from synthbeam.pipelines.flags import shared_flags
@@ -99,6 +100,6 @@ def input_patterns(opts: SynthbeamOptions) -> list[str]:
 
 def default_cache_root(output: str) -> str:
     """The response cache a run uses without ``--cache_root``."""
-    if output.startswith("gs://"):
+    if is_gcs(output):
         return FileSystems.join(output, "_llm_cache")
     return str(cache_home() / "responses")
