@@ -13,7 +13,6 @@ import logging
 import threading
 import weakref
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from synthbeam.llm import progress as llm_progress
@@ -21,14 +20,7 @@ from synthbeam.llm import progress as llm_progress
 POLL_S = 0.5
 
 
-@dataclass(frozen=True)
-class Totals:
-    submitted: int = 0
-    finished: int = 0
-    cached: int = 0
-    failed: int = 0
-    completion_tokens: int = 0
-    generating_s: float = 0.0
+Totals = llm_progress.Snapshot  # the counts of every generation runtime together
 
 
 def totals(snapshots: Iterable[llm_progress.Snapshot]) -> Totals:
