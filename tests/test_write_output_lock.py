@@ -117,5 +117,10 @@ def test_the_lock_file_names_run_host_pid_and_start(gcs_emulator: GcsEmulator, g
         path = f"{output}/{LOCK_NAME}"
         data = gcs_emulator.read(path) if path.startswith("gs://") else open(path, "rb").read()
         fields = json.loads(data)
-        assert fields == {"run_id": "r1", "host": socket.gethostname(), "pid": os.getpid(), "started_at": lock.started_at}
+        assert fields == {
+            "run_id": "r1",
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "started_at": lock.started_at,
+        }
     assert output_lock.new_lock("job", detached=True).pid is None

@@ -21,7 +21,11 @@ from synthbeam import cli
 from synthbeam.transforms.write import output_lock, staged_output
 from synthbeam.transforms.write.output_lock import LOCK_NAME, LockInfo
 
-GOOD = {"id": "a", "instruction": "Give three quick tips for staying healthy.", "output": "Eat well, sleep well, walk daily and drink water."}
+GOOD = {
+    "id": "a",
+    "instruction": "Give three quick tips for staying healthy.",
+    "output": "Eat well, sleep well, walk daily and drink water.",
+}
 SHORT = {"id": "b", "instruction": "Explain why the sky is blue to a child.", "output": "ok"}
 SPLITS = ("train", "eval", "data")
 
