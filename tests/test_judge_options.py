@@ -70,7 +70,7 @@ def test_a_bad_judge_endpoint_fails_with_the_config_message() -> None:
 
 @pytest.mark.slow
 def test_judge_requests_go_to_the_judge_endpoint(tmp_path, llm_endpoint, bundled_model_dir) -> None:
-    from tests.fault_proxy import FaultProxy
+    from fault_proxy import FaultProxy
 
     class RecordingProxy(FaultProxy):
         """Forwards everything and keeps each chat request's body."""
