@@ -81,6 +81,11 @@ def size_category(rows: int) -> str:
     return next((name for limit, name in SIZE_CATEGORIES if rows < limit), "1M<n<10M")
 
 
+def memory_bytes(split: dict[str, Any]) -> int:
+    """A split's rows in memory (what the Hub calls its size); its file size when not known."""
+    return split.get("arrow_bytes", split["num_bytes"])
+
+
 def card_data(stats: dict[str, Any]) -> DatasetCardData:
     """The card's YAML header, as ``huggingface_hub`` defines it."""
     splits = stats["splits"]
@@ -97,10 +102,10 @@ def card_data(stats: dict[str, Any]) -> DatasetCardData:
         dataset_info={
             "features": hf_features(RECORD_SCHEMA),
             "splits": [
-                {"name": s, "num_bytes": v["arrow_bytes"], "num_examples": v["num_examples"]} for s, v in splits.items()
+                {"name": s, "num_bytes": memory_bytes(v), "num_examples": v["num_examples"]} for s, v in splits.items()
             ],
             "download_size": sum(v["num_bytes"] for v in splits.values()),
-            "dataset_size": sum(v["arrow_bytes"] for v in splits.values()),
+            "dataset_size": sum(memory_bytes(v) for v in splits.values()),
         },
         **extra,
     )
@@ -148,10 +153,7 @@ def render_card(stats: dict[str, Any]) -> str:
     lines += ["## Splits", ""]
     lines += table(
         ["split", "rows", "files", "file bytes", "bytes in memory"],
-        [
-            (s, v["num_examples"], len(v.get("files", [])), v["num_bytes"], v.get("arrow_bytes", v["num_bytes"]))
-            for s, v in splits.items()
-        ],
+        [(s, v["num_examples"], len(v.get("files", [])), v["num_bytes"], memory_bytes(v)) for s, v in splits.items()],
     )
     charts = set(stats.get("charts", []))
     counts = stats.get("class_counts")
