@@ -20,6 +20,7 @@ REQUIRED = [
     "jinja2>=3.1",
     "jsonschema>=4",
     "orjson>=3.9",
+    "huggingface_hub>=0.30",  # the dataset card (DatasetCardData)
     "pyyaml>=6",
     "numpy>=1.26",
     "aiohttp>=3.9",
