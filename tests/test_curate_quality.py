@@ -209,6 +209,12 @@ def test_grounding_gate_ignores_rows_without_a_passage() -> None:
             "Bytes literals produce an instance of the bytes type instead of the str type.",
             True,
         ),
+        (
+            "Can you explain what a generic class is?",
+            "To implement custom generic classes that can be parameterized at runtime, users should inherit from Generic.",
+            False,
+        ),
+        ("What is a list?", "Lists are mutable sequences, typically used to store collections of items.", True),
     ],
 )
 def test_answer_form_gate(request_text: str, answer: str, ok: bool) -> None:

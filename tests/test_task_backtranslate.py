@@ -168,3 +168,10 @@ def test_a_copied_example_request_is_rejected() -> None:
 def test_request_asks_for_one_short_line() -> None:
     sampling = RequestForAnswer().sampling
     assert sampling.stop == ("\n",) and sampling.max_tokens <= 64
+
+
+def test_clean_prose_drops_note_labels_and_reference_boilerplate() -> None:
+    labelled = "Programmer\u2019s note: Variables defined in the class definition are class attributes."
+    assert clean_prose(labelled) == "Variables defined in the class definition are class attributes."
+    audited = '"import_module()" loads a module. Raises an auditing event "import" with arguments "module".'
+    assert clean_prose(audited) == '"import_module()" loads a module.'

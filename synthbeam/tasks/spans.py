@@ -18,7 +18,8 @@ from synthbeam.schemas.record import Passage
 _UNDERLINE = re.compile(r"^\s*([*=\-~^#+])\1{2,}\s*$")
 _BULLET = re.compile(r"^\s*(?:[*\-+\u2022]|\d+[.)]|\(\w\))\s+")
 _EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}([^*\n]+?)\*{1,2}(?![\w*])")
-_LABEL = re.compile(r"^(?:[A-Z][\w\-]*(?: [\w\-]+){0,3}):\s+(?=[A-Z\"])")  # "CPython implementation detail: "
+_LABEL = re.compile(r"^(?:[A-Z][\w\-'\u2019]*(?: [\w\-'\u2019]+){0,3}):\s+(?=[A-Z\"])")  # "Programmer's note: "
+_BOILERPLATE = re.compile(r"^Raises an auditing event\b")  # reference-manual notes, no answer to anything
 _FOOTNOTE = re.compile(r"\s*\[\d+\]|\s*\((?:see|cf\.)\s[^()]*\)", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
 _POINTS_ELSEWHERE = re.compile(
@@ -91,12 +92,14 @@ def unwrap(lines: list[str]) -> str:
 
 
 def clean_prose(paragraph: str) -> str:
-    """Emphasis marks and footnote markers removed; sentences that point elsewhere dropped."""
+    """Emphasis marks, footnote markers and a leading label ("Programmer's note:") removed;
+    sentences that point elsewhere or are reference boilerplate ("Raises an auditing event")
+    dropped."""
     text = _LABEL.sub("", _FOOTNOTE.sub("", _EMPHASIS.sub(r"\1", paragraph)))
     kept = [
         s
         for s in _SENTENCE.split(" ".join(text.split()))
-        if not _POINTS_ELSEWHERE.search(s) and not s.endswith(":")  # ":" introduces a block left out
+        if not _POINTS_ELSEWHERE.search(s) and not _BOILERPLATE.search(s) and not s.endswith(":")  # ":" opens a block
     ]
     return " ".join(kept).strip()
 

@@ -156,9 +156,14 @@ class MissingContextGate(RecordFilter):
         return record
 
 
+ASKS_WHAT_IT_IS = re.compile(r"^\s*(?:what (?:is|are)\b|(?:can you )?(?:explain|describe) what\b)", re.IGNORECASE)
+OPENS_WITH_INSTRUCTION = re.compile(r"\s*To [a-z]+\b")
+
+
 class AnswerFormGate(RecordFilter):
     """Rejects an answer that does not give what the question's form asks for: a "why" with no
-    reason in the answer, a "difference" or comparison with no contrast in it."""
+    reason in the answer, a "difference" or comparison with no contrast in it, a "what is"
+    answered with instructions ("To implement ...")."""
 
     name = "answer_mismatch"
 
@@ -170,6 +175,8 @@ class AnswerFormGate(RecordFilter):
             return Drop(reasons.ANSWER_MISMATCH)
         if ASKS_DIFFERENCE.search(request) and not gives_contrast(answer):
             return Drop(reasons.ANSWER_MISMATCH)
+        if ASKS_WHAT_IT_IS.search(request) and OPENS_WITH_INSTRUCTION.match(answer):
+            return Drop(reasons.ANSWER_MISMATCH)  # "what is a generic class?" -> "To implement one, ..."
         return record
 
 
