@@ -195,6 +195,7 @@ REGEX_CASES = [
     ("judge", "maybe", False),
     ("run_date", "2026-11-22", True),
     ("run_date", "yesterday", False),
+    ("run_date", "today", True),
 ]
 
 

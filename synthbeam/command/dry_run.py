@@ -14,6 +14,7 @@ from synthbeam.command.help import shown
 from synthbeam.command.recipe_files import options_to_argv
 from synthbeam.pipelines.option_checks import recipe_parser
 from synthbeam.pipelines.plan import RunPlan, Stage
+from synthbeam.pipelines.run_date import dated_args
 
 SOURCES = ("command line", "recipe file", "default")
 CHARS_PER_TOKEN = 4
@@ -95,7 +96,7 @@ def stage_line(stage: Stage, counter: TokenCounter) -> tuple[str, int | None, in
 
 
 def report(
-    plan: RunPlan, rows: list[tuple[str, str, str]], beam: list[str], path: str, seconds: float, model: str
+    plan: RunPlan, rows: list[tuple[str, str, str]], beam: list[str], path: str, seconds: float, opts: Any
 ) -> str:
     width = max(len(flag) for flag, _, _ in rows) + 2
     lines = [f"synthbeam {plan.recipe}: dry run (no LLM call, nothing written)", ""]
@@ -105,9 +106,10 @@ def report(
         lines.append(f"  Beam options: {' '.join(beam)}")
     lines += ["", "input:", *(f"  {pattern}" for pattern in plan.inputs)]
     lines += [f"  {label:<28} {count:>10,}" for label, count in plan.counts.items()]
+    lines += ["", f"output: {opts.output}" + (f" (response cache: {opts.cache_root})" if opts.cache_root else "")]
     lines += ["", f"LLM requests (planned in {seconds:.1f} s):"]
     lines.append(f"  {'stage':<22} {'requests':>10}   {'prompt tokens (estimated)':<34} output tokens")
-    counter = TokenCounter(model)
+    counter = TokenCounter(opts.model)
     prompts, outputs = [], 0
     for stage in plan.stages:
         line, prompt, output = stage_line(stage, counter)
@@ -131,7 +133,7 @@ def dry_run(name: str, file_options: dict[str, Any], path: str, rest: list[str])
     from synthbeam.transforms.read import check_patterns_match
 
     file_argv = options_to_argv(file_options)
-    argv = file_argv + rest
+    argv = dated_args(file_argv + rest)  # the output and cache the run will use
     opts = recipe_parser(name).parse_known_args(argv)[0]
     if "input" in RECIPES[name].flag_names():  # as the run would: a pattern matching nothing stops it
         check_patterns_match([p.strip() for p in opts.input.split(",") if p.strip()], "--input")
@@ -139,5 +141,5 @@ def dry_run(name: str, file_options: dict[str, Any], path: str, rest: list[str])
     plan = plan_run(name, argv)
     seconds = time.monotonic() - started
     rows, beam = option_rows(name, file_argv, rest), beam_arguments(name, argv)
-    print(report(plan, rows, beam, path, seconds, opts.model))
+    print(report(plan, rows, beam, path, seconds, opts))
     return 0

@@ -15,6 +15,7 @@ from synthbeam.errors import RunRefused
 from synthbeam.pipelines.catalog import RECIPES
 from synthbeam.pipelines.known_flags import check_arguments, check_file_keys
 from synthbeam.pipelines.option_checks import check_options
+from synthbeam.pipelines.run_date import dated_args
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def checked_argv(name: str, file_options: dict[str, Any], path: str, rest: Seque
     check_arguments(name, rest)
     argv = options_to_argv(file_options) + list(rest)
     check_options(name, argv)
-    return argv
+    return dated_args(argv)  # --run_date: the run's output and cache, as the recipe will see them
 
 
 def fail(message: object) -> int:

@@ -42,24 +42,15 @@ TEXT_PATTERNS: dict[str, str] = {
     "llm_endpoint": r"^(https?://[^\s/]+(/\S*)?)?$",
     "judge_endpoint": r"^(https?://[^\s/]+(/\S*)?)?$",
     "run_id": r"^[A-Za-z0-9._-]*$",
+    "run_date": r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|today)?$",
     "text_field": r"^[A-Za-z_][A-Za-z0-9_.]*$",
     "served_model_name": r"^[^\s,]*$",
     "oversample": r"^(off|max|[0-9]+)$",
 }
 LIST_PATTERN = r"^[A-Za-z0-9_.=]+(,[A-Za-z0-9_.=]+)*$"
-# Parameters the templates declare besides the recipe's own: the run date (synthbeam.flex_template)
-# and Beam options (the launch environment has fields for machine type, workers, disk, temp
-# location and the image as well).
+# Beam options the templates declare besides the recipe's own flags (the launch environment has
+# fields for machine type, workers, disk, temp location and the image as well).
 BEAM_PARAMETERS: list[dict[str, Any]] = [
-    {
-        "name": "run_date",
-        "label": "Run date",
-        "helpText": "The night this run writes: output goes to OUTPUT/run_date=YYYY-MM-DD/ and a rerun of the "
-        "same date replaces that partition only. Default: today in UTC. Example: 2026-11-22",
-        "isOptional": True,
-        "regexes": [r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"],
-        "paramType": "TEXT",
-    },
     {
         "name": "sdk_container_image",
         "label": "Worker image",

@@ -22,6 +22,7 @@ from synthbeam.pipelines.dataflow import check_dataflow_options, is_dataflow
 from synthbeam.pipelines.known_flags import check_arguments
 from synthbeam.pipelines.option_checks import check_options
 from synthbeam.pipelines.options import SynthbeamOptions, default_cache_root, input_patterns, split_list
+from synthbeam.pipelines.run_date import dated_args
 from synthbeam.schemas.record import stable_id
 from synthbeam.transforms.accounting import add_llm_request_counts
 from synthbeam.transforms.cost import summary_lines
@@ -143,8 +144,9 @@ def run_recipe(
     check_options(options_class, args)
     if options_class.recipe:  # a flag the recipe does not use is refused, never dropped
         check_arguments(options_class.recipe, args)
+    args = dated_args(args)  # --run_date: OUTPUT/run_date=YYYY-MM-DD, the cache beside it
     interrupt_on_sigterm()  # a SIGTERM stops managed servers as Ctrl-C does
-    options = PipelineOptions(argv)
+    options = PipelineOptions(args)
     opts = options.view_as(options_class)
     if is_dataflow(options):
         check_dataflow_options(options)

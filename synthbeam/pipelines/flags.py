@@ -102,6 +102,13 @@ RUN = FlagGroup(
             "Without it such an output is refused.",
             switch=True,
         ),
+        Flag(
+            "run_date",
+            "Write into OUTPUT/run_date=YYYY-MM-DD/ (a date or 'today' in UTC) for scheduled runs: the response "
+            "cache defaults to OUTPUT/_llm_cache, --run_id to --job_name, and a rerun of that date replaces its "
+            "partition from the cache. Default: no partition (Flex Template launches: today).",
+            "",
+        ),
         Flag("seed", "Run seed: every request's seed derives from it and the record id.", 0, int),
         Flag("run_id", "Identifier recorded in the manifest (default: random).", ""),
     ),

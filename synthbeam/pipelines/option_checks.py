@@ -76,6 +76,16 @@ def run_id(value: str) -> str | None:
     return None if value.isprintable() and "/" not in value else "must be printable text without '/'"
 
 
+def run_date(value: str) -> str | None:
+    from synthbeam.pipelines.run_date import check_run_date
+
+    try:
+        value and check_run_date(value)
+    except ValueError:
+        return "must be a date written YYYY-MM-DD (e.g. 2026-11-22) or today"
+    return None
+
+
 def eval_sets(value: str) -> str | None:
     try:
         parse_eval_sets(value)
@@ -153,6 +163,7 @@ CHECKS: dict[str, Check] = {
     "oversample": oversample,
     "oversample_max_factor": at_least(1, "must be a number >= 1"),
     "run_id": run_id,
+    "run_date": run_date,
     # instructions
     "per_passage": POSITIVE,
     "candidates_per_span": POSITIVE,

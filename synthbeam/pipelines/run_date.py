@@ -1,8 +1,9 @@
 """Scheduled runs partitioned by run date: each night writes its own directory, once.
 
-``nightly_args`` turns a launch's flags into the recipe's flags:
+``nightly_args`` turns a launch's flags into the recipe's flags (Flex Template launches always
+go through it; any other run does when it is given ``--run_date``, see ``dated_args``):
 
-- ``--run_date=YYYY-MM-DD`` (default: today in UTC) picks the partition
+- ``--run_date=YYYY-MM-DD`` or ``today`` (default: today in UTC) picks the partition
   ``OUTPUT/run_date=YYYY-MM-DD/``, which becomes the recipe's ``--output``; an earlier night's
   partition is never written to, and each night's rows stay apart;
 - the response cache defaults to ``OUTPUT/_llm_cache``, beside the partitions and outside
@@ -28,13 +29,16 @@ def today_utc() -> str:
 
 
 def check_run_date(value: str) -> str:
-    """``value`` if it is a calendar date written YYYY-MM-DD; ValueError otherwise."""
+    """``value`` if it is a calendar date written YYYY-MM-DD (``today``: today in UTC);
+    ValueError otherwise."""
+    if value == "today":
+        return today_utc()
     try:
         if RUN_DATE.match(value) and datetime.date.fromisoformat(value).isoformat() == value:
             return value
     except ValueError:
         pass
-    raise ValueError(f"--run_date={value!r} must be a date written YYYY-MM-DD (e.g. 2026-11-22)")
+    raise ValueError(f"--run_date={value!r} must be a date written YYYY-MM-DD (e.g. 2026-11-22) or today")
 
 
 def partition(output: str, run_date: str) -> str:
@@ -46,6 +50,17 @@ def flag_value(argv: list[str], name: str) -> str | None:
     """The value of the last ``--name=value`` in ``argv``, or None."""
     values = [arg.split("=", 1)[1] for arg in argv if arg.startswith(f"--{name}=")]
     return values[-1] if values else None
+
+
+def joined_flag(argv: list[str], name: str) -> list[str]:
+    """``argv`` with ``--name value`` written ``--name=value``."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1] == f"--{name}" and not arg.startswith("--"):
+            out[-1] = f"--{name}={arg}"
+        else:
+            out.append(arg)
+    return out
 
 
 def without_flags(argv: list[str], *names: str) -> list[str]:
@@ -68,3 +83,12 @@ def nightly_args(argv: list[str], today: str | None = None) -> list[str]:
     if "--overwrite" not in args:
         args.append("--overwrite")
     return args
+
+
+def dated_args(argv: list[str]) -> list[str]:
+    """``nightly_args(argv)`` when ``argv`` gives ``--run_date``, else ``argv`` unchanged: a
+    run by hand or from a scheduler of its own partitions its output only when asked."""
+    argv = joined_flag(list(argv), PARTITION_KEY)
+    if flag_value(argv, PARTITION_KEY) is None:
+        return argv
+    return nightly_args(argv)
