@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from synthbeam.transforms.write import charts
+from synthbeam.transforms.write.card_writer import write_card
 from synthbeam.transforms.write.charts import CLASS_CHART, LENGTH_CHART
-from synthbeam.transforms.write.dataset_card import write_card
 
 STATS: dict[str, Any] = {
     "pretty_name": "synthbeam test",

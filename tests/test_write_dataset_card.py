@@ -9,13 +9,8 @@ from apache_beam.testing.test_pipeline import TestPipeline
 
 from synthbeam.schemas.arrow import RECORD_SCHEMA
 from synthbeam.schemas.record import Record, Rejected
-from synthbeam.transforms.write.dataset_card import (
-    WriteDatasetCard,
-    collect_stats,
-    hf_features,
-    length_bucket,
-    render_card,
-)
+from synthbeam.transforms.write.card_writer import WriteDatasetCard, collect_stats, length_bucket
+from synthbeam.transforms.write.dataset_card import hf_features, render_card
 from synthbeam.transforms.write.parquet import WriteParquetShards
 
 SHARDS = [

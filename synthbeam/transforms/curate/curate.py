@@ -31,7 +31,7 @@ from synthbeam.transforms.curate.near_families import KeepOneFamilyPerCluster
 from synthbeam.transforms.curate.oversample import Oversample
 from synthbeam.transforms.curate.split import SplitTrainEval
 from synthbeam.transforms.outputs import StageOutputs
-from synthbeam.transforms.write.dataset_card import WriteDatasetCard
+from synthbeam.transforms.write.card_writer import WriteDatasetCard
 from synthbeam.transforms.write.dead_letters import WriteDeadLetters
 from synthbeam.transforms.write.parquet import WriteParquetShards, WriteRejects
 
