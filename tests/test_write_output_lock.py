@@ -48,6 +48,17 @@ def test_a_held_lock_refuses_a_second_run_naming_the_first(output) -> None:
     assert output_lock.holder(output) == first
 
 
+def test_a_create_that_finds_its_own_lock_holds_it(output) -> None:
+    """A storage client retries an upload whose answer was lost: the retry finds the lock the
+    first attempt wrote, which is this run's own, not another's."""
+    mine = lock_of("mine", pid=os.getpid())
+    output_lock.acquire(output, mine)
+    output_lock.acquire(output, mine)  # not refused by itself
+    assert output_lock.holder(output) == mine
+    with pytest.raises(OutputLocked):  # the same run id started by another process is another run
+        output_lock.acquire(output, LockInfo("mine", mine.host, os.getppid(), mine.started_at))
+
+
 def test_release_frees_the_output_only_for_the_run_that_holds_it(output) -> None:
     output_lock.acquire(output, lock_of("first", pid=os.getpid()))
     assert not output_lock.release(output, "someone-else")

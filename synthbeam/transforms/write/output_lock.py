@@ -155,13 +155,17 @@ class GcsLockFile:
     def read(self) -> tuple[bytes, object] | None:
         from google.api_core import exceptions
 
-        blob = self._bucket.get_blob(self._blob_name)
-        if blob is None:
-            return None
-        try:
-            return blob.download_as_bytes(), blob.generation
-        except exceptions.NotFound:
-            return None
+        for _ in range(3):  # the content of the generation read, not of a later one
+            blob = self._bucket.get_blob(self._blob_name)
+            if blob is None:
+                return None
+            try:
+                return blob.download_as_bytes(if_generation_match=blob.generation), blob.generation
+            except exceptions.NotFound:
+                return None
+            except exceptions.PreconditionFailed:
+                continue
+        return None
 
     def delete(self, token: object) -> None:
         from google.api_core import exceptions
@@ -217,6 +221,8 @@ def acquire(output: str, lock: LockInfo) -> None:
             continue
         data, token = current
         held = parse_lock(data)
+        if held == lock:  # ours: a retried upload whose first attempt had landed
+            return
         reason = stale_reason(held, utc_now(), socket.gethostname())
         if reason is None:
             raise OutputLocked(
