@@ -19,6 +19,7 @@ from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Record
 from synthbeam.transforms.checks import Drop, RecordFilter
 from synthbeam.transforms.curate import wording
+from synthbeam.transforms.curate.agreement import number_disagrees
 from synthbeam.transforms.curate.phrasing import (
     ASKS_DIFFERENCE,
     ASKS_WHY,
@@ -96,7 +97,9 @@ class RequestEqualsAnswerGate(RecordFilter):
 class RequestFormGate(RecordFilter):
     """Rejects a first user turn that is neither a question nor an instruction, or that is too
     short (< ``min_words``) or too long (> ``max_words``, before any supplied input)
-    (``not_a_request``), or that asks about two subjects at once (``two_questions``)."""
+    (``not_a_request``), that asks about two subjects at once (``two_questions``), or whose
+    opening verb disagrees in number with its subject ("What are importlib.import_module()?",
+    ``subject_verb_mismatch``)."""
 
     name = "not_a_request"
 
@@ -113,6 +116,8 @@ class RequestFormGate(RecordFilter):
             return Drop(reasons.NOT_A_REQUEST)
         if asks_two_things(instruction):
             return Drop(reasons.TWO_QUESTIONS)
+        if number_disagrees(instruction):
+            return Drop(reasons.SUBJECT_VERB_MISMATCH)
         return record
 
 
