@@ -7,6 +7,8 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from synthbeam.paths import is_gcs, is_local
+
 # A server that accepts requests and never answers: a warning after DEFAULT_REQUEST_TIMEOUT_S
 # and each request dead-lettered after about DEFAULT_MAX_ATTEMPTS x DEFAULT_REQUEST_TIMEOUT_S
 # (12 minutes). The timeout counts silence, not a request's own time, and 3 minutes of it
@@ -92,7 +94,7 @@ def config_problems(config: LLMConfig) -> list[str]:
             "model is empty; pass a local Hugging Face model directory, a gs:// directory, "
             "or synthbeam.llm.default_model.prepare_default_model() for the bundled model."
         )
-    elif "://" in config.model and not config.model.startswith("gs://"):
+    elif not (is_local(config.model) or is_gcs(config.model)):
         problems.append(f"model={config.model!r}: only local directories and gs:// paths are supported.")
     if config.endpoint is not None and not config.endpoint.startswith(("http://", "https://")):
         problems.append(

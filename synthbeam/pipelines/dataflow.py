@@ -23,6 +23,7 @@ from apache_beam.options.pipeline_options import (
     WorkerOptions,
 )
 
+from synthbeam.paths import is_gcs, is_local
 from synthbeam.pipelines.accelerator import (
     ACCELERATOR_KEY,
     DEFAULT_GPU_TYPE,
@@ -134,11 +135,6 @@ def is_dataflow(options: PipelineOptions) -> bool:
     return name.rsplit(".", 1)[-1].lower().removesuffix("runner") in ("dataflow", "testdataflow")
 
 
-def _is_local(path: str) -> bool:
-    # Any scheme is read through Beam's file systems (or, for synthbeam://, on the workers).
-    return "://" not in path
-
-
 def dataflow_problems(options: PipelineOptions) -> tuple[list[str], list[str]]:
     """``(errors, warnings)`` for running these options on Dataflow; both empty elsewhere."""
     if not is_dataflow(options):
@@ -158,23 +154,23 @@ def _check_locations(options: PipelineOptions, errors: list[str], warnings: list
         errors.append("--project is missing.")
     if not gcp.region:
         errors.append("--region is missing (e.g. --region=us-central1).")
-    if not (gcp.temp_location or "").startswith("gs://"):
+    if not is_gcs(gcp.temp_location or ""):
         errors.append("DataflowRunner needs --temp_location=gs://BUCKET/tmp (staging and temporary files).")
     for flag, path in (("--temp_location", gcp.temp_location), ("--staging_location", gcp.staging_location)):
-        problem = gcs_path_problem(flag, path) if (path or "").startswith("gs://") else None
+        problem = gcs_path_problem(flag, path) if is_gcs(path or "") else None
         if problem:
             errors.append(problem + ".")
     errors.extend(_bucket_name_problems(opts))
-    if _is_local(opts.output):
+    if is_local(opts.output):
         errors.append(
             f"--output={opts.output} is a local path; workers write to their own disks, lost when the job ends. Use gs://BUCKET/DIR."
         )
     for pattern in split_list(opts.input):
-        if _is_local(pattern):
+        if is_local(pattern):
             errors.append(
                 f"--input pattern {pattern} is a local path the workers cannot read; upload it to gs:// first."
             )
-    if opts.cache_root and opts.cache_root != "none" and _is_local(opts.cache_root):
+    if opts.cache_root and opts.cache_root != "none" and is_local(opts.cache_root):
         warnings.append(
             f"--cache_root={opts.cache_root} is on each worker's disk and discarded with it; use gs:// to reuse responses across runs."
         )
@@ -200,7 +196,7 @@ def _check_model(model: str, errors: list[str]) -> None:
             "--model is empty: the bundled model is prepared on this machine and the workers cannot see it. "
             f"Pass --model=gs://BUCKET/MODEL_DIR (a Hugging Face directory), {remedy}"
         )
-    elif _is_local(model) and not model.startswith(IMAGE_MODEL_ROOT):
+    elif is_local(model) and not model.startswith(IMAGE_MODEL_ROOT):
         errors.append(
             f"--model={model} is a local path of this machine, not of the workers. "
             f"Upload it (gcloud storage cp -r DIR gs://BUCKET/models/) and pass --model=gs://..., {remedy}"

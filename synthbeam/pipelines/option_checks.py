@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from synthbeam.errors import RunRefused
+from synthbeam.paths import is_gcs, is_local
 from synthbeam.pipelines import catalog
 from synthbeam.pipelines.flag_values import oversample_target, parse_eval_sets, parse_mix, split_list
 from synthbeam.pipelines.flags import shared_flags
@@ -64,7 +65,7 @@ def url_or_empty(value: str) -> str | None:
 
 
 def model_dir(value: str) -> str | None:
-    ok = "://" not in value or value.startswith("gs://")
+    ok = is_local(value) or is_gcs(value)
     return None if ok else "must be a local model directory or a gs:// path (or empty for the default)"
 
 
