@@ -20,6 +20,7 @@ from synthbeam.schemas.record import Record
 from synthbeam.transforms.checks import Drop, RecordFilter
 from synthbeam.transforms.curate import wording
 from synthbeam.transforms.curate.agreement import number_disagrees
+from synthbeam.transforms.curate.definition import misses_definition
 from synthbeam.transforms.curate.phrasing import (
     ASKS_DIFFERENCE,
     ASKS_WHY,
@@ -168,7 +169,9 @@ OPENS_WITH_INSTRUCTION = re.compile(r"\s*To [a-z]+\b")
 class AnswerFormGate(RecordFilter):
     """Rejects an answer that does not give what the question's form asks for: a "why" with no
     reason in the answer, a "difference" or comparison with no contrast in it, a "what is"
-    answered with instructions ("To implement ...")."""
+    answered with instructions ("To implement ...") (``answer_mismatch``); a pure "What is X?"
+    whose answer never says what X is ("What is a comparison operation?" -> "... comparison
+    operations have the same priority ...", ``answer_not_definition``)."""
 
     name = "answer_mismatch"
 
@@ -182,6 +185,8 @@ class AnswerFormGate(RecordFilter):
             return Drop(reasons.ANSWER_MISMATCH)
         if ASKS_WHAT_IT_IS.search(request) and OPENS_WITH_INSTRUCTION.match(answer):
             return Drop(reasons.ANSWER_MISMATCH)  # "what is a generic class?" -> "To implement one, ..."
+        if misses_definition(request, answer):
+            return Drop(reasons.ANSWER_NOT_DEFINITION)
         return record
 
 
