@@ -246,3 +246,24 @@ def test_grounding_gate_rejects_quoted_terms_the_answer_never_names() -> None:
     assert dropped(quality.GroundingGate(), asked) == reasons.OFF_TOPIC_REQUEST
     fine = row('When is the "else" clause of a "try" statement executed?', answer, passage, "The try statement")
     assert dropped(quality.GroundingGate(), fine) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "twice"),
+    [
+        ("What are Strings and Strings in Python and how do they work?", True),
+        ("What are strings and Strings?", True),
+        ('What is "yield" and "yield" used for?', True),
+        ("How do the for statement and the for statement differ?", True),
+        ("What are list and list comprehensions?", False),
+        ("What is the difference between an expression list and an expression list of an expression?", False),
+        ("What are classes and class instances?", False),
+        ("What are strings and bytes in Python?", False),
+        ("How do `list` and `tuple` differ?", False),
+        ("What is the difference between x and y?", False),
+        ("Explain the with statement and the with-item.", False),
+    ],
+)
+def test_request_form_gate_rejects_one_subject_joined_to_itself(text: str, twice: bool) -> None:
+    result = dropped(quality.RequestFormGate(), row(text, "An answer of several words."))
+    assert result == (reasons.SAME_SUBJECT_TWICE if twice else None)

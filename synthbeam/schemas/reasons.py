@@ -90,6 +90,7 @@ PLACEHOLDER = "placeholder"  # an unfilled slot: [answer], <response>, {{x}}
 REQUEST_EQUALS_ANSWER = "request_equals_answer"
 NOT_A_REQUEST = "not_a_request"  # the user turn is neither a question nor an instruction
 TWO_QUESTIONS = "two_questions"  # a second question about another subject: "..., and what are X?"
+SAME_SUBJECT_TWICE = "same_subject_twice"  # "What are Strings and Strings in Python?"
 SUBJECT_VERB_MISMATCH = "subject_verb_mismatch"  # "What are import_module()?", "How does list comprehensions work?"
 STUB_ANSWER = "stub_answer"  # a lead-in ("The answer is:"), a few words, or cut off
 REPEATED_SENTENCES = "repeated_sentences"

@@ -66,6 +66,13 @@ _GIVES_CONTRAST = re.compile(
 )
 # A second question about a second subject: "What is the else clause, and what are exceptions?"
 _SECOND_QUESTION = re.compile(r"(?:,|\band\b)\s+(?:what|how|why|when|where|which|who)\b([^,?;]*)", re.IGNORECASE)
+# One subject joined to itself: "What are Strings and Strings in Python?" The repeat must end the
+# phrase (punctuation, "in", a verb of the question), so "list and list comprehensions" passes.
+_SAME_SUBJECT_TWICE = re.compile(
+    r"(?<![\w.`\"'])([\"`']?\w[\w.()`\"'-]*(?:\s+[\w.()`\"'-]+){0,3})\s+(?:and|or)\s+\1"
+    r"(?=\s*[?,.;:!]|\s*$|\s+(?:in|and|or|do|does|work|works|mean|means|differ|used|is|are)\b)",
+    re.IGNORECASE,
+)
 _AUXILIARIES = frozenset("is are was were does do did can could should would will a an the".split())
 _PRONOUNS = frozenset("it its they them their he she this that these those you i we one".split())
 _DANGLING = frozenset("is are was were the a an to of and or with for in on as by that which be".split())
@@ -101,6 +108,11 @@ def asks_two_things(request: str) -> bool:
         if tokens and tokens[0] not in _PRONOUNS:
             return True
     return False
+
+
+def names_one_subject_twice(request: str) -> bool:
+    """Whether a request joins a subject to itself ("What are Strings and Strings in Python?")."""
+    return bool(_SAME_SUBJECT_TWICE.search(request))
 
 
 def is_stub(answer: str) -> bool:

@@ -33,6 +33,7 @@ from synthbeam.transforms.curate.phrasing import (
     has_supplied_input,
     is_request,
     is_stub,
+    names_one_subject_twice,
     quoted_terms,
     repeats_itself,
 )
@@ -98,7 +99,8 @@ class RequestEqualsAnswerGate(RecordFilter):
 class RequestFormGate(RecordFilter):
     """Rejects a first user turn that is neither a question nor an instruction, or that is too
     short (< ``min_words``) or too long (> ``max_words``, before any supplied input)
-    (``not_a_request``), that asks about two subjects at once (``two_questions``), or whose
+    (``not_a_request``), that asks about two subjects at once (``two_questions``) or joins one
+    subject to itself ("Strings and Strings", ``same_subject_twice``), or whose
     opening verb disagrees in number with its subject ("What are importlib.import_module()?",
     ``subject_verb_mismatch``)."""
 
@@ -117,6 +119,8 @@ class RequestFormGate(RecordFilter):
             return Drop(reasons.NOT_A_REQUEST)
         if asks_two_things(instruction):
             return Drop(reasons.TWO_QUESTIONS)
+        if names_one_subject_twice(instruction):
+            return Drop(reasons.SAME_SUBJECT_TWICE)
         if number_disagrees(instruction):
             return Drop(reasons.SUBJECT_VERB_MISMATCH)
         return record
