@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -10,7 +11,7 @@ from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Record
 from synthbeam.templates import template_fixed_text
 from synthbeam.transforms.checks import Drop, RecordFilter, first_drop
-from synthbeam.transforms.curate import quality
+from synthbeam.transforms.curate import phrasing, quality
 
 LAMBDA_PASSAGE = (
     "Lambdas\n*******\n\nLambda expressions (sometimes called lambda forms) are used to create anonymous "
@@ -267,3 +268,37 @@ def test_grounding_gate_rejects_quoted_terms_the_answer_never_names() -> None:
 def test_request_form_gate_rejects_one_subject_joined_to_itself(text: str, twice: bool) -> None:
     result = dropped(quality.RequestFormGate(), row(text, "An answer of several words."))
     assert result == (reasons.SAME_SUBJECT_TWICE if twice else None)
+
+
+FOR_PASSAGE = (
+    'The "for" statement\n*******************\n\nThe "for" statement is used to iterate over the elements of a '
+    'sequence:\n\n   for_stmt ::= "for" target_list "in" starred_list ":" suite\n                ["else" ":" suite]\n\n'
+    'The "starred_list" expression is evaluated once; it should yield an *iterable* object. An *iterator* is '
+    "created for that iterable."
+)
+FOR_ANSWER = (
+    'The "starred_list" expression is evaluated once; it should yield an iterable object. An iterator is created '
+    "for that iterable."
+)
+
+
+@pytest.mark.parametrize(
+    ("request_text", "unseen"),
+    [
+        ('What is the "starred_list" expression and what does it do?', True),
+        ("What does the starred_list of a for statement yield?", True),
+        ("What is a starred_list?", True),
+        ('What does the expression after "in" in a "for" statement yield?', False),
+        ("What does starred_list() return?", False),  # a call: a function, not a grammar rule
+    ],
+)
+def test_requests_about_grammar_rules_the_row_does_not_show(request_text: str, unseen: bool) -> None:
+    assert phrasing.asks_about_unseen_grammar(request_text, FOR_PASSAGE, FOR_ANSWER) is unseen
+    shown = f'{FOR_ANSWER}\n\n   for_stmt ::= "for" target_list "in" starred_list ":" suite'
+    assert not phrasing.asks_about_unseen_grammar(request_text, FOR_PASSAGE, shown)  # the rule is shown
+
+
+def test_grounding_gate_rejects_a_kept_demo_row_about_an_unseen_grammar_rule() -> None:
+    asked = row('What is the "starred_list" expression and what does it do?', FOR_ANSWER, FOR_PASSAGE)
+    asked = dataclasses.replace(asked, meta=json.dumps({"passage": FOR_PASSAGE, "focus": FOR_ANSWER[:60]}))
+    assert dropped(quality.GroundingGate(), asked) == reasons.MISSING_CONTEXT

@@ -115,6 +115,21 @@ def names_one_subject_twice(request: str) -> bool:
     return bool(_SAME_SUBJECT_TWICE.search(request))
 
 
+_GRAMMAR_SYMBOL = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def grammar_symbols(text: str) -> set[str]:
+    """Names of grammar rules in a text's productions ("for_stmt ::= ... starred_list ...")."""
+    return {name for line in text.splitlines() if "::=" in line for name in _GRAMMAR_SYMBOL.findall(line)}
+
+
+def asks_about_unseen_grammar(request: str, passage: str, answer: str) -> bool:
+    """Whether a request names a grammar rule of its passage ("What is the "starred_list"
+    expression?") whose production the answer does not carry: notation the reader never sees."""
+    unseen = grammar_symbols(passage) - grammar_symbols(answer)
+    return any(re.search(rf"(?<![\w.]){re.escape(name)}(?![\w(])", request) for name in unseen)
+
+
 def is_stub(answer: str) -> bool:
     """An answer that is only a lead-in ("The answer is:"), too short to say anything, or cut
     off at a dangling word."""

@@ -28,6 +28,7 @@ from synthbeam.transforms.curate.phrasing import (
     GIVES_REASON,
     MISSING_CONTEXT,
     PLACEHOLDER,
+    asks_about_unseen_grammar,
     asks_two_things,
     gives_contrast,
     has_supplied_input,
@@ -202,7 +203,9 @@ class GroundingGate(RecordFilter):
     the answer opens with (``meta.focus``, else the heading); its content words, those that
     only say what is asked ("difference", "purpose") aside, must come from the answer; and
     each of its phrases ("power operator") must be one the answer or the heading uses, and
-    each term it quotes ("for", `except*`) one the answer names.
+    each term it quotes ("for", `except*`) one the answer names. A request that names a rule of
+    the passage's grammar ("starred_list") whose production the answer does not show lacks its
+    context (``missing_context``).
     """
 
     name = "grounding"
@@ -228,6 +231,8 @@ class GroundingGate(RecordFilter):
             return Drop(reasons.OFF_TOPIC_REQUEST)
         if any(term.lower() not in answer.lower() for term in quoted_terms(request)):
             return Drop(reasons.OFF_TOPIC_REQUEST)  # asks about a "for" clause the answer never names
+        if asks_about_unseen_grammar(request, passage, answer):
+            return Drop(reasons.MISSING_CONTEXT)  # "the starred_list expression": a rule of a grammar not shown
         return record
 
 
