@@ -24,6 +24,7 @@ from synthbeam.paths import is_gcs, is_local
 from synthbeam.pipelines import catalog
 from synthbeam.pipelines.flag_values import oversample_target, parse_eval_sets, parse_mix, split_list
 from synthbeam.pipelines.flags import shared_flags
+from synthbeam.pipelines.run_date import check_run_date
 
 Check = Callable[[Any], "str | None"]
 
@@ -78,10 +79,10 @@ def run_id(value: str) -> str | None:
 
 
 def run_date(value: str) -> str | None:
-    from synthbeam.pipelines.run_date import check_run_date
-
+    if not value:
+        return None
     try:
-        value and check_run_date(value)
+        check_run_date(value)
     except ValueError:
         return "must be a date written YYYY-MM-DD (e.g. 2026-11-22) or today"
     return None
