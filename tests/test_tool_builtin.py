@@ -43,6 +43,9 @@ def test_every_implementation_has_a_bundled_definition() -> None:
         ("string.change_case", {"text": "hello world", "case": "title"}, "Hello World"),
         ("unit.convert_length", {"value": 1, "from_unit": "mi", "to_unit": "km"}, 1.609344),
         ("unit.convert_mass", {"value": 1, "from_unit": "kg", "to_unit": "g"}, 1000.0),
+        ("calculate_speed", {"distance": 100, "time": 10}, 10.0),
+        ("calculate_speed", {"distance": 100, "time": 10, "to_unit": "km/h"}, 36.0),
+        ("calculate_speed", {"distance": 100, "time": 10, "to_unit": "mph"}, 22.369363),
         ("calculate_tip", {"bill_total": 50, "tip_percentage": 20, "split": 2}, 5.0),
         ("math.power", {"base": 2, "exponent": 10, "mod": 1000}, 24),
         ("probability_calculator", {"total_outcomes": 4, "event_outcomes": 1, "return_decimal": True}, 0.25),
@@ -66,6 +69,7 @@ def test_values(name: str, arguments: dict, expected: object) -> None:
         ("algebra.quadratic_roots", {"a": 0, "b": 1, "c": 1}),
         ("unit.convert_length", {"value": 1, "from_unit": "parsec", "to_unit": "m"}),
         ("string.change_case", {"text": "x", "case": "sponge"}),
+        ("calculate_speed", {"distance": 1, "time": 1, "to_unit": "kilograms"}),
     ],
 )
 def test_unbounded_or_invalid_inputs_raise(name: str, arguments: dict) -> None:

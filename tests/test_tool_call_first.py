@@ -118,10 +118,47 @@ def test_values_are_deterministic_in_the_seed() -> None:
         ("to_currency", "", "currency"),
         ("key", "The key of the scale.", "music_key"),
         ("frobnicator", "An opaque setting.", ""),
+        ("to_unit", "The unit in which the speed should be calculated, default is m/s.", "speed_unit"),
+        ("unit", "The unit of the temperature.", "temperature_unit"),
+        ("unit", "The unit of measure.", "unit"),
     ],
 )
 def test_categories_by_name_then_description(name: str, description: str, category: str) -> None:
     assert category_for(name, description) == category
+
+
+TIME_IN_CITY = {
+    "type": "dict",
+    "properties": {
+        "city": {"type": "string", "description": "The city you want to know the current time for."},
+        "country": {"type": "string", "description": "The country where the city is located."},
+        "display_format": {"type": "string", "description": "The time display format: '12h' or '24h'."},
+    },
+    "required": ["city", "country", "display_format"],
+}
+
+
+def test_a_call_names_a_city_with_its_own_country_or_state() -> None:
+    places = {"Tokyo": "Japan", "Osaka": "Japan", "Paris": "France", "Boston": "United States"}
+    calls = [choose_arguments(TIME_IN_CITY, random.Random(seed)) for seed in range(40)]
+    assert all(c["country"] == places[c["city"]] for c in calls if c["city"] in places)
+    assert len({c["city"] for c in calls}) > 5  # cities still vary
+    assert {c["display_format"] for c in calls} == {"12h", "24h"}  # the values the description offers
+    state = {"type": "dict", "properties": {"city": {"type": "string"}, "state": {"type": "string"}}}
+    state["required"] = ["city", "state"]
+    for seed in range(20):  # a city without a state (Paris) is never asked with one
+        call = choose_arguments(state, random.Random(seed))
+        assert (call["city"], call["state"]) in {
+            ("Boston", "Massachusetts"),
+            ("Denver", "Colorado"),
+            ("Chicago", "Illinois"),
+            ("Seattle", "Washington"),
+            ("Toronto", "Ontario"),
+            ("Austin", "Texas"),
+            ("Melbourne", "Victoria"),
+            ("San Diego", "California"),
+            ("Miami", "Florida"),
+        }, call
 
 
 def test_unknown_strings_use_the_examples_their_description_gives() -> None:

@@ -76,6 +76,7 @@ def _temperature(temperature: float, from_unit: str, to_unit: str, round_to: int
 
 
 _LENGTH_M = {"mm": 0.001, "cm": 0.01, "m": 1.0, "km": 1000.0, "in": 0.0254, "ft": 0.3048, "yd": 0.9144, "mi": 1609.344}
+_SPEED_MS = {"m/s": 1.0, "km/h": 1 / 3.6, "mph": 0.44704, "knots": 1852 / 3600, "ft/s": 0.3048}
 _MASS_KG = {"mg": 1e-6, "g": 0.001, "kg": 1.0, "t": 1000.0, "oz": 0.028349523125, "lb": 0.45359237}
 
 
@@ -139,7 +140,7 @@ IMPLEMENTATIONS: dict[str, Callable[..., Any]] = {
         if annual_interest_rate == 0
         else loan_amount * (r := annual_interest_rate / 1200) / (1 - (1 + r) ** (-12 * _bounded(loan_term, 100)))
     ),
-    "calculate_speed": lambda distance, time, to_unit="m/s": distance / time * (3.6 if to_unit == "km/h" else 1),
+    "calculate_speed": lambda distance, time, to_unit="m/s": _convert(distance / time, "m/s", to_unit, _SPEED_MS),
     "calculate_standard_deviation": lambda gradeDict: statistics.pstdev(gradeDict.values()),
     "calculate_tip": lambda bill_total, tip_percentage, split=1: bill_total * tip_percentage / 100 / split,
     "calculate_triangle_area": lambda base, height, unit="units": 0.5 * base * height,

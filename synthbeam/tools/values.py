@@ -29,6 +29,7 @@ _QUOTED = re.compile(r"'([^'\n]{1,30})'|\"([^\"\n]{1,30})\"")
 _LISTED = re.compile(
     r"(?:\be\.g\.?|\beg\.|for instance|for example|such as|like|i\.e\.)[,:]?\s*([^.()]{1,80})", re.IGNORECASE
 )
+_ALTERNATIVES = re.compile(r"['\"]\s*(?:,|or)\s*['\"]")  # quoted values offered as choices: 'a' or 'b'
 _DEFAULT_QUOTE = re.compile(r"default(?:s)?(?: is| to| value is)?:?\s*['\"]([^'\"]+)['\"]", re.IGNORECASE)
 _GENERIC_NAMES = frozenset(
     {
@@ -171,6 +172,9 @@ def string_source(name: str, schema: dict[str, Any]) -> str:
         return str(schema["format"])
     # A specific name the bank does not know takes the examples its description quotes first.
     examples = described_examples(description)
+    if _ALTERNATIVES.search(description) and len(examples) >= 2:
+        return "examples"  # "The time display format: '12h' or '24h'": the values it accepts
+
     if examples and _LISTED.search(description) and set(name_words(name)) <= _GENERIC_NAMES:
         return "examples"  # "category" of a film, e.g. Drama: the examples, not the bank's topics
     category = category_for(name, description, by_description=False)
@@ -326,7 +330,27 @@ def choose_arguments(parameters: dict[str, Any], rng: random.Random) -> dict[str
             if value == schema["default"]:
                 continue
         arguments[name] = value
-    return _ordered_counts(arguments)
+    return _ordered_counts(_coherent_places(arguments, properties))
+
+
+def _coherent_places(arguments: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
+    """A call that names a city and its country or state names the city's own (``places`` in
+    the bank): Tokyo with Japan, never with India. A state asked of a city without one (Paris)
+    gets a city that has one."""
+    places = value_bank()["places"]
+    sources = {
+        n: string_source(n, s) if isinstance(s, dict) and _kind(s) == "string" else "" for n, s in properties.items()
+    }
+    cities = [n for n in arguments if sources.get(n) == "city" and arguments[n] in places]
+    regions = {n: sources[n] for n in arguments if sources.get(n) in ("country", "state")}
+    if len(cities) != 1 or not regions:
+        return arguments
+    city = arguments[cities[0]]
+    if "state" in regions.values() and "state" not in places[city]:
+        with_state = sorted(c for c, p in places.items() if "state" in p)
+        city = with_state[sum(map(ord, city)) % len(with_state)]  # the same city for the same call
+        arguments = {**arguments, cities[0]: city}
+    return {**arguments, **{n: places[city][kind] for n, kind in regions.items()}}
 
 
 _PART = re.compile(r"success|favou?rable|part|k$|selected")
