@@ -440,3 +440,11 @@ def test_plain_candidates_score_above_every_model_rewrite() -> None:
     assert candidate_score(plain) > candidate_score(model)
     # For models that phrase well, a rewrite that passed every gate wins instead.
     assert candidate_score(model, prefer="model") > candidate_score(plain, prefer="model")
+
+
+def test_a_sentence_to_work_on_is_quoted_in_the_draft() -> None:
+    from synthbeam.tasks.tool_plain import argument_phrase
+
+    assert argument_phrase("text", "where is the library")[1] == 'the text "where is the library"'
+    assert argument_phrase("text", "hello")[1] == "text hello"  # one word reads as it is
+    assert argument_phrase("city", "San Diego")[1] == "in San Diego"

@@ -67,6 +67,7 @@ _COUNTS = frozenset({"number", "num", "count", "n", "quantity", "limit", "top", 
 _NUMBER_OF = re.compile(
     r"^(?:the )?(?:maximum |max )?number of (\w+(?: \w+)?) to (?:return|show|list|retrieve|find)", re.I
 )
+_FREE_TEXT = frozenset({"text", "sentence", "string", "phrase", "message", "passage"})
 _GERUNDS = {"avoid": "avoiding", "include": "including", "exclude": "excluding"}
 
 
@@ -135,6 +136,8 @@ def argument_phrase(name: str, value: Any, description: str = "") -> tuple[int, 
             return 4, f"in {text}"
         if _ISO_DATE.fullmatch(text):
             return 4, f"on {said_date(text)}"
+    if not number and last in _FREE_TEXT and " " in text:
+        return 5, f'the {joined} "{text}"'  # a sentence to work on, set off from the request's own words
     if not number:
         return 5, f"{joined} {text}"
     if last in ("year", "date") and 1000 <= float(value) <= 2100:
