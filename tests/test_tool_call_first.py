@@ -26,7 +26,7 @@ from synthbeam.tasks.tool_call_first import (
     tool_order,
 )
 from synthbeam.tasks.tool_examples import MULTI, SINGLE
-from synthbeam.tasks.tool_plain import plain_request
+from synthbeam.tasks.tool_plain import argument_phrase, plain_request
 from synthbeam.tools.library import bundled_tools
 from synthbeam.tools.schema import normalise_tool_definitions, strict_schema, tool_name
 from synthbeam.tools.values import category_for, choose_arguments, choose_value, described_examples
@@ -443,8 +443,6 @@ def test_plain_candidates_score_above_every_model_rewrite() -> None:
 
 
 def test_a_sentence_to_work_on_is_quoted_in_the_draft() -> None:
-    from synthbeam.tasks.tool_plain import argument_phrase
-
     assert argument_phrase("text", "where is the library")[1] == 'the text "where is the library"'
     assert argument_phrase("text", "hello")[1] == "text hello"  # one word reads as it is
     assert argument_phrase("city", "San Diego")[1] == "in San Diego"
