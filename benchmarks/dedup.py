@@ -25,7 +25,7 @@ sink) against ``pyarrow`` building a table from the same rows (``Table.from_pyli
 ``pq.write_table`` (zstd), MB being the Arrow size of the rows, best of three runs each;
 the sink's time includes turning records into Arrow, pyarrow's starts from ready row dicts.
 
-Usage: python benchmarks/dedup.py [--quick]
+Usage: python benchmarks/dedup.py [--quick] [--parquet-only]  (``--parquet-only``: P5 alone)
 """
 
 from __future__ import annotations
@@ -387,10 +387,14 @@ def peaks(sizes: tuple[int, ...], measured: list[dict[str, float]], what: str) -
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--parquet-only", action="store_true", help="measure P5 (the Parquet sink) alone")
     parser.add_argument("--_memory", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._memory:
         memory_child(args._memory[0], int(args._memory[1]))
+        return
+    if args.parquet_only:
+        print(json.dumps(p5_figures(parquet_figures(10_000 if args.quick else 30_000))))
         return
     n = 10_000 if args.quick else 100_000
     # Ours first: its pipeline generates the corpus itself, and a heap already holding the
@@ -425,14 +429,7 @@ def main() -> None:
         figures = ", ".join(f"{size} docs {m[what]:.0f} MB" for size, m in zip(sizes, rss[kind], strict=True))
         print(f"peak RSS, {kind} {what}: {figures}")
 
-    rows = 10_000 if args.quick else 30_000
-    parquet = bench_parquet(rows)
-    print(
-        f"parquet: {parquet['mb']:.0f} MB; sink {parquet['sink_mb_s']:.1f} MB/s per CPU-s (end to end "
-        f"{parquet['sink_end_to_end_mb_s']:.1f}); pyarrow from_pylist+write_table {parquet['pyarrow_mb_s']:.1f}, "
-        f"write_table only {parquet['pyarrow_write_only_mb_s']:.1f}; records_to_table "
-        f"{parquet['to_table_us_per_row']:.0f} us/row, from_pylist {parquet['from_pylist_us_per_row']:.0f} us/row"
-    )
+    parquet = parquet_figures(10_000 if args.quick else 30_000)
     print(
         json.dumps(
             {
@@ -449,14 +446,31 @@ def main() -> None:
                 "p3_runner_peak_rss_mb": peaks(sizes, rss["ours"], "runner"),
                 "p3_reshuffle_peak_rss_mb": peaks(sizes, rss["reshuffle"], "worker"),
                 "p3_datasketch_peak_rss_mb": peaks(sizes, rss["datasketch"], "process"),
-                "p5_parquet_over_pyarrow": round(parquet["sink_mb_s"] / parquet["pyarrow_mb_s"], 3),
-                "p5_parquet_over_pyarrow_write_only": round(
-                    parquet["sink_mb_s"] / parquet["pyarrow_write_only_mb_s"], 3
-                ),
-                "p5_sink_mb_s": round(parquet["sink_mb_s"], 1),
+                **p5_figures(parquet),
             }
         )
     )
+
+
+def parquet_figures(rows: int) -> dict[str, float]:
+    """P5's measurements, printed as one line."""
+    parquet = bench_parquet(rows)
+    print(
+        f"parquet: {parquet['mb']:.0f} MB; sink {parquet['sink_mb_s']:.1f} MB/s per CPU-s (end to end "
+        f"{parquet['sink_end_to_end_mb_s']:.1f}); pyarrow from_pylist+write_table {parquet['pyarrow_mb_s']:.1f}, "
+        f"write_table only {parquet['pyarrow_write_only_mb_s']:.1f}; records_to_table "
+        f"{parquet['to_table_us_per_row']:.0f} us/row, from_pylist {parquet['from_pylist_us_per_row']:.0f} us/row"
+    )
+    return parquet
+
+
+def p5_figures(parquet: dict[str, float]) -> dict[str, float]:
+    """P5's entries of the final JSON line."""
+    return {
+        "p5_parquet_over_pyarrow": round(parquet["sink_mb_s"] / parquet["pyarrow_mb_s"], 3),
+        "p5_parquet_over_pyarrow_write_only": round(parquet["sink_mb_s"] / parquet["pyarrow_write_only_mb_s"], 3),
+        "p5_sink_mb_s": round(parquet["sink_mb_s"], 1),
+    }
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ from typing import Any, Union
 import pyarrow as pa
 
 from synthbeam.gc_pause import gc_paused
-from synthbeam.schemas.record import JsonText, Message, Record, Rejected, message_from_json, message_to_json
+from synthbeam.schemas.json_columns import json_array, turns_array
+from synthbeam.schemas.record import JsonText, Message, Record, Rejected, message_from_json
 
 _SCALARS: dict[type, pa.DataType] = {
     str: pa.string(),
@@ -88,10 +89,9 @@ def _columns(values: Sequence[Any], cls: type, fields: Sequence[pa.Field]) -> li
             children = list(field.type)
             arrays.append(pa.StructArray.from_arrays(_columns(column, hint, children), fields=children))
         elif hint == list[Message]:
-            turns = [[message_to_json(m) for m in messages] for messages in column]
-            arrays.append(pa.array(turns, type=pa.list_(pa.string())).cast(field.type))
+            arrays.append(turns_array(column))
         elif field.type == pa.json_():
-            arrays.append(pa.array(column, type=pa.string()).cast(field.type))
+            arrays.append(json_array(column))
         else:
             arrays.append(pa.array(column, type=field.type))
     return arrays

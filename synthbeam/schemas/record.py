@@ -106,16 +106,29 @@ class Record:
 def message_to_json(message: Message) -> str:
     """A turn as the JSON object stored in Parquet: its set keys only, tool-call arguments as
     objects (arguments that are not a JSON object stay strings)."""
-    turn: dict[str, Any] = {k: v for k, v in message.items() if v is not None}
-    if turn.get("tool_calls"):
-        turn["tool_calls"] = [
-            {**call, "function": {**call["function"], "arguments": _decoded(call["function"].get("arguments"))}}
-            for call in turn["tool_calls"]
-        ]
-    try:  # orjson: the Parquet sink writes every turn of every row through here
+    turn = stored_turn(message)
+    try:  # orjson, as the Parquet sink's bulk path (``schemas.json_columns``) serialises turns
         return orjson.dumps(turn).decode("utf-8")
     except TypeError:  # integers beyond 64 bits, lone surrogates (escaped, so the text stays UTF-8)
         return json.dumps(turn)
+
+
+def stored_turn(message: Message) -> dict[str, Any]:
+    """A turn as the object ``message_to_json`` serialises: no null keys, tool-call arguments
+    decoded where they hold a JSON object."""
+    if None in message.values():
+        turn: dict[str, Any] = {k: v for k, v in message.items() if v is not None}
+    else:
+        turn = dict(message)
+    calls = turn.get("tool_calls")
+    if calls:
+        turn["tool_calls"] = [_stored_call(call) for call in calls]
+    return turn
+
+
+def _stored_call(call: ToolCall) -> dict[str, Any]:
+    function = call["function"]
+    return {**call, "function": {**function, "arguments": _decoded(function.get("arguments"))}}
 
 
 def message_from_json(value: str | dict[str, Any]) -> Message:
