@@ -77,3 +77,12 @@ def test_split_at_separators_gives_each_item_and_checks_the_count():
 def test_json_array_wraps_text_without_parsing_it():
     assert json_array(['{"a": 1}', "[]"]).type == pa.json_()
     assert json_array(['{"a": 1}']).storage.to_pylist() == ['{"a": 1}']
+
+
+def test_tool_call_arguments_keep_every_digit_of_a_big_integer():
+    big = 123456789012345678901234567890
+    call = {**_CALL, "function": {"name": "add", "arguments": json.dumps({"a": big, "b": 18446744073709551616})}}
+    stored = json.loads(message_to_json({"role": "assistant", "content": "", "tool_calls": [call]}))
+    assert stored["tool_calls"][0]["function"]["arguments"] == {"a": big, "b": 18446744073709551616}
+    column = turns_array([[{"role": "assistant", "content": "", "tool_calls": [call]}]])
+    assert json.loads(column.to_pylist()[0][0])["tool_calls"][0]["function"]["arguments"]["a"] == big

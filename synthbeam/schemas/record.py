@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, NewType, TypedDict
 
@@ -145,13 +146,16 @@ def message_from_json(value: str | dict[str, Any]) -> Message:
     return {k: v for k, v in turn.items() if v is not None}  # type: ignore[return-value]
 
 
+_LONG_NUMBER = re.compile(r"\d{19,}")
+
+
 def _decoded(arguments: Any) -> Any:
     if not isinstance(arguments, str):
         return arguments
-    try:
-        decoded = orjson.loads(arguments)
+    try:  # orjson reads integers beyond 64 bits as floats: Python's json keeps every digit
+        decoded = json.loads(arguments) if _LONG_NUMBER.search(arguments) else orjson.loads(arguments)
     except ValueError:
-        try:  # what orjson refuses and Python reads (integers beyond 64 bits)
+        try:  # what orjson refuses and Python reads
             decoded = json.loads(arguments)
         except ValueError:
             return arguments
