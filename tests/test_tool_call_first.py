@@ -446,3 +446,22 @@ def test_a_sentence_to_work_on_is_quoted_in_the_draft() -> None:
     assert argument_phrase("text", "where is the library")[1] == 'the text "where is the library"'
     assert argument_phrase("text", "hello")[1] == "text hello"  # one word reads as it is
     assert argument_phrase("city", "San Diego")[1] == "in San Diego"
+
+
+CONVERT_LENGTH = {
+    "type": "object",
+    "properties": {
+        "value": {"type": "number", "description": "The length to convert."},
+        "from_unit": {"type": "string", "description": "The unit of the value.", "enum": ["m", "km", "mi"]},
+        "to_unit": {"type": "string", "description": "The unit to convert to.", "enum": ["m", "km", "mi"]},
+    },
+    "required": ["value", "from_unit", "to_unit"],
+}
+
+
+def test_the_two_ends_of_a_conversion_differ_and_read_from_and_to() -> None:
+    calls = [choose_arguments(CONVERT_LENGTH, random.Random(seed)) for seed in range(60)]
+    assert all(c["from_unit"] != c["to_unit"] for c in calls)
+    assert len({(c["from_unit"], c["to_unit"]) for c in calls}) == 6  # every ordered pair still drawn
+    assert argument_phrase("from_unit", "m")[1] == "from m" and argument_phrase("to_unit", "km")[1] == "to km"
+    assert argument_phrase("unit", "celsius")[1] == "in celsius"

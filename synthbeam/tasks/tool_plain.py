@@ -119,7 +119,9 @@ def argument_phrase(name: str, value: Any, description: str = "") -> tuple[int, 
     if not number and isinstance(value, str) and last in _AT:
         return 3, f"at {text}"
     if not number and isinstance(value, str) and last in ("unit", "units"):
-        return 4, f"in {text}"
+        ends = {"from": (1, "from"), "to": (2, "to")}  # "from m to km", not "in m in km"
+        order, word = ends.get(words[0], (4, "in"))
+        return order, f"{word} {text}"
     counted = _NUMBER_OF.match(description)
     if number and set(words) <= _COUNTS and counted:
         return 5, f"{text} {counted.group(1)}"

@@ -330,7 +330,30 @@ def choose_arguments(parameters: dict[str, Any], rng: random.Random) -> dict[str
             if value == schema["default"]:
                 continue
         arguments[name] = value
+    arguments = _distinct_ends(arguments, properties, rng)
     return _ordered_counts(_coherent_places(arguments, properties))
+
+
+_ENDS = frozenset({"from", "to", "start", "end", "origin", "destination", "source", "target", "departure", "arrival"})
+
+
+def _distinct_ends(arguments: dict[str, Any], properties: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """The two ends of a conversion or a trip differ (``from_unit`` m, ``to_unit`` km; never m to
+    m): an end equal to the other is drawn again, a few times at most."""
+    seen: dict[tuple[str, ...], str] = {}
+    out = dict(arguments)
+    for name in arguments:
+        words = name_words(name)
+        if not set(words) & _ENDS or not isinstance(out[name], str):
+            continue
+        key = tuple(w for w in words if w not in _ENDS)
+        other = seen.setdefault(key, name)
+        schema = properties[name] if isinstance(properties.get(name), dict) else {}
+        for _ in range(8):
+            if other == name or out[name] != out[other]:
+                break
+            out[name] = choose_value(name, schema, rng)
+    return out
 
 
 def _coherent_places(arguments: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
