@@ -160,3 +160,8 @@ def test_a_dry_run_names_the_partition_the_run_would_write(tmp_path: Path, capsy
     printed = capsys.readouterr().out
     assert f"output: {out}/run_date=2026-11-20 (response cache: {out}/_llm_cache)" in printed
     assert not out.exists()
+
+
+def test_a_run_date_without_an_output_is_refused_in_one_line(capsys) -> None:
+    assert cli.main(["run", "augment", "--run_date=2026-11-20"]) == 2
+    assert capsys.readouterr().err == "synthbeam: --run_date needs --output (the directory above the partitions)\n"

@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime
 import re
 
+from synthbeam.errors import RunRefused
+
 RUN_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PARTITION_KEY = "run_date"
 CACHE_DIR = "_llm_cache"
@@ -30,7 +32,7 @@ def today_utc() -> str:
 
 def check_run_date(value: str) -> str:
     """``value`` if it is a calendar date written YYYY-MM-DD (``today``: today in UTC);
-    ValueError otherwise."""
+    ``RunRefused`` (a ValueError) otherwise."""
     if value == "today":
         return today_utc()
     try:
@@ -38,7 +40,7 @@ def check_run_date(value: str) -> str:
             return value
     except ValueError:
         pass
-    raise ValueError(f"--run_date={value!r} must be a date written YYYY-MM-DD (e.g. 2026-11-22) or today")
+    raise RunRefused(f"--run_date={value!r} must be a date written YYYY-MM-DD (e.g. 2026-11-22) or today")
 
 
 def partition(output: str, run_date: str) -> str:
@@ -71,7 +73,7 @@ def nightly_args(argv: list[str], today: str | None = None) -> list[str]:
     """The recipe's flags for a run-date partitioned run (see the module docstring)."""
     output = flag_value(argv, "output")
     if not output:
-        raise ValueError("a run-date partitioned run needs --output (the directory above the partitions)")
+        raise RunRefused("--run_date needs --output (the directory above the partitions)")
     run_date = check_run_date(flag_value(argv, PARTITION_KEY) or today or today_utc())
     args = without_flags(argv, PARTITION_KEY, "output")
     args.append(f"--output={partition(output, run_date)}")
