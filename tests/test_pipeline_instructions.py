@@ -88,9 +88,9 @@ def test_instructions_recipe_end_to_end_with_bad_input(tmp_path, llm_endpoint, b
     assert rec["balanced"], manifest
     check_curation_tail(manifest, output)
     counts = manifest["counts"]
-    # Four candidate requests per answer span; the gates and the selection keep at most one per span.
+    # Four candidate requests per answer span; the gates and the selection keep at most one per span
+    # (checked on the written rows below; which candidates pass the gates is the model's doing).
     assert rec["rows_in"] == counts["requests"] > 0 and counts["requests"] % 4 == 0
-    assert counts["filtered/select/redundant_candidate"] > 0
     # The bad file's one short document holds no answer span: counted, not silently dropped.
     assert 0 < counts["passages_without_answer_span"] < counts["passages_used"]
     for reason in ("invalid_json", "invalid_utf8", "missing_text_field", "empty_file"):
