@@ -216,11 +216,55 @@ def test_grounding_gate_ignores_rows_without_a_passage() -> None:
             False,
         ),
         ("What is a list?", "Lists are mutable sequences, typically used to store collections of items.", True),
+        # A passing "not" is no contrast between two things (kept by a demo run).
+        (
+            "What is the difference between a class and a class definition?",
+            "Custom class types are typically created by class definitions. A class has a namespace implemented "
+            "by a dictionary object. When the attribute name is not found there, the search continues in the bases.",
+            False,
+        ),
+        (
+            "What is the difference between an empty format specification and a non-empty format specification?",
+            "An empty format specification produces the same result as str(). A non-empty format specification "
+            "typically modifies the result.",
+            True,
+        ),
+        (
+            "What is the difference between a list and a tuple?",
+            "Lists are mutable, whereas tuples cannot be changed once created.",
+            True,
+        ),
     ],
 )
 def test_answer_form_gate(request_text: str, answer: str, ok: bool) -> None:
     result = dropped(quality.AnswerFormGate(), row(request_text, answer))
     assert result is None if ok else result == reasons.ANSWER_MISMATCH
+
+
+BREAK_AND_CONTINUE = (
+    'A "break" statement executed in the first suite terminates the loop without executing the "else" clause\u2019s '
+    'suite. A "continue" statement executed in the first suite skips the rest of the suite and goes back to testing '
+    "the expression."
+)
+
+
+@pytest.mark.parametrize(
+    "request_text, answer, ok",
+    [
+        ('What is a "break" and when is it used?', BREAK_AND_CONTINUE, False),  # kept by a demo run
+        ('How does the "continue" statement work?', BREAK_AND_CONTINUE, False),
+        ('How do "break" and "continue" statements change a loop?', BREAK_AND_CONTINUE, True),
+        (
+            'What does the "else" clause of a loop do?',
+            'The "else" clause runs when the loop ends normally. The "else" clause is skipped after a "break".',
+            True,
+        ),
+        ("What does a loop do?", BREAK_AND_CONTINUE, True),  # names neither: judged by the grounding gate
+    ],
+)
+def test_answer_that_goes_on_about_a_sibling_is_off_subject(request_text: str, answer: str, ok: bool) -> None:
+    result = dropped(quality.AnswerFormGate(), row(request_text, answer))
+    assert result is None if ok else result == reasons.ANSWER_OFF_SUBJECT
 
 
 @pytest.mark.parametrize(

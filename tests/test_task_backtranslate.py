@@ -175,3 +175,33 @@ def test_clean_prose_drops_note_labels_and_reference_boilerplate() -> None:
     assert clean_prose(labelled) == "Variables defined in the class definition are class attributes."
     audited = '"import_module()" loads a module. Raises an auditing event "import" with arguments "module".'
     assert clean_prose(audited) == '"import_module()" loads a module.'
+    accessed = 'Accessing "f_code" raises an auditing event "object.__getattr__". A code object holds bytecode.'
+    assert clean_prose(accessed) == "A code object holds bytecode."
+
+
+CLASS_TOPIC = """Custom classes
+==============
+
+Class attribute assignments update the class's dictionary, never the
+dictionary of a base class.
+
+A class object can be called (see above) to yield a class instance
+(see below).
+
+Special attributes are read through the class object itself.
+
+An identifier occurring as an atom is a name.
+
+When the name is bound to an object, evaluation of the atom yields that
+object, and evaluating an unbound name raises a "NameError" exception.
+"""
+
+
+def test_a_short_paragraph_is_joined_only_with_one_that_goes_on_about_it() -> None:
+    spans = [s.text for s in extract_spans(Passage(id="c", text=CLASS_TOPIC), max_spans=5)]
+    # "A class object can be called" starts another subject: never glued to the assignment rule.
+    assert not any("class object" in s for s in spans)
+    assert spans == [
+        "An identifier occurring as an atom is a name. When the name is bound to an object, evaluation of the "
+        'atom yields that object, and evaluating an unbound name raises a "NameError" exception.'
+    ]

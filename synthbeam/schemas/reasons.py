@@ -99,6 +99,7 @@ UNGROUNDED_ANSWER = "ungrounded_answer"  # the answer's words are not from its p
 OFF_TOPIC_REQUEST = "off_topic_request"  # the request asks what its answer does not address
 ANSWER_MISMATCH = "answer_mismatch"  # a "why" answered with no reason, a "difference" with no contrast
 ANSWER_NOT_DEFINITION = "answer_not_definition"  # "What is X?" answered without saying what X is
+ANSWER_OFF_SUBJECT = "answer_off_subject"  # goes on about a sibling the request does not ask about
 REDUNDANT_CANDIDATE = "redundant_candidate"  # another candidate for the same answer was chosen
 DUPLICATE_REQUEST = "duplicate_request"  # another kept row asks the same (normalised) request
 NO_FITTING_VALUE = "no_fitting_value"  # a tool not planned: a required parameter no value fits

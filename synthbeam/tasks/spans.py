@@ -19,7 +19,7 @@ _UNDERLINE = re.compile(r"^\s*([*=\-~^#+])\1{2,}\s*$")
 _BULLET = re.compile(r"^\s*(?:[*\-+\u2022]|\d+[.)]|\(\w\))\s+")
 _EMPHASIS = re.compile(r"(?<![\w*])\*{1,2}([^*\n]+?)\*{1,2}(?![\w*])")
 _LABEL = re.compile(r"^(?:[A-Z][\w\-'\u2019]*(?: [\w\-'\u2019]+){0,3}):\s+(?=[A-Z\"])")  # "Programmer's note: "
-_BOILERPLATE = re.compile(r"^Raises an auditing event\b")  # reference-manual notes, no answer to anything
+_BOILERPLATE = re.compile(r"\b[Rr]aises an auditing event\b")  # reference-manual notes, no answer to anything
 _FOOTNOTE = re.compile(r"\s*\[\d+\]|\s*\((?:see|cf\.)\s[^()]*\)", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
 _POINTS_ELSEWHERE = re.compile(
@@ -118,6 +118,13 @@ def opens_with_back_reference(text: str) -> bool:
     return first in _BACK_REFERENCE or lowered.startswith(_BACK_PHRASES)
 
 
+def continues(paragraph: str) -> bool:
+    """Whether a paragraph goes on about what the one before it said: it opens by pointing back
+    ("When the name is bound ...", "In addition to ..."). One that opens with a subject of its own
+    ("A class object can be called ...") starts another topic and is not glued to a short one."""
+    return bool(paragraph) and opens_with_back_reference(paragraph)
+
+
 def opening_words(text: str, count: int = 8) -> str:
     """The first words of the span's first sentence: usually what it is about."""
     return " ".join(_SENTENCE.split(text, maxsplit=1)[0].split()[:count])
@@ -142,15 +149,19 @@ def extract_spans(passage: Passage, max_spans: int = 2, min_chars: int = 120, ma
     """Up to ``max_spans`` answer spans of ``passage``, best first by ``_score``, ties by position.
 
     A paragraph too short to stand alone is joined with the prose paragraphs that follow it
-    under the same heading, while the span stays within ``max_chars``.
+    under the same heading while they go on about its subject (``continues``) and the span
+    stays within ``max_chars``.
     """
     pairs = paragraphs_with_headings(passage.text)
     candidates: list[tuple[float, int, int, str, str]] = []
     for i, (run, paragraph) in enumerate(pairs):
         text = clean_prose(paragraph)
         j = i + 1
-        while len(text) < min_chars and j < len(pairs) and pairs[j][0] == run:
-            text = f"{text} {clean_prose(pairs[j][1])}".strip()
+        while text and len(text) < min_chars and j < len(pairs) and pairs[j][0] == run:
+            following = clean_prose(pairs[j][1])
+            if not continues(following):
+                break
+            text = f"{text} {following}".strip()
             j += 1
         if text and reads_alone(text, min_chars, max_chars):
             first = i == 0 or pairs[i - 1][0].split("\x1f")[1] != run.split("\x1f")[1]

@@ -64,6 +64,16 @@ _GIVES_CONTRAST = re.compile(
     r"than|contrast|whilst|except|cannot|never|no|nor)\b",
     re.IGNORECASE,
 )
+# "What is the difference between X and Y?" needs the answer to set one against the other: a
+# contrast word, not a passing "not" or "than".
+ASKS_DIFFERENCE_BETWEEN = re.compile(r"\bdifferences?\s+between\b", re.IGNORECASE)
+_SETS_AGAINST = re.compile(
+    r"\b(?:unlike|whereas|while|whilst|but|instead|rather than|differ\w*|however|in contrast|contrary to|"
+    r"as opposed to|on the other hand|compared (?:to|with)|only)\b",
+    re.IGNORECASE,
+)
+# A sentence opening with a quoted name in a frame: 'A "break" statement ...', 'The "else" clause ...'.
+_NAMED_FRAME = re.compile(r"(?:(a|an|the)\s+)?[`\"\u201c]([^`\"\u201d\n]{1,30})[`\"\u201d]\s+(\w+)", re.IGNORECASE)
 # A second question about a second subject: "What is the else clause, and what are exceptions?"
 _SECOND_QUESTION = re.compile(r"(?:,|\band\b)\s+(?:what|how|why|when|where|which|who)\b([^,?;]*)", re.IGNORECASE)
 # One subject joined to itself: "What are Strings and Strings in Python?" The repeat must end the
@@ -154,10 +164,37 @@ def repeats_itself(text: str) -> bool:
 def gives_contrast(answer: str) -> bool:
     """A contrast word ("unlike", "instead", "but"), or a word next to its opposite ("mutable"
     and "immutable", "empty" and "non-empty")."""
-    if _GIVES_CONTRAST.search(answer):
-        return True
+    return bool(_GIVES_CONTRAST.search(answer)) or pairs_opposites(answer)
+
+
+def pairs_opposites(answer: str) -> bool:
+    """A word next to its opposite: "mutable" and "immutable", "empty" and "non-empty"."""
     tokens = {p for w in wording.words(answer) for p in (w, w.replace("-", ""))}
     return any(f"{prefix}{w}" in tokens for w in tokens for prefix in ("im", "un", "in", "non", "dis"))
+
+
+def sets_against(answer: str) -> bool:
+    """Whether an answer contrasts two things: a contrast word ("unlike", "whereas", "but"), or a
+    word next to its opposite ("empty" and "non-empty"). Weaker than ``gives_contrast``."""
+    return bool(_SETS_AGAINST.search(answer)) or pairs_opposites(answer)
+
+
+def strays_to_sibling(request: str, answer: str) -> bool:
+    """Whether an answer goes on about a sibling of what the request asks about: sentences in one
+    frame ('A "break" statement ...', 'A "continue" statement ...') about different quoted names,
+    one the request names and one it does not."""
+    frames: dict[tuple[str, str], set[str]] = {}
+    for sentence in wording.sentences(answer):
+        match = _NAMED_FRAME.match(sentence)
+        if match:
+            frame = ((match.group(1) or "").lower(), match.group(3).lower())
+            frames.setdefault(frame, set()).add(match.group(2).strip())
+    asked = request.lower()
+    for names in frames.values():
+        named = {n for n in names if n.lower() in asked}
+        if named and names - named:
+            return True
+    return False
 
 
 _QUOTED = re.compile(r"[\"`\u201c]([^\"`\u201d\n]{1,40})[\"`\u201d]")

@@ -23,6 +23,7 @@ from synthbeam.transforms.curate.agreement import number_disagrees
 from synthbeam.transforms.curate.definition import misses_definition
 from synthbeam.transforms.curate.phrasing import (
     ASKS_DIFFERENCE,
+    ASKS_DIFFERENCE_BETWEEN,
     ASKS_WHY,
     DANGLING_REFERENCE,
     GIVES_REASON,
@@ -37,6 +38,8 @@ from synthbeam.transforms.curate.phrasing import (
     names_one_subject_twice,
     quoted_terms,
     repeats_itself,
+    sets_against,
+    strays_to_sibling,
 )
 
 STAGE = "quality"
@@ -173,10 +176,13 @@ OPENS_WITH_INSTRUCTION = re.compile(r"\s*To [a-z]+\b")
 
 class AnswerFormGate(RecordFilter):
     """Rejects an answer that does not give what the question's form asks for: a "why" with no
-    reason in the answer, a "difference" or comparison with no contrast in it, a "what is"
-    answered with instructions ("To implement ...") (``answer_mismatch``); a pure "What is X?"
+    reason in the answer, a "difference" or comparison with no contrast in it (a "difference
+    between X and Y" needs a contrast word or a pair of opposites, not a passing "not"), a "what
+    is" answered with instructions ("To implement ...") (``answer_mismatch``); a pure "What is X?"
     whose answer never says what X is ("What is a comparison operation?" -> "... comparison
-    operations have the same priority ...", ``answer_not_definition``)."""
+    operations have the same priority ...", ``answer_not_definition``); an answer that goes on
+    about a sibling of what is asked ('What is a "break"?' -> '... A "continue" statement ...',
+    ``answer_off_subject``)."""
 
     name = "answer_mismatch"
 
@@ -188,10 +194,14 @@ class AnswerFormGate(RecordFilter):
             return Drop(reasons.ANSWER_MISMATCH)
         if ASKS_DIFFERENCE.search(request) and not gives_contrast(answer):
             return Drop(reasons.ANSWER_MISMATCH)
+        if ASKS_DIFFERENCE_BETWEEN.search(request) and not sets_against(answer):
+            return Drop(reasons.ANSWER_MISMATCH)
         if ASKS_WHAT_IT_IS.search(request) and OPENS_WITH_INSTRUCTION.match(answer):
             return Drop(reasons.ANSWER_MISMATCH)  # "what is a generic class?" -> "To implement one, ..."
         if misses_definition(request, answer):
             return Drop(reasons.ANSWER_NOT_DEFINITION)
+        if strays_to_sibling(request, answer):
+            return Drop(reasons.ANSWER_OFF_SUBJECT)
         return record
 
 
