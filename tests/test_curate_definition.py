@@ -28,14 +28,19 @@ HEADS = [
     ("What's a generator in Python?", "generator"),
     ("what are f-strings?", "f-strings"),
     ('What are "magic methods"?', "methods"),
+    # a follow-up about the same X still asks what X is
+    ("What is a power operator and what is it used for?", "operator"),
+    ("What is an atom, and when is it used?", "atom"),
+    ("What is a descriptor and what are its uses?", "descriptor"),
     ("What is a namespace ?", "namespace"),
 ]
 
 # Not pure definition requests, or not judged: the answer is never looked at.
 NOT_JUDGED = [
-    # a second part, a use, a comparison
-    "What is a power operator and what is it used for?",
-    "What is an atom, and when is it used?",
+    # a second part, a follow-up that saying what X does answers, a use, a comparison
+    "What is pdb and what does it do?",
+    "What is a context manager, and how does it work?",
+    "What is a list and what is a tuple?",
     "What is a future statement used for in Python?",
     "What is the difference between a class and a class definition?",
     "What is a list compared to a tuple?",
@@ -128,6 +133,7 @@ NOT_DEFINED = [
         "there are multiple paths.",
     ),
     ('What is a "break" statement?', 'A "break" statement executed in the first suite terminates the loop.'),
+    ("What is an atom, and when is it used?", "An identifier occurring as an atom is a name."),  # X after "as"
     ("What is the builtins module?", 'Users should not touch "__builtins__"; it is an implementation detail.'),
 ]
 
@@ -136,6 +142,7 @@ NOT_DEFINED = [
 DEMO_REJECTED = {
     "What is a comparison operation?",  # the answer is about their priority
     'What is a "printf"-style string formatting?',  # the answer says strings support two styles
+    "What is an atom, and when is it used?",  # the answer says what an identifier occurring as one is
 }
 
 
@@ -202,7 +209,8 @@ def _row(request: str, answer: str) -> Record:
             reasons.ANSWER_NOT_DEFINITION,
         ),
         ("What is a list?", "Lists are mutable sequences.", None),
-        ("What is a list and how is it used?", "Lists have a length.", None),
+        ("What is a list and how is it used?", "Lists have a length.", reasons.ANSWER_NOT_DEFINITION),
+        ("What is a list and what does it do?", "Lists keep items in order.", None),
         ("Why are strings immutable?", "Strings are stored in a table.", reasons.ANSWER_MISMATCH),
     ],
 )

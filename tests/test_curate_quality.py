@@ -234,6 +234,16 @@ def test_grounding_gate_ignores_rows_without_a_passage() -> None:
             "Lists are mutable, whereas tuples cannot be changed once created.",
             True,
         ),
+        (  # kept by a demo run: says where coroutine syntax may appear, not how to use coroutines
+            "How can you use coroutines in Python?",
+            'Execution of Python coroutines can be suspended and resumed at many points. "await" expressions, '
+            '"async for" and "async with" can only be used in the body of a coroutine function.',
+            False,
+        ),
+        ("How can you use decorators?", "Decorators are applied by writing @name above a function definition.", True),
+        ("How do I use slicing?", "Slicing can be used to copy a list: a[:] returns a new list.", True),
+        ("How can you use the with statement?", 'The "with" statement is used to wrap a block in a context.', True),
+        ("How can you use a generator?", "Call next() on it to get each value in turn.", True),
     ],
 )
 def test_answer_form_gate(request_text: str, answer: str, ok: bool) -> None:

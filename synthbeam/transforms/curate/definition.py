@@ -3,7 +3,9 @@ comparison operation?" answered with "... all comparison operations in Python ha
 priority ..." does not.
 
 A pure definition request is "What is/are X?" (optionally "... in Python?") and nothing else:
-no "and ...", no "used for", no other preposition than "of". X's head noun is the last word
+no "and ...", no "used for", no other preposition than "of"; a follow-up about the same X
+("..., and when is it used?") is set aside first, except "and what does it do?" and "and how
+does it work?", which an answer saying what X does answers. X's head noun is the last word
 before any "of" ("termination model" of "the termination model of error handling"). The
 request is not judged (the answer passes) when X is
 
@@ -20,8 +22,8 @@ plural; quotes and backticks dropped) definitionally:
 - as subject: the head, then up to six words, a parenthesis or one comma-delimited insert ("a
   class attribute, which ..., is"), then is/are/was/were, refers to, means, denotes,
   represents, consists of, stands for, describes, has the same semantics as, or ":"; not where
-  X is the object of a preposition ("names defined by a module are") or the verb is another
-  clause's ("structures where there are");
+  X is the object of a preposition ("names defined by a module are", "an identifier occurring
+  as an atom is") or the verb is another clause's ("structures where there are");
 - as complement: is/are/was/were/called/named/known as, an optional article, up to three
   words, then the head ("... are view objects").
 
@@ -34,6 +36,13 @@ from __future__ import annotations
 import re
 
 _REQUEST = re.compile(r"\s*(?:what\s+(is|are)|what['\u2019](s|re))\s+([^?\n]+?)\s*\?\s*", re.IGNORECASE)
+# "..., and when is it used?": a second question about the same X, which still asks what X is.
+# Not "and what does it do?" / "and how does it work?": saying what X does answers those.
+_FOLLOW_UP = re.compile(
+    r",?\s+and\s+(?!(?:what\s+(?:does|do)\s+(?:it|they)\s+do|how\s+(?:does|do)\s+(?:it|they)\s+work)\b)"
+    r"(?:what|when|how|why|where)\b[^?,]*\b(?:it|they|them|its|their|one)\b[^?,]*\?\s*$",
+    re.IGNORECASE,
+)
 _CONTEXT = re.compile(r"\s+in\s+(?:python(?:\s+3)?|programming)(?:\s+programming)?$", re.IGNORECASE)
 _TOKEN = re.compile(r"`[^`\n]+`|\"[^\"\n]+\"|\u201c[^\u201d\n]+\u201d|'[^'\n]+'(?!\w)|[^\s`\"\u201c\u201d]+")
 _QUOTES = "`\"'\u201c\u201d\u2018\u2019"
@@ -93,7 +102,9 @@ _LINK = re.compile(
 )
 _COPULA = rf"\b(?:is|are|was|were|called|named|termed|known\s+as)\s+(?:(?:a|an|the)\s+)?(?:(?!(?:that|which|who|whether|if|how|what|when|where|why)\b){_WORD}\s+){{0,3}}"
 # X as the object of a preposition ("names defined by a module are"): not the subject.
-_AFTER_PREPOSITION = re.compile(r"\b(?:of|by|in|for|to|with|from|on|at|into|than|about|like)\s+(?:(?:a|an|the)\s+)?$")
+_AFTER_PREPOSITION = re.compile(
+    r"\b(?:of|by|in|for|to|with|from|on|at|into|than|about|like|as)\s+(?:(?:a|an|the)\s+)?$"
+)
 
 
 def _is_code(token: str) -> bool:
@@ -110,8 +121,9 @@ def _unquote(text: str) -> str:
 
 def definition_head(request: str) -> str | None:
     """X's head noun, lowercase, when ``request`` is a pure definition request whose answer is
-    to be judged ("What is a comparison operation?" -> "operation"); None otherwise."""
-    match = _REQUEST.fullmatch(request)
+    to be judged ("What is a comparison operation?" -> "operation"), or one with a follow-up about
+    the same X ("What is an atom, and when is it used?"); None otherwise."""
+    match = _REQUEST.fullmatch(_FOLLOW_UP.sub("?", request))
     if not match:
         return None
     verb = (match.group(1) or match.group(2)).lower()
@@ -146,7 +158,7 @@ def definition_head(request: str) -> str | None:
     return head
 
 
-def _forms(noun: str) -> set[str]:
+def noun_forms(noun: str) -> set[str]:
     """The noun, its plural and its singular: operation/operations, class/classes, entry/entries."""
     forms = {noun}
     if noun.endswith("ies") and len(noun) > 4:
@@ -168,7 +180,7 @@ def _forms(noun: str) -> set[str]:
 def defines(answer: str, head: str) -> bool:
     """Whether ``answer`` links ``head`` definitionally somewhere (module docstring)."""
     text = _unquote(answer).lower()
-    forms = "|".join(sorted(map(re.escape, _forms(head)), key=len, reverse=True))
+    forms = "|".join(sorted(map(re.escape, noun_forms(head)), key=len, reverse=True))
     noun = rf"(?<![\w-])(?:{forms})(?:['\u2019]s)?(?![\w-])"
     if re.search(_COPULA + noun, text):
         return True

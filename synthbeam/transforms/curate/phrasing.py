@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from synthbeam.transforms.curate import wording
+from synthbeam.transforms.curate.definition import noun_forms
 
 _PLACEHOLDER_WORDS = (
     r"answer|response|question|description|insert|your|placeholder|topic|example|explanation|"
@@ -74,6 +75,17 @@ _SETS_AGAINST = re.compile(
 )
 # A sentence opening with a quoted name in a frame: 'A "break" statement ...', 'The "else" clause ...'.
 _NAMED_FRAME = re.compile(r"(?:(a|an|the)\s+)?[`\"\u201c]([^`\"\u201d\n]{1,30})[`\"\u201d]\s+(\w+)", re.IGNORECASE)
+# "How can you use coroutines?": the object's last word is what the answer must say the use of.
+_ASKS_HOW_TO_USE = re.compile(
+    r"^\s*how\s+(?:can|do|would|should|could|might)\s+(?:you|i|we|one)\s+(?:use|make\s+use\s+of|apply|employ)\s+"
+    r"(?:(?:a|an|the)\s+)?([a-z][\w-]*(?:\s+[a-z][\w-]*){0,3}?)(?:\s+(?:in|with)\s+python(?:\s+3)?)?\s*\?\s*$",
+    re.IGNORECASE,
+)
+_SAYS_HOW = re.compile(
+    r"\bby\s+\w+ing\b|(?:^|[.;:]\s+)(?:use|call|pass|write|define|import|wrap|put|add|create|set|apply|prefix)\s",
+    re.IGNORECASE,
+)
+_USE_VERBS = r"(?:used|applied|called|written|passed|combined|invoked|awaited|declared|defined|created)"
 # A second question about a second subject: "What is the else clause, and what are exceptions?"
 _SECOND_QUESTION = re.compile(r"(?:,|\band\b)\s+(?:what|how|why|when|where|which|who)\b([^,?;]*)", re.IGNORECASE)
 # One subject joined to itself: "What are Strings and Strings in Python?" The repeat must end the
@@ -195,6 +207,25 @@ def strays_to_sibling(request: str, answer: str) -> bool:
         if named and names - named:
             return True
     return False
+
+
+def misses_how_to_use(request: str, answer: str) -> bool:
+    """Whether a "How can you use X?" is answered without saying how X is used: no "by ...ing",
+    no sentence opening with an instruction ("Use ...", "Call ..."), and X never the subject of
+    "can be used" / "are called" nor the object of "use"/"using"/"call" ("How can you use
+    coroutines?" -> "Execution of coroutines can be suspended ..."). False for other requests."""
+    match = _ASKS_HOW_TO_USE.match(request)
+    if not match:
+        return False
+    if _SAYS_HOW.search(answer):
+        return False
+    forms = "|".join(sorted(map(re.escape, noun_forms(match.group(1).split()[-1].lower())), key=len, reverse=True))
+    noun = rf"(?<![\w-])(?:{forms})(?![\w-])"
+    used = (
+        rf"{noun}(?:\s+[\w\"'`()-]+){{0,3}}?\s+(?:can|could|may|must|should|is|are)\s+(?:\w+ly\s+|only\s+|also\s+)?"
+        rf"(?:be\s+)?{_USE_VERBS}\b|\b(?:use|uses|using|call|calling|apply|applying)\s+(?:[\w\"'`-]+\s+){{0,3}}?{noun}"
+    )
+    return not re.search(used, answer, re.IGNORECASE)
 
 
 _QUOTED = re.compile(r"[\"`\u201c]([^\"`\u201d\n]{1,40})[\"`\u201d]")

@@ -35,6 +35,7 @@ from synthbeam.transforms.curate.phrasing import (
     has_supplied_input,
     is_request,
     is_stub,
+    misses_how_to_use,
     names_one_subject_twice,
     quoted_terms,
     repeats_itself,
@@ -177,8 +178,9 @@ OPENS_WITH_INSTRUCTION = re.compile(r"\s*To [a-z]+\b")
 class AnswerFormGate(RecordFilter):
     """Rejects an answer that does not give what the question's form asks for: a "why" with no
     reason in the answer, a "difference" or comparison with no contrast in it (a "difference
-    between X and Y" needs a contrast word or a pair of opposites, not a passing "not"), a "what
-    is" answered with instructions ("To implement ...") (``answer_mismatch``); a pure "What is X?"
+    between X and Y" needs a contrast word or a pair of opposites, not a passing "not"), a "How
+    can you use X?" that never says how X is used, a "what is" answered with instructions ("To
+    implement ...") (``answer_mismatch``); a pure "What is X?"
     whose answer never says what X is ("What is a comparison operation?" -> "... comparison
     operations have the same priority ...", ``answer_not_definition``); an answer that goes on
     about a sibling of what is asked ('What is a "break"?' -> '... A "continue" statement ...',
@@ -196,6 +198,8 @@ class AnswerFormGate(RecordFilter):
             return Drop(reasons.ANSWER_MISMATCH)
         if ASKS_DIFFERENCE_BETWEEN.search(request) and not sets_against(answer):
             return Drop(reasons.ANSWER_MISMATCH)
+        if misses_how_to_use(request, answer):
+            return Drop(reasons.ANSWER_MISMATCH)  # "How can you use coroutines?" -> where they may be suspended
         if ASKS_WHAT_IT_IS.search(request) and OPENS_WITH_INSTRUCTION.match(answer):
             return Drop(reasons.ANSWER_MISMATCH)  # "what is a generic class?" -> "To implement one, ..."
         if misses_definition(request, answer):
