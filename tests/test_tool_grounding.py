@@ -323,6 +323,12 @@ def test_extra_values_the_calls_do_not_carry() -> None:
     assert extra_values("Which movies come out in Dublin in the next 43 days? Then email Dinner plans.", movies) == [
         "Dinner"
     ]
+    # A planned date's month, and the parts of a value, are the draft's (plain requests say both).
+    sunrise = "Calculate the time of sunrise for location Nairobi and date 2026-06-15."
+    assert extra_values("Calculate the time of sunrise in Nairobi on June 15, 2026.", sunrise) == []
+    assert extra_values("When does the sun rise in Nairobi on July 15, 2026?", sunrise) == ["July"]
+    zone = "Retrieve the current local time for timezone America/New_York and date format YYYY-MM-DD HH:mm:ss."
+    assert extra_values("What time is it in America/New_York, as YYYY-MM-DD HH:mm:ss?", zone) == []
 
 
 def test_check_rejects_a_request_with_an_extra_value() -> None:

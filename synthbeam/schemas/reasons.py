@@ -54,6 +54,7 @@ NOT_A_DECLINE = "not_a_decline"  # an irrelevance reply that does not decline
 UNGROUNDED_ARGUMENT = "ungrounded_argument"  # an argument value the request does not state
 EXTRA_VALUE = "extra_value"  # the request states a number or name the planned calls do not carry
 PADDED_REQUEST = "padded_request"  # content words no planned value or called tool accounts for
+UNASKED_CALL = "unasked_call"  # a multi-call request states a call's values, never what it is for
 
 # Tool use: execution verification (stage "verify_execution"), in a sandboxed subprocess
 NO_IMPLEMENTATION = "no_implementation"

@@ -20,7 +20,10 @@ from synthbeam.tools.values import name_words
 _PLACE = frozenset({"location", "city", "country", "place", "region", "area", "state", "where", "address"})
 _FROM = frozenset({"start", "origin", "from", "departure", "source_location", "place1", "location1", "city1"})
 _TO = frozenset({"end", "destination", "to", "arrival", "place2", "location2", "city2"})
-_NAMED = frozenset({"name", "title", "author", "artist", "actor", "player", "company", "event", "team", "species"})
+_NAMED = frozenset(
+    """name title author artist actor player company event team species recipe dish movie film book song
+    album product""".split()
+)
 _UNITS = frozenset({"kg", "km", "celsius", "fahrenheit", "cm", "mm", "lbs", "miles", "meters", "seconds", "minutes"})
 # Verbs a description's purpose opens with that read as a user's imperative; others get "Please".
 OPENERS = frozenset(

@@ -6,7 +6,8 @@ a function name), ``copied_example`` (the request is a few-shot example's), ``ki
 does not decline), ``ungrounded_argument`` and, for call-first rows (which carry the plain
 request the model rewrote, ``meta.draft``), ``extra_value``: a number or capitalised name in the
 request that neither the calls' values nor the draft contain ("Inception in 2010" when no call
-has 2010), i.e. the model added content the calls do not answer.
+has 2010), i.e. the model added content the calls do not answer. ``unasked_call``: a request
+for calls to two or more functions that never says what one of them is for (``purpose``).
 
 ``padded_request``: content words that neither the calls' values nor the tool's own wording
 nor common request words account for ("sushi on a tokyo sesh"), beyond ``PADDING_BUDGET``.
@@ -29,8 +30,10 @@ from synthbeam.schemas.record import Record
 from synthbeam.tools.calls import offered_tools, parse_arguments, query_of, tool_calls_of
 from synthbeam.transforms.checks import Drop
 from synthbeam.transforms.verify.padding import padding_problem
+from synthbeam.transforms.verify.purpose import unasked_calls
 from synthbeam.transforms.verify.value_grounding import (
     NUMBER,
+    dates_in,
     numbers_in,
     phrase_in,
     ungrounded_values,
@@ -106,10 +109,16 @@ def request_problem(request: str, function_names: Iterable[str] = (), prompt: st
 
 def extra_values(request: str, draft: str) -> list[str]:
     """Numbers and capitalised names in ``request`` that ``draft`` (purpose and every planned
-    value) does not contain; the first word of a sentence and "I" are not names."""
+    value) does not contain; the first word of a sentence and "I" are not names, and the month
+    of a planned date ("June" for 2026-06-15) and each part of a value ("America" of
+    "America/New_York") are the draft's."""
     planned = numbers_in(draft)
     extra = [n.strip(", ") for n in NUMBER.findall(request) if not numbers_in(n) & planned]
-    known = value_match_text(draft) + " " + value_match_text(draft).replace("-", " ")  # "Comic-Con" states "Comic"
+    text = value_match_text(draft)
+    months = " ".join(f"{day:%B}".lower() for day in dates_in(draft))  # 2026-06-15 is said "June 15, 2026"
+    known = (
+        f"{text} {re.sub(r'[-/_:]', ' ', text)} {months}"  # "Comic-Con" states "Comic", "America/New_York" "America"
+    )
     sentences = re.split(r"(?<=[.!?])\s+", request.strip())
     for sentence in sentences:
         for word in re.findall(r"(?<=\s)[A-Z][A-Za-z]+", sentence):
@@ -232,5 +241,8 @@ class GroundingCheck:
         if extra:
             return Drop(reasons.EXTRA_VALUE, ", ".join(extra)[:300])
         functions = {**self._functions, **{t["function"]["name"]: t["function"] for t in offered_tools(record)}}
+        unasked = unasked_calls(request, calls, functions) if kind != "irrelevance" else []
+        if unasked:
+            return Drop(reasons.UNASKED_CALL, f"never asks for {', '.join(unasked)}"[:300])
         padding = padding_problem(request, planned or calls, functions) if draft else ""
         return Drop(reasons.PADDED_REQUEST, padding[:300]) if padding else record
