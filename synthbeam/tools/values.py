@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import datetime
 import functools
-import importlib.resources
-import json
 import random
 import re
 from typing import Any
 
+from synthbeam.tools.bank import value_bank
 from synthbeam.tools.numbers import number_value
+from synthbeam.tools.units import same_quantity_ends
 from synthbeam.tools.words import name_words
 
 MAX_OPTIONAL = 2  # optional arguments included at most, each with OPTIONAL_P
@@ -85,13 +85,6 @@ _WEAK_KEYS = frozenset(
         "condition",
     }
 )
-
-
-@functools.cache
-def value_bank() -> dict[str, Any]:
-    """The bundled bank: ``{"categories": {name: {"keys", "values" | "generator"}}, "fallback"}``."""
-    text = importlib.resources.files("synthbeam").joinpath("data", "tool_values.json").read_text("utf-8")
-    return json.loads(text)
 
 
 @functools.cache
@@ -330,7 +323,7 @@ def choose_arguments(parameters: dict[str, Any], rng: random.Random) -> dict[str
             if value == schema["default"]:
                 continue
         arguments[name] = value
-    arguments = _distinct_ends(arguments, properties, rng)
+    arguments = same_quantity_ends(_distinct_ends(arguments, properties, rng), properties, rng)
     return _ordered_counts(_coherent_places(arguments, properties))
 
 
