@@ -1,7 +1,8 @@
 """Logging of a command-line run: quiet terminal, complete ``run.log``.
 
 The terminal shows warnings and errors (``-v``: INFO too, ``-q``: errors only); Beam's INFO
-chatter stays off it. Every line at INFO goes to a log file that a finished run leaves in its
+chatter stays off it, and so do Beam's retries while its shared-model manager process starts
+(``connect_manager``: "Connection refused" with a traceback, a normal wait). Every line at INFO goes to a log file that a finished run leaves in its
 output directory as ``run.log`` (uploaded for ``gs://`` outputs). A run that fails keeps its
 log under ``~/.cache/synthbeam/logs/`` and names it; a run refused before it starts keeps none.
 """
@@ -30,6 +31,13 @@ class RunLog:
     handlers: tuple[logging.Handler, ...]
 
 
+class StartupRetries(logging.Filter):
+    """Drops Beam's retry warnings while a ``MultiProcessShared`` manager starts up."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name == "apache_beam.utils.retry" and "connect_manager" in record.getMessage())
+
+
 def console_handler(verbosity: int) -> logging.Handler:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
@@ -47,6 +55,7 @@ def start(verbosity: int, console: logging.Handler | None = None) -> RunLog:
     to_file.setLevel(logging.INFO)
     to_console = console or console_handler(verbosity)
     to_console.setLevel(CONSOLE_LEVELS[verbosity])
+    to_console.addFilter(StartupRetries())
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     for handler in (to_file, to_console):
