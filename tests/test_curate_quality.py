@@ -93,6 +93,22 @@ def test_request_equals_answer_gate() -> None:
     gate = quality.RequestEqualsAnswerGate()
     assert dropped(gate, row("What is a tuple?", "What is a tuple?")) == reasons.REQUEST_EQUALS_ANSWER
     assert dropped(gate, row("What is a tuple?", "A tuple is an immutable sequence.")) is None
+    # Kept by a demo run: the request already says all the answer says ("object" aside).
+    restated = row(
+        "How does instance method combine a class, a class instance and any callable object "
+        "(normally a user-defined function)?",
+        "An instance method object combines a class, a class instance and any callable object "
+        "(normally a user-defined function).",
+    )
+    assert dropped(gate, restated) == reasons.REQUEST_EQUALS_ANSWER
+    compared = row(
+        'How does the operator "<=" compare values of two objects?',
+        'The operators "<", ">", "==", ">=", "<=", and "!=" compare the values of two objects. The objects do not '
+        "need to have the same type.",
+    )
+    assert dropped(gate, compared) is None
+    assert dropped(gate, row("What is the capital city of France?", "Paris.")) is None
+    assert dropped(gate, row("What is the capital city of France?", "The capital city of France is Paris.")) is None
 
 
 @pytest.mark.parametrize(

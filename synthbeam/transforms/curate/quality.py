@@ -89,16 +89,26 @@ class PlaceholderGate(RecordFilter):
 
 
 class RequestEqualsAnswerGate(RecordFilter):
-    """Rejects rows whose answer (nearly) repeats the request."""
+    """Rejects rows whose answer (nearly) repeats the request, or restates it: five or more of
+    the instruction's content words (supplied input aside) and at most ``max_new_words`` of its
+    own ("How does an instance method combine a class, an instance and a callable?" -> "An
+    instance method object combines a class, an instance and a callable."). A short answer
+    ("The capital city of France is Paris.") restates too little to be judged."""
 
     name = "request_equals_answer"
+
+    def __init__(self, max_new_words: int = 1) -> None:
+        self.max_new_words = max_new_words
 
     def __call__(self, record: Record) -> Record | Drop:
         request, answer = turn_text(record, USER), turn_text(record, ASSISTANT)
         if not request or not answer:
             return record
         same = wording.words(request) == wording.words(answer) or wording.jaccard(request, answer) >= 0.8
-        return Drop(reasons.REQUEST_EQUALS_ANSWER) if same else record
+        instruction = re.split(r"\n\s*\n|:\s*\n", request, maxsplit=1)[0]  # not the input it supplies
+        stems, asked = wording.content_stems(answer), wording.content_stems(instruction)
+        restates = len(stems - asked) <= self.max_new_words and len(stems & asked) >= 5
+        return Drop(reasons.REQUEST_EQUALS_ANSWER) if same or restates else record
 
 
 class RequestFormGate(RecordFilter):
