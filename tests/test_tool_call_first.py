@@ -424,12 +424,29 @@ def test_every_kind_has_a_plain_candidate_that_passes_the_gates() -> None:
     library = bundled_tools()
     check = GroundingCheck(tool_examples.all_requests(), library)
     for kind in ("single", "multiple", "parallel", "parallel_multiple", "irrelevance"):
-        kept = 0
+        dropped = []
         for index in range(12):
             record = CallFirstTask().plain_record(plan_spec(index, library, 0, mix={kind: 1.0}))
             assert record.meta_dict()["request_source"] == "plain" and record.meta_dict()["kind"] == kind
-            kept += check(record) is record
-        assert kept >= 6, kind
+            result = check(record)
+            if result is not record:
+                dropped.append((result, record.messages[0]["content"]))
+        # Dates are said "on June 15, 2026" and values repeat across parallel calls: none is a reason to drop.
+        assert len(dropped) <= 1, (kind, dropped)
+
+
+def test_plain_requests_put_a_quoted_text_in_the_purpose_and_agree_their_verbs() -> None:
+    tools = {tool_name(t): t for t in bundled_tools()}
+    reverse = {"name": "string.reverse", "arguments": {"text": "where is the library"}}
+    assert (
+        plain_request("single", [reverse], tools) == 'Please reverse the characters of the text "where is the library".'
+    )
+    forecast = {"name": "get_current_and_future_temperature", "arguments": {"location": "Tokyo", "hours": 9}}
+    assert plain_request("single", [forecast], tools) == (
+        "Please provide the current temperature and forecast the temperature in Tokyo for the next 9 hours."
+    )
+    fibonacci = {"name": "calculate_fibonacci", "arguments": {"position": 50}}
+    assert plain_request("single", [fibonacci], tools) == "Calculate the Fibonacci series with a position of 50."
 
 
 def test_plain_candidates_score_above_every_model_rewrite() -> None:

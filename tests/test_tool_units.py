@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from synthbeam.tools.units import conversion_ends, quantities, same_quantity_ends
-from synthbeam.tools.values import choose_arguments
+from synthbeam.tools.values import category_for, choose_arguments
 
 OPEN_CONVERSION = {
     "type": "object",
@@ -41,3 +41,11 @@ def test_an_enum_end_and_calls_without_two_ends_are_left_alone() -> None:
     assert same_quantity_ends(mixed, enum, random.Random(0)) == mixed
     assert conversion_ends({"unit": "meters", "length": 4}) is None
     assert conversion_ends({"source_unit": "miles", "target_unit": "feet"}) == ("source_unit", "target_unit")
+
+
+def test_a_format_takes_its_values_from_what_it_formats() -> None:
+    assert category_for("format", "Format in which the time should be returned, default 'HH:MM'.") == "time_format"
+    assert category_for("date_format", "The format in which the date and time should be returned.") == (
+        "date_format_by_context"
+    )
+    assert category_for("format", "The file format of the report.") == "format"  # CSV, JSON, PDF ...

@@ -232,20 +232,26 @@ def purpose(tool: ToolDef) -> str:
     low = first.lower()
     if not text or low in ("the", "a", "an", "this", "it"):
         return f"handle {' '.join(name_words(tool['function']['name']))} requests"
-    if low.endswith(("ches", "shes", "sses", "xes")):
-        low = low[:-2]
-    elif low.endswith("ies"):
-        low = low[:-3] + "y"
-    elif low.endswith("s") and not low.endswith("ss"):
-        low = low[:-1]
-    return f"{low} {rest}".strip()
+    if _base_verb(low) != low:  # "Provides ... and forecasts ..." -> "provide ... and forecast ..."
+        rest = re.sub(r"\band ([a-z]+s)\b", lambda m: f"and {_base_verb(m.group(1))}", rest)
+    return f"{_base_verb(low)} {rest}".strip()
+
+
+def _base_verb(word: str) -> str:
+    """A third-person verb's base form: "calculates" -> "calculate", "fetches" -> "fetch"."""
+    if word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 # Where a description's purpose turns into detail the values will give ("based on ...").
 _CUT = re.compile(
     r"\s(?:based on|given|using|according to|with (?:a |the )?(?:given|specified|specific)|"
     r"in (?:either )?\w+ or \w+ order|"
-    r"(?:for|of|in|at|from|on|by|within|against|about) (?:a |an |the )?(?:specific|specified|given|particular|certain|provided|defined)\b)|,|;|\s\(",
+    r"(?:for|of|in|at|from|on|by|within|against|about|up to) (?:a |an |the )?(?:specific|specified|given|particular|certain|provided|defined)\b|"
+    r"for the next few \w+|(?:provided|supplied)$)|,|;|\s\(",
     re.IGNORECASE,
 )
 # A generic tail the values replace ("... for a city" + "in Paris"), cut when 2+ words remain.
@@ -271,17 +277,31 @@ def _call_phrase(call: dict[str, Any], tools: dict[str, ToolDef]) -> str:
     return arguments_phrase(call["arguments"], properties)
 
 
+_QUOTED_FIRST = re.compile(r'with the (\w+) ("[^"]*")(?:(?:,| and) (.*))?$')
+
+
+def _asked(call: dict[str, Any], tools: dict[str, ToolDef]) -> str:
+    """What one call asks for: its purpose, then its values. A purpose that works on "a text"
+    takes the call's quoted text in its place ('reverse the characters of the text "where is
+    the library"', not '... of a text with the text "where is the library"')."""
+    what, phrase = short_purpose(tools[call["name"]]), _call_phrase(call, tools)
+    found = _QUOTED_FIRST.match(phrase)
+    slot = re.compile(rf"\b(?:a|an) {found.group(1)}\b") if found else None
+    if found and slot and slot.search(what):
+        what = slot.sub(lambda _: f"the {found.group(1)} {found.group(2)}", what, count=1)
+        phrase = f"with {found.group(3)}" if found.group(3) else ""
+    return f"{what} {phrase}".strip()
+
+
 def plain_request(kind: str, calls: list[dict[str, Any]], tools: dict[str, ToolDef]) -> str:
     """The pipeline's request for ``calls`` of a row of ``kind``; it opens with the purpose's verb
     when that reads as an imperative, else with "Please"."""
     if not calls:
         return ""
-    first = calls[0]
-    head = f"{short_purpose(tools[first['name']])} {_call_phrase(first, tools)}".strip()
+    head = _asked(calls[0], tools)
     if kind == "parallel":
         rest = [_call_phrase(c, tools) for c in calls[1:]]
         text = head + "".join(f", and again {r}" if i == len(rest) - 1 else f", again {r}" for i, r in enumerate(rest))
     else:
-        later = [f"{short_purpose(tools[c['name']])} {_call_phrase(c, tools)}".strip() for c in calls[1:]]
-        text = head + "".join(f", and then {s}" for s in later)
+        text = head + "".join(f", and then {_asked(c, tools)}" for c in calls[1:])
     return _capital(text, OPENERS) + "."

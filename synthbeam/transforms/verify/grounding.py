@@ -13,7 +13,7 @@ for calls to two or more functions that never says what one of them is for (``pu
 nor common request words account for ("sushi on a tokyo sesh"), beyond ``PADDING_BUDGET``.
 Value matching (numbers, dates, times, aliases) lives in ``value_grounding``. A row whose
 request the pipeline wrote itself (``meta.request_source`` "plain") is not compared with its
-own draft (echo, draft wording). For irrelevance rows the planned call of the hidden tool
+own draft (echo, draft wording, repeats). For irrelevance rows the planned call of the hidden tool
 (``meta.planned_calls``) is checked.
 """
 
@@ -218,7 +218,7 @@ class GroundingCheck:
             (reasons.NOT_A_REQUEST, request_problem(request, names, draft if model_written else "")),
             (
                 reasons.NOT_A_REQUEST,
-                repeats_itself(request, draft) or (model_written and draft_wording(request, planned)) or "",
+                (model_written and (repeats_itself(request, draft) or draft_wording(request, planned))) or "",
             ),
             (reasons.COPIED_EXAMPLE, copied_from(request, self._examples)),
             (reasons.KIND_MISMATCH, kind_problem(kind, calls, meta.get("expected_calls"))),

@@ -15,6 +15,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from synthbeam.transforms.verify.value_grounding import dates_in
+
 PADDING_BUDGET = 1
 STEM = 5
 _WORD = re.compile(r"[a-z]+")
@@ -49,12 +51,15 @@ def _stems(words: Iterable[str]) -> set[str]:
 
 
 def tool_vocabulary(calls: Iterable[dict[str, Any]], tools: dict[str, dict[str, Any]]) -> set[str]:
-    """Stems of every word the calls and their tools account for: values, names, descriptions."""
+    """Stems of every word the calls and their tools account for: values (and the months of
+    their dates), names, descriptions."""
     text: list[str] = []
     for call in calls:
         name = str(call.get("name", ""))
         text += [re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name), json.dumps(call.get("arguments") or {}, ensure_ascii=False)]
         text.append(json.dumps(tools.get(name) or {}, ensure_ascii=False))
+    joined = " ".join(text)
+    text.extend(f"{day:%B}" for day in dates_in(joined))  # 2026-04-18 is said "April 18, 2026"
     words = _WORD.findall(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", " ".join(text)).lower())
     return _stems(words)
 
