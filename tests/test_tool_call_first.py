@@ -26,7 +26,7 @@ from synthbeam.tasks.tool_call_first import (
     tool_order,
 )
 from synthbeam.tasks.tool_examples import MULTI, SINGLE
-from synthbeam.tasks.tool_plain import argument_phrase, plain_request
+from synthbeam.tasks.tool_plain import argument_phrase, arguments_phrase, plain_request
 from synthbeam.tools.library import bundled_tools
 from synthbeam.tools.schema import normalise_tool_definitions, strict_schema, tool_name
 from synthbeam.tools.values import category_for, choose_arguments, choose_value, described_examples
@@ -445,6 +445,16 @@ def test_plain_requests_put_a_quoted_text_in_the_purpose_and_agree_their_verbs()
     assert plain_request("single", [forecast], tools) == (
         "Please provide the current temperature and forecast the temperature in Tokyo for the next 9 hours."
     )
+    money = {
+        "name": "currency_converter",
+        "arguments": {"amount": 1530, "base_currency": "CAD", "target_currency": "CHF"},
+    }
+    assert plain_request("single", [money], tools) == "Convert a value from CAD to CHF with an amount of 1530."
+    clock = {"name": "time_zone_converter", "arguments": {"city": "Tokyo", "country": "Japan", "display_format": "24h"}}
+    assert (
+        plain_request("single", [clock], tools) == "Retrieve the current time in Tokyo, Japan with display format 24h."
+    )
+    assert arguments_phrase({"city": "Paris", "month": "May"}) == "in Paris in May"  # a month is no place
     fibonacci = {"name": "calculate_fibonacci", "arguments": {"position": 50}}
     assert plain_request("single", [fibonacci], tools) == "Calculate the Fibonacci series with a position of 50."
 

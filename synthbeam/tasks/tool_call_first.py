@@ -23,7 +23,8 @@ from synthbeam.schemas import reasons
 from synthbeam.schemas.record import Completion, Message, Record, SamplingParams, stable_id
 from synthbeam.tasks.base import ParseError
 from synthbeam.tasks.tool_examples import MULTI, SINGLE, Example
-from synthbeam.tasks.tool_plain import plain_request, purpose, short_purpose, shown
+from synthbeam.tasks.tool_plain import plain_request, shown
+from synthbeam.tasks.tool_purpose import purpose, short_purpose
 from synthbeam.tasks.tool_use import DEFAULT_MIX, ToolUseSpec, _pick_kind, _tool_json, tool_use_record
 from synthbeam.templates import render_messages
 from synthbeam.tools.calls import query_of

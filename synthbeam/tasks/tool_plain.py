@@ -13,13 +13,27 @@ import datetime
 import re
 from typing import Any
 
+from synthbeam.tasks.tool_purpose import short_purpose
 from synthbeam.tools.schema import ToolDef
 from synthbeam.tools.values import name_words
 
 # What an argument's name says about how a user states it; first match wins.
 _PLACE = frozenset({"location", "city", "country", "place", "region", "area", "state", "where", "address"})
-_FROM = frozenset({"start", "origin", "from", "departure", "source_location", "place1", "location1", "city1"})
-_TO = frozenset({"end", "destination", "to", "arrival", "place2", "location2", "city2"})
+_FROM = frozenset(
+    {
+        "start",
+        "origin",
+        "from",
+        "departure",
+        "source",
+        "source_location",
+        "base_currency",
+        "place1",
+        "location1",
+        "city1",
+    }
+)
+_TO = frozenset({"end", "destination", "to", "arrival", "target", "place2", "location2", "city2"})
 _NAMED = frozenset(
     """name title author artist actor player company event team species recipe dish movie film book song
     album product""".split()
@@ -187,6 +201,22 @@ def _spoken(value: Any, schema: Any) -> Any:
     return value.replace("_", " ") if isinstance(value, str) else value
 
 
+_PLACE_ORDER = 3  # argument_phrase's order for "in <place>" and "at <venue>"
+
+
+def _places_together(phrases: list[tuple[int, str]]) -> list[str]:
+    """A place and the place it is in said once: "in Tokyo, Japan", not "in Tokyo in Japan"."""
+    out: list[str] = []
+    previous = 0
+    for order, phrase in phrases:
+        if out and order == previous == _PLACE_ORDER and out[-1].startswith("in ") and phrase.startswith("in "):
+            out[-1] = f"{out[-1]}, {phrase[3:]}"
+        else:
+            out.append(phrase)
+        previous = order
+    return out
+
+
 def arguments_phrase(arguments: dict[str, Any], properties: dict[str, Any] | None = None) -> str:
     """Every stated argument of one call: name and place phrases, then "with a, b and c", then
     spans; ``properties`` (the tool's parameter schemas) lend their descriptions' units."""
@@ -205,7 +235,7 @@ def arguments_phrase(arguments: dict[str, Any], properties: dict[str, Any] | Non
     }
     parts = sorted(((*argument_phrase(k, v, described.get(k, "")), k) for k, v in stated.items()), key=lambda p: p[0])
     named = [(p, k) for order, p, k in parts if order == 0]
-    lead = [p for p, _ in named[:1]] + [p for order, p, _ in parts if 0 < order < 5]
+    lead = [p for p, _ in named[:1]] + _places_together([(order, p) for order, p, _ in parts if 0 < order < 5])
     # A second name reads "for X with work title Y", not "for X for Y".
     details = [f"{' '.join(name_words(k))} {shown(stated[k])}" for _, k in named[1:]]
     details += [p for order, p, _ in parts if order in (5, 6)]
@@ -215,55 +245,6 @@ def arguments_phrase(arguments: dict[str, Any], properties: dict[str, Any] | Non
         text += (" " if text else "") + "with " + join_and(details)
     spans = [p for order, p, _ in parts if order == 7]
     return " ".join(filter(None, [text, *spans]))
-
-
-def first_sentence(text: str) -> str:
-    """The description's first sentence (not cut inside "U.S." or "e.g."), without its period."""
-    sentence = re.split(r"(?<=[a-z0-9)][.!?])\s+(?=[A-Z])", " ".join(text.split()), maxsplit=1)[0]
-    return sentence.rstrip(".!? ")
-
-
-def purpose(tool: ToolDef) -> str:
-    """A tool's description as a verb phrase after "can" ("Calculates the area" -> "calculate the area")."""
-    text = first_sentence(tool["function"].get("description") or "")
-    text = re.sub(r"^(?:(?:this|the|a) )?(?:function|tool|api|method)(?: that| to| which)?\s+", "", text, flags=re.I)
-    text = re.sub(r"\s+and returns?\b.*$|\s+such as\b.*$", "", text, flags=re.I)
-    first, _, rest = text.partition(" ")
-    low = first.lower()
-    if not text or low in ("the", "a", "an", "this", "it"):
-        return f"handle {' '.join(name_words(tool['function']['name']))} requests"
-    if _base_verb(low) != low:  # "Provides ... and forecasts ..." -> "provide ... and forecast ..."
-        rest = re.sub(r"\band ([a-z]+s)\b", lambda m: f"and {_base_verb(m.group(1))}", rest)
-    return f"{_base_verb(low)} {rest}".strip()
-
-
-def _base_verb(word: str) -> str:
-    """A third-person verb's base form: "calculates" -> "calculate", "fetches" -> "fetch"."""
-    if word.endswith(("ches", "shes", "sses", "xes")):
-        return word[:-2]
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
-
-
-# Where a description's purpose turns into detail the values will give ("based on ...").
-_CUT = re.compile(
-    r"\s(?:based on|given|using|according to|with (?:a |the )?(?:given|specified|specific)|"
-    r"in (?:either )?\w+ or \w+ order|"
-    r"(?:for|of|in|at|from|on|by|within|against|about|up to) (?:a |an |the )?(?:specific|specified|given|particular|certain|provided|defined)\b|"
-    r"for the next few \w+|(?:provided|supplied)$)|,|;|\s\(",
-    re.IGNORECASE,
-)
-# A generic tail the values replace ("... for a city" + "in Paris"), cut when 2+ words remain.
-_GENERIC_TAIL = re.compile(r"\s(?:(?:for|from) (?:a|an|one) |between two )", re.IGNORECASE)
-
-
-def short_purpose(tool: ToolDef) -> str:
-    """``purpose`` up to where the description starts on the details the values give."""
-    whole = re.sub(r"\b(a|an|the) given\b", r"\1", purpose(tool))  # "sorts a given list": not cut at "a"
-    head = _CUT.split(whole, maxsplit=1)[0].strip()
-    shorter = _GENERIC_TAIL.split(head, maxsplit=1)[0].strip()
-    return shorter if len(shorter.split()) >= 2 else head
 
 
 def _capital(text: str, openers: frozenset[str]) -> str:
