@@ -70,7 +70,7 @@ _GIVES_CONTRAST = re.compile(
 ASKS_DIFFERENCE_BETWEEN = re.compile(r"\bdifferences?\s+between\b", re.IGNORECASE)
 _SETS_AGAINST = re.compile(
     r"\b(?:unlike|whereas|while|whilst|but|instead|rather than|differ\w*|however|in contrast|contrary to|"
-    r"as opposed to|on the other hand|compared (?:to|with)|only)\b",
+    r"as opposed to|on the other hand|compared (?:to|with))\b",
     re.IGNORECASE,
 )
 # A sentence opening with a quoted name in a frame: 'A "break" statement ...', 'The "else" clause ...'.
@@ -187,7 +187,8 @@ def pairs_opposites(answer: str) -> bool:
 
 def sets_against(answer: str) -> bool:
     """Whether an answer contrasts two things: a contrast word ("unlike", "whereas", "but"), or a
-    word next to its opposite ("empty" and "non-empty"). Weaker than ``gives_contrast``."""
+    word next to its opposite ("empty" and "non-empty"). Stricter than ``gives_contrast``: a
+    passing "not", "no" or "than" is no contrast."""
     return bool(_SETS_AGAINST.search(answer)) or pairs_opposites(answer)
 
 

@@ -190,11 +190,10 @@ class AnswerFormGate(RecordFilter):
     reason in the answer, a "difference" or comparison with no contrast in it (a "difference
     between X and Y" needs a contrast word or a pair of opposites, not a passing "not"), a "How
     can you use X?" that never says how X is used, a "what is" answered with instructions ("To
-    implement ...") (``answer_mismatch``); a pure "What is X?"
-    whose answer never says what X is ("What is a comparison operation?" -> "... comparison
-    operations have the same priority ...", ``answer_not_definition``); an answer that goes on
-    about a sibling of what is asked ('What is a "break"?' -> '... A "continue" statement ...',
-    ``answer_off_subject``)."""
+    implement ...") (``answer_mismatch``); a pure "What is X?" whose answer never says what X
+    is ("What is a comparison operation?" -> "... comparison operations have the same priority
+    ...", ``answer_not_definition``); an answer that goes on about a sibling of what is asked
+    ('What is a "break"?' -> '... A "continue" statement ...', ``answer_off_subject``)."""
 
     name = "answer_mismatch"
 

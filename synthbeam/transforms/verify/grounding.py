@@ -13,8 +13,8 @@ for calls to two or more functions that never says what one of them is for (``pu
 nor common request words account for ("sushi on a tokyo sesh"), beyond ``PADDING_BUDGET``.
 Value matching (numbers, dates, times, aliases) lives in ``value_grounding``. A row whose
 request the pipeline wrote itself (``meta.request_source`` "plain") is not compared with its
-own draft (echo, draft wording, repeats). For irrelevance rows the planned call of the hidden tool
-(``meta.planned_calls``) is checked.
+own draft (echo, draft wording, repeats). For irrelevance rows the planned call of the hidden
+tool (``meta.planned_calls``) is checked.
 """
 
 from __future__ import annotations
