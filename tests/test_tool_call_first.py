@@ -455,6 +455,11 @@ def test_plain_requests_put_a_quoted_text_in_the_purpose_and_agree_their_verbs()
         plain_request("single", [clock], tools) == "Retrieve the current time in Tokyo, Japan with display format 24h."
     )
     assert arguments_phrase({"city": "Paris", "month": "May"}) == "in Paris in May"  # a month is no place
+    warm = {"name": "convert_celsius_to_fahrenheit", "arguments": {"celsius": 59.5}}
+    assert (
+        plain_request("single", [warm], tools)
+        == "Convert a temperature from Celsius to Fahrenheit for 59.5 degrees Celsius."
+    )
     fibonacci = {"name": "calculate_fibonacci", "arguments": {"position": 50}}
     assert plain_request("single", [fibonacci], tools) == "Calculate the Fibonacci series with a position of 50."
 

@@ -168,6 +168,8 @@ def argument_phrase(name: str, value: Any, description: str = "") -> tuple[int, 
     span = _span(name, words, text, description) if isinstance(value, int) else ""
     if span:
         return 7, span
+    if words in (["celsius"], ["fahrenheit"], ["kelvin"]):
+        return 4, f"for {text} degrees {last.capitalize()}"  # not "with a celsius of 59.5"
     if last in _UNITS and len(words) > 1:
         return 5, f"{_article(' '.join(words[:-1]))} of {text} {last}"
     if last.endswith("s") and not last.endswith(("ss", "us", "is")) and len(words) <= 2:

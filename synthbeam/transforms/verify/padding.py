@@ -41,6 +41,7 @@ COMMON_WORDS = frozenset(
     wanted need needs needed happen happened currently near nearby around within between across
     per each year years month months day days week weeks time times hour hours minute minutes
     yes true false again plus then next following followed finally also additionally whats hows
+    degree degrees
     related available including include nearest closest best top good
     """.split()
 )
