@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from synthbeam.schemas import reasons
-from synthbeam.schemas.record import Record
-from synthbeam.tasks.tool_call_first import draft_request, plan_spec
+from synthbeam.schemas.record import Completion
+from synthbeam.tasks.tool_call_first import CallFirstTask, plan_spec
 from synthbeam.tasks.tool_plain import plain_request
 from synthbeam.tools.library import bundled_tools
 from synthbeam.tools.schema import normalise_tool_definitions
@@ -56,38 +56,16 @@ def test_one_function_is_not_judged() -> None:
 
 
 def test_grounding_check_drops_an_unasked_call_with_its_reason() -> None:
-    calls = [SUNRISE, NORM]
+    """The run's own plan (seed 0, row 17): its plain request passes, the kept rewrite does not."""
+    spec = plan_spec(17, bundled_tools(), 0)
+    assert json.loads(spec.planned) == [SUNRISE, NORM]
+    task, check = CallFirstTask(), GroundingCheck((), bundled_tools())
+    plain = task.plain_record(spec)
+    assert check(plain) is plain
     request = "Find the Euclidean norm for x 7, y 12 and z 12 in relation to Nairobi and date 2026-06-15."
-    tools = [LIBRARY["calculate_sunrise"], LIBRARY["math.hypot"]]
-    record = Record(
-        id="r",
-        task="tool_use",
-        messages=[
-            {"role": "user", "content": request},
-            {
-                "role": "assistant",
-                "content": "",
-                "tool_calls": [
-                    {
-                        "id": f"c{i}",
-                        "type": "function",
-                        "function": {"name": c["name"], "arguments": json.dumps(c["arguments"])},
-                    }
-                    for i, c in enumerate(calls)
-                ],
-            },
-        ],
-        tools=json.dumps(tools),
-        meta=json.dumps(
-            {
-                "kind": "parallel_multiple",
-                "expected_calls": 2,
-                "planned_calls": calls,
-                "draft": draft_request(calls, {t["function"]["name"]: t for t in tools}),
-            }
-        ),
-    )
-    assert GroundingCheck((), tools)(record) == Drop(reasons.UNASKED_CALL, "never asks for calculate_sunrise")
+    completion = Completion(request_id=spec.id, text=request, finish_reason="stop", model="m", request_hash="h")
+    (rewrite,) = task.format_output(completion, spec)
+    assert check(rewrite) == Drop(reasons.UNASKED_CALL, "never asks for calculate_sunrise")
 
 
 def _library(path: Path) -> list[dict]:
