@@ -22,7 +22,7 @@ _NUMBER_RANGES: tuple[tuple[frozenset[str], float, float], ...] = (
     (frozenset({"hour", "hours"}), 1, 12),
     (frozenset({"minute", "minutes", "second", "seconds", "duration"}), 5, 90),
     (frozenset({"rating", "stars", "star"}), 1, 5),
-    (frozenset({"round", "decimal", "decimals", "precision", "digits", "places"}), 1, 4),
+    (frozenset({"round", "rounding", "decimal", "decimals", "precision", "digits", "places"}), 1, 4),
     (frozenset({"rate", "percent", "percentage", "interest", "tax", "discount", "growth", "return"}), 2, 15),
     (frozenset({"probability", "fraction", "ratio", "proportion", "alpha"}), 0, 1),
     (

@@ -20,6 +20,7 @@ from typing import Any
 
 from synthbeam.tools.bank import value_bank
 from synthbeam.tools.numbers import number_value
+from synthbeam.tools.pairs import same_length_pairs
 from synthbeam.tools.units import same_quantity_ends
 from synthbeam.tools.words import name_words
 
@@ -324,7 +325,7 @@ def choose_arguments(parameters: dict[str, Any], rng: random.Random) -> dict[str
                 continue
         arguments[name] = value
     arguments = same_quantity_ends(_distinct_ends(arguments, properties, rng), properties, rng)
-    return _ordered_counts(_coherent_places(arguments, properties))
+    return _ordered_counts(_coherent_places(same_length_pairs(arguments, properties), properties))
 
 
 _ENDS = frozenset({"from", "to", "start", "end", "origin", "destination", "source", "target", "departure", "arrival"})
