@@ -460,6 +460,14 @@ def test_plain_requests_put_a_quoted_text_in_the_purpose_and_agree_their_verbs()
         plain_request("single", [warm], tools)
         == "Convert a temperature from Celsius to Fahrenheit for 59.5 degrees Celsius."
     )
+    stew = {"name": "recipe_prep_time", "arguments": {"recipe": "beef stew"}}
+    assert (
+        plain_request("single", [stew], tools) == "Calculate the estimated preparation and cooking time for beef stew."
+    )
+    median = {"name": "statistics.median", "arguments": {"data": [53, 15, 23]}}
+    assert (
+        plain_request("single", [median], tools) == "Please return the median of the data set with data 53, 15 and 23."
+    )
     fibonacci = {"name": "calculate_fibonacci", "arguments": {"position": 50}}
     assert plain_request("single", [fibonacci], tools) == "Calculate the Fibonacci series with a position of 50."
 

@@ -86,6 +86,7 @@ _NUMBER_OF = re.compile(
 )
 _FREE_TEXT = frozenset({"text", "sentence", "string", "phrase", "message", "passage"})
 _GERUNDS = {"avoid": "avoiding", "include": "including", "exclude": "excluding"}
+_PLACE_ORDER = 3  # argument_phrase's order for "in <place>" and "at <venue>"
 
 
 def said_date(text: str) -> str:
@@ -134,7 +135,7 @@ def argument_phrase(name: str, value: Any, description: str = "") -> tuple[int, 
     if words[0] in _GERUNDS:
         return 4, f"{_GERUNDS[words[0]]} {text}"
     if not number and isinstance(value, str) and last in _AT:
-        return 3, f"at {text}"
+        return _PLACE_ORDER, f"at {text}"
     if not number and isinstance(value, str) and last in ("unit", "units"):
         ends = {"from": (1, "from"), "to": (2, "to")}  # "from m to km", not "in m in km"
         order, word = ends.get(words[0], (4, "in"))
@@ -150,7 +151,7 @@ def argument_phrase(name: str, value: Any, description: str = "") -> tuple[int, 
         if last in _NAMED or last in ("item", "query", "topic", "subject"):
             return 0, f"for {text}"
         if last in _PLACE:
-            return 3, f"in {text}"
+            return _PLACE_ORDER, f"in {text}"
         if last == "month":
             return 4, f"in {text}"
         if _ISO_DATE.fullmatch(text):
@@ -201,9 +202,6 @@ def _spoken(value: Any, schema: Any) -> Any:
     if isinstance(value, list):
         return [v.replace("_", " ") if isinstance(v, str) else v for v in value]
     return value.replace("_", " ") if isinstance(value, str) else value
-
-
-_PLACE_ORDER = 3  # argument_phrase's order for "in <place>" and "at <venue>"
 
 
 def _places_together(phrases: list[tuple[int, str]]) -> list[str]:

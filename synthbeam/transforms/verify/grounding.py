@@ -33,7 +33,7 @@ from synthbeam.transforms.verify.padding import padding_problem
 from synthbeam.transforms.verify.purpose import unasked_calls
 from synthbeam.transforms.verify.value_grounding import (
     NUMBER,
-    dates_in,
+    months_said,
     numbers_in,
     phrase_in,
     ungrounded_values,
@@ -115,7 +115,7 @@ def extra_values(request: str, draft: str) -> list[str]:
     planned = numbers_in(draft)
     extra = [n.strip(", ") for n in NUMBER.findall(request) if not numbers_in(n) & planned]
     text = value_match_text(draft)
-    months = " ".join(f"{day:%B}".lower() for day in dates_in(draft))  # 2026-06-15 is said "June 15, 2026"
+    months = " ".join(months_said(draft)).lower()
     known = (
         f"{text} {re.sub(r'[-/_:]', ' ', text)} {months}"  # "Comic-Con" states "Comic", "America/New_York" "America"
     )

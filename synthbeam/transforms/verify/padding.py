@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from synthbeam.transforms.verify.value_grounding import dates_in
+from synthbeam.transforms.verify.value_grounding import months_said
 
 PADDING_BUDGET = 1
 STEM = 5
@@ -59,8 +59,7 @@ def tool_vocabulary(calls: Iterable[dict[str, Any]], tools: dict[str, dict[str, 
         name = str(call.get("name", ""))
         text += [re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name), json.dumps(call.get("arguments") or {}, ensure_ascii=False)]
         text.append(json.dumps(tools.get(name) or {}, ensure_ascii=False))
-    joined = " ".join(text)
-    text.extend(f"{day:%B}" for day in dates_in(joined))  # 2026-04-18 is said "April 18, 2026"
+    text.extend(months_said(" ".join(text)))
     words = _WORD.findall(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", " ".join(text)).lower())
     return _stems(words)
 

@@ -16,10 +16,10 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from synthbeam.tools.words import name_words
 from synthbeam.transforms.curate.wording import STOP_WORDS
 from synthbeam.transforms.verify.padding import STEM
 
-_WORD = re.compile(r"[a-z]+")
 _SENTENCE_END = re.compile(r"(?<=[a-z0-9)][.!?])\s+(?=[A-Z])")
 # Words that name no purpose: what a function is, and verbs that only say "do it".
 _NOT_PURPOSE = frozenset(
@@ -32,7 +32,7 @@ _NOT_PURPOSE = frozenset(
 
 
 def _words(text: str) -> list[str]:
-    return _WORD.findall(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text).replace("_", " ").lower())
+    return [w for w in name_words(text) if w.isalpha()]
 
 
 def _stem(word: str) -> str:

@@ -109,6 +109,11 @@ def dates_in(text: str) -> set[datetime.date]:
     return {d for d in found if d}
 
 
+def months_said(text: str) -> list[str]:
+    """The month names of the dates in ``text``: 2026-06-15 is said "June 15, 2026"."""
+    return [f"{day:%B}" for day in sorted(dates_in(text))]
+
+
 def times_in(text: str) -> set[tuple[int, int]]:
     """(hour, minute) pairs stated as "19:30", "7:30 pm" or "7pm"; "noon" and "midnight" too."""
     lower = text.lower()
